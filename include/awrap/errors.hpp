@@ -1,0 +1,133 @@
+// awrap error hierarchy.
+//
+//   try {
+//     conn.execute("UPDATE accounts SET balance = balance - 10 WHERE id = 1");
+//   } catch (const awrap::FailoverSuccessError&) {
+//     // Now connected to the new writer; no transaction was open: re-run the statement.
+//   } catch (const awrap::TransactionResolutionUnknownError&) {
+//     // A transaction was open: it may or may not have committed. Check, then decide.
+//   } catch (const awrap::FailoverFailedError&) {
+//     // No healthy host in time; this Connection is closed.
+//   } catch (const awrap::QueryError& e) {
+//     // The server refused the statement: e.sqlstate() says why (e.g. "23505").
+//   }
+//
+// Every error carries the SQLSTATE (five characters, empty when none applies), the native
+// driver's error code (0 when none) and the host it happened on. Messages never contain
+// passwords, IAM tokens, secret values or AWS keys: they are masked before the error is built.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace awrap {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message, std::string sqlstate = {}, int native_code = 0,
+                 std::string host = {});
+
+  // Five-character SQLSTATE, or empty.
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+  // The native driver's error number (MySQL error codes; 0 for libpq, which has none).
+  int native_code() const noexcept { return native_code_; }
+  // "host:port" of the server involved, or empty.
+  const std::string& host() const noexcept { return host_; }
+
+ private:
+  std::string sqlstate_;
+  int native_code_;
+  std::string host_;
+};
+
+// A property is missing, unknown or has a value outside what it accepts. Raised before any
+// connection is attempted. The message names the property, the value and what is accepted.
+class ConfigError : public Error {
+ public:
+  ConfigError(const std::string& message, std::string property = {});
+  const std::string& property() const noexcept { return property_; }
+
+ private:
+  std::string property_;
+};
+
+// A physical connection could not be opened (host unreachable, refused, timed out).
+class ConnectError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The server refused the credentials (SQLSTATE 28000/28P01, MySQL 1045), or credentials could
+// not be obtained (IAM, Secrets Manager). Never a reason to fail over.
+class AuthError : public ConnectError {
+ public:
+  using ConnectError::ConnectError;
+};
+
+// The server rejected a statement. The connection is still usable.
+class QueryError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The statement was cancelled (Connection::cancel, statement timeout): SQLSTATE 57014, MySQL 1317.
+class QueryCancelledError : public QueryError {
+ public:
+  using QueryError::QueryError;
+};
+
+// A write was sent to a read-only server or transaction (SQLSTATE 25006, MySQL 1290/1836).
+// On a cluster this often means the host is a demoted writer.
+class ReadOnlyViolationError : public QueryError {
+ public:
+  using QueryError::QueryError;
+};
+
+// The connection to the server was lost (network error, server crash or shutdown, or aborted by
+// awrap's failure monitoring). Without the failover plugin the Connection is now unusable.
+class ConnectionLostError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Base of the three outcomes of a failover.
+class FailoverError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The connection failed over and now points at a healthy host; no transaction was open. Session
+// state was restored. The failed statement was not applied: run it again. SQLSTATE 08S02.
+class FailoverSuccessError : public FailoverError {
+ public:
+  using FailoverError::FailoverError;
+};
+
+// The connection failed over while a transaction was open (or a COMMIT was in flight). The
+// transaction may or may not have committed (libpqxx calls this in_doubt_error): the application
+// must find out before retrying. The connection itself is usable. SQLSTATE 08007.
+class TransactionResolutionUnknownError : public FailoverError {
+ public:
+  using FailoverError::FailoverError;
+};
+
+// No fitting host could be reached within failover_timeout_sec. The Connection is closed.
+// SQLSTATE 08001.
+class FailoverFailedError : public FailoverError {
+ public:
+  using FailoverError::FailoverError;
+};
+
+// Read/write splitting could not switch the connection (no reader, switch inside a transaction).
+class ReadWriteSplittingError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Using a Connection after close() or after FailoverFailedError.
+class ConnectionClosedError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace awrap

@@ -1,0 +1,206 @@
+// Plugins: the pipeline in front of the native driver.
+//
+// Each Connection owns one instance of every plugin in `wrapper_plugins`. For each Method the
+// Connection precomputes the chain of plugins that subscribed to it (sorted by weight, lowest
+// outermost, unless auto_sort_wrapper_plugin_order=false); a method nobody subscribed to goes
+// straight to the native driver. A plugin wraps a call by doing work around next(call):
+//
+//   class Timing final : public awrap::Plugin {
+//    public:
+//     std::string_view code() const noexcept override { return "timing"; }
+//     awrap::MethodSet subscribed_methods() const noexcept override {
+//       return awrap::MethodSet{awrap::Method::kExecute};
+//     }
+//     awrap::CallResult call(awrap::Call& call, const awrap::NextCall& next) override {
+//       auto start = std::chrono::steady_clock::now();
+//       auto result = next(call);
+//       record(std::chrono::steady_clock::now() - start);
+//       return result;
+//     }
+//   };
+//   awrap::register_plugin({"timing", 500, [](awrap::PluginService&, const awrap::Properties&) {
+//     return std::make_unique<Timing>();
+//   }});
+//
+// Plugins reach shared state only through PluginService, never through each other.
+// Thread safety: a plugin instance belongs to one Connection and is called on the thread using
+// that Connection; events may come from the same thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "awrap/host_info.hpp"
+#include "awrap/params.hpp"
+#include "awrap/properties.hpp"
+#include "awrap/result.hpp"
+#include "awrap/target_driver.hpp"
+
+namespace awrap {
+
+enum class Method : std::uint8_t {
+  kConnect,           // opening a physical connection (initial or reconnect)
+  kExecute,           // a statement, with or without parameters
+  kPrepare,           // server-side prepare
+  kExecutePrepared,   // running a prepared statement
+  kDeallocate,        // dropping a prepared statement
+  kBegin,
+  kCommit,
+  kRollback,
+  kSetAutocommit,
+  kSetReadOnly,
+  kSetIsolationLevel,
+  kClose,             // closing the Connection (plugins release per-connection resources)
+  kCount,
+};
+
+const char* to_string(Method method) noexcept;
+
+class MethodSet {
+ public:
+  constexpr MethodSet() = default;
+  constexpr MethodSet(std::initializer_list<Method> methods) {
+    for (Method m : methods) bits_ |= bit(m);
+  }
+  static constexpr MethodSet all() {
+    MethodSet s;
+    s.bits_ = (1u << static_cast<unsigned>(Method::kCount)) - 1;
+    return s;
+  }
+  // Every method that talks to the server on the current connection (everything except
+  // kConnect and kClose).
+  static constexpr MethodSet network_calls() {
+    MethodSet s = all();
+    s.bits_ &= ~(bit(Method::kConnect) | bit(Method::kClose));
+    return s;
+  }
+  constexpr bool contains(Method m) const noexcept { return (bits_ & bit(m)) != 0; }
+  constexpr MethodSet with(Method m) const noexcept {
+    MethodSet s = *this;
+    s.bits_ |= bit(m);
+    return s;
+  }
+  constexpr bool empty() const noexcept { return bits_ == 0; }
+
+ private:
+  static constexpr std::uint32_t bit(Method m) { return 1u << static_cast<unsigned>(m); }
+  std::uint32_t bits_ = 0;
+};
+
+// One call on the current physical connection, as it travels down the chain.
+struct Call {
+  Method method = Method::kExecute;
+  std::string_view sql;             // kExecute, kPrepare
+  std::string_view statement_name;  // kPrepare, kExecutePrepared, kDeallocate
+  std::span<const Param> params;    // kExecute, kExecutePrepared
+  bool flag = false;                // kSetAutocommit, kSetReadOnly
+  IsolationLevel isolation = IsolationLevel::kDefault;  // kSetIsolationLevel
+};
+
+// A statement's result; null for calls that return none.
+using CallResult = std::shared_ptr<const ResultData>;
+
+struct ConnectRequest {
+  ConnectSpec spec;      // host, credentials, timeouts, native options: plugins may change them
+  bool initial = false;  // true for Connection::open, false for failover and other reconnects
+};
+
+class PluginChain;
+
+// The rest of the chain after the current plugin. Cheap to copy.
+class NextCall {
+ public:
+  NextCall(const PluginChain* chain, std::size_t index) noexcept : chain_(chain), index_(index) {}
+  CallResult operator()(Call& call) const;
+
+ private:
+  const PluginChain* chain_;
+  std::size_t index_;
+};
+
+class NextConnect {
+ public:
+  NextConnect(const PluginChain* chain, std::size_t index) noexcept
+      : chain_(chain), index_(index) {}
+  std::unique_ptr<TargetConnection> operator()(ConnectRequest& request) const;
+
+ private:
+  const PluginChain* chain_;
+  std::size_t index_;
+};
+
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual std::string_view code() const noexcept = 0;
+  // Methods this plugin wraps. Calls of other methods never reach it.
+  virtual MethodSet subscribed_methods() const noexcept = 0;
+
+  // Wraps a call of any subscribed method except kConnect.
+  virtual CallResult call(Call& call, const NextCall& next) { return next(call); }
+  // Wraps the opening of a physical connection (subscribe to kConnect).
+  virtual std::unique_ptr<TargetConnection> connect(ConnectRequest& request,
+                                                    const NextConnect& next) {
+    return next(request);
+  }
+
+  // Events. The physical connection behind the Connection changed (failover, read/write switch).
+  virtual void on_connection_changed(const HostInfo& /*old_host*/, const HostInfo& /*new_host*/) {}
+  // The host list (topology) changed.
+  virtual void on_host_list_changed() {}
+};
+
+// The door a plugin has to the Connection's shared state.
+class PluginService {
+ public:
+  virtual ~PluginService() = default;
+
+  // The current physical connection; null while none is open. Owned by the Connection.
+  virtual TargetConnection* current_connection() noexcept = 0;
+  virtual HostInfo current_host() const = 0;
+  // Replaces the physical connection (the old one is closed) and notifies every plugin.
+  virtual void set_current_connection(std::unique_ptr<TargetConnection> connection) = 0;
+  // Opens a physical connection to `host` through the whole connect chain (so authentication
+  // plugins apply) with the Connection's credentials and options. initial=false.
+  virtual std::unique_ptr<TargetConnection> connect(const HostInfo& host) = 0;
+
+  // The hosts awrap knows for this Connection (topology, or the conninfo's host list).
+  virtual std::vector<HostInfo> hosts() const = 0;
+  // Records a host's availability for every Connection in the process (shared, expiring).
+  virtual void set_availability(const HostInfo& host, HostAvailability availability) = 0;
+  virtual HostAvailability availability(const HostInfo& host) const = 0;
+
+  virtual const Properties& properties() const noexcept = 0;
+  virtual const TargetDriver& driver() const noexcept = 0;
+  // The ConnectSpec of Connection::open (credentials, options) with the first host.
+  virtual const ConnectSpec& initial_spec() const noexcept = 0;
+
+  // Session settings the application made through the API, to restore on a new connection.
+  virtual bool autocommit() const noexcept = 0;
+  virtual bool read_only() const noexcept = 0;
+  virtual IsolationLevel isolation_level() const noexcept = 0;
+};
+
+using PluginFactory =
+    std::function<std::unique_ptr<Plugin>(PluginService& service, const Properties& properties)>;
+
+struct PluginRegistration {
+  std::string code;  // the name used in wrapper_plugins
+  int weight = 1000; // lower runs outermost
+  PluginFactory factory;
+  std::string help;  // one line for `awrap --help` and docs
+};
+
+// Adds a plugin to the process-wide registry (a documented registry; thread-safe). Throws
+// ConfigError if the code is taken.
+void register_plugin(PluginRegistration registration);
+// Every registered plugin, sorted by code. Thread-safe.
+std::vector<PluginRegistration> registered_plugins();
+
+}  // namespace awrap

@@ -1,0 +1,113 @@
+// The seam between awrap and a native driver (libpq, MariaDB Connector/C).
+//
+// Extension API. Applications do not use it directly; plugins do, through PluginService, and a
+// new engine is added by implementing it. Implementations live in src/driver/<engine>/ and are
+// the only code that includes the native driver's headers.
+//
+// Errors: every method reports failures by throwing the awrap error that classifies it:
+//   ConnectionLostError   the connection is gone (network, server crash or shutdown, abort())
+//   ConnectError          could not connect;  AuthError: credentials refused
+//   QueryCancelledError   cancel() or a statement timeout stopped the statement
+//   ReadOnlyViolationError a write on a read-only server or transaction
+//   QueryError            any other statement error; the connection is still usable
+// Thread safety: a TargetConnection is used by one thread at a time, except cancel() and
+// abort(), which any thread may call while another thread is inside a call.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "awrap/host_info.hpp"
+#include "awrap/params.hpp"
+#include "awrap/result.hpp"
+
+namespace awrap {
+
+enum class TransactionStatus : std::uint8_t {
+  kIdle,               // not in a transaction
+  kInTransaction,      // inside BEGIN … COMMIT, last statement succeeded
+  kInFailedTransaction,// inside a transaction whose last statement failed
+  kUnknown,            // connection lost or state cannot be known
+};
+
+enum class IsolationLevel : std::uint8_t {
+  kDefault,  // the server's default; never set explicitly
+  kReadUncommitted,
+  kReadCommitted,
+  kRepeatableRead,
+  kSerializable,
+};
+
+// What a driver needs to open one physical connection.
+struct ConnectSpec {
+  HostInfo host;
+  std::string user;
+  std::string password;  // secret: never logged
+  std::string database;
+  // Wall-clock budget for the whole connect (TCP, TLS, authentication). Zero: no limit.
+  std::chrono::milliseconds connect_timeout{0};
+  // Budget for one network read or write once connected. Zero: no limit.
+  std::chrono::milliseconds socket_timeout{0};
+  // Native driver options not known to awrap, passed through verbatim (libpq keywords such as
+  // sslmode or application_name; Connector/C options such as ssl_ca).
+  std::map<std::string, std::string, std::less<>> native_options;
+};
+
+class TargetConnection {
+ public:
+  virtual ~TargetConnection() = default;
+
+  // Runs one statement. An empty params span sends the text as a simple query.
+  virtual std::shared_ptr<const ResultData> execute(std::string_view sql,
+                                                    std::span<const Param> params) = 0;
+  // Server-side prepared statements, named by the caller (unique per connection).
+  virtual void prepare(std::string_view name, std::string_view sql) = 0;
+  virtual std::shared_ptr<const ResultData> execute_prepared(std::string_view name,
+                                                             std::span<const Param> params) = 0;
+  virtual void deallocate(std::string_view name) = 0;
+
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  // With autocommit off, the first statement outside a transaction opens one (as JDBC does).
+  virtual void set_autocommit(bool on) = 0;
+  virtual bool autocommit() const noexcept = 0;
+  // Applies to the session's following transactions (SET SESSION CHARACTERISTICS …).
+  virtual void set_read_only(bool on) = 0;
+  virtual void set_isolation_level(IsolationLevel level) = 0;
+
+  virtual TransactionStatus transaction_status() const noexcept = 0;
+  // True once the connection is known to be unusable (lost, aborted or closed).
+  virtual bool is_broken() const noexcept = 0;
+
+  // Asks the server to stop the statement running now. Any thread; returns when the request was
+  // delivered (the running call then throws QueryCancelledError). Throws ConnectError if the
+  // cancel request could not be delivered.
+  virtual void cancel() = 0;
+  // Shuts the socket down so a call blocked in another thread returns at once with
+  // ConnectionLostError. Any thread; never blocks; never frees the native handle.
+  virtual void abort() noexcept = 0;
+  // Closes the connection politely (sends Terminate / COM_QUIT). Owner thread only.
+  virtual void close() noexcept = 0;
+
+  // The server's process/thread id for this session (PostgreSQL backend pid, MySQL thread id).
+  virtual std::int64_t server_session_id() const noexcept = 0;
+  virtual const HostInfo& host() const noexcept = 0;
+};
+
+class TargetDriver {
+ public:
+  virtual ~TargetDriver() = default;
+  // "pg" or "mysql".
+  virtual std::string_view engine() const noexcept = 0;
+  virtual int default_port() const noexcept = 0;
+  // Opens a connection within spec.connect_timeout. Throws ConnectError, AuthError or ConfigError
+  // (a native option the driver rejects).
+  virtual std::unique_ptr<TargetConnection> connect(const ConnectSpec& spec) = 0;
+};
+
+}  // namespace awrap

@@ -1,0 +1,124 @@
+#include "awrap/log.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <regex>
+
+#include "core/logging.hpp"
+
+namespace awrap {
+namespace {
+
+// The process-wide logging registry: one sink and one level. Documented in docs/logging.md.
+struct LogRegistry {
+  std::mutex mutex;
+  LogSink sink;  // GUARDED_BY(mutex); null means stderr
+  std::atomic<int> level{static_cast<int>(LogLevel::kWarning)};
+};
+
+LogRegistry& registry() {
+  static LogRegistry instance;
+  return instance;
+}
+
+struct MaskRule {
+  std::regex pattern;
+  const char* replacement;
+};
+
+const std::vector<MaskRule>& mask_rules() {
+  static const std::vector<MaskRule> rules = [] {
+    auto icase = std::regex::ECMAScript | std::regex::icase;
+    std::vector<MaskRule> r;
+    // conninfo keywords: password='it''s' or password=plain
+    r.push_back({std::regex(R"re(((?:password|passwd|pwd)\s*=\s*)('(?:[^'\\]|\\.|'')*'|[^\s&;,]+))re", icase),
+                 "$1***"});
+    // URL userinfo: scheme://user:secret@host
+    r.push_back({std::regex(R"re((\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@)re", icase), "$1***@"});
+    // JSON members holding secrets
+    r.push_back({std::regex(R"re(("(?:password|secretstring|secretaccesskey|sessiontoken|token|secret_access_key|aws_secret_access_key)"\s*:\s*)"(?:[^"\\]|\\.)*")re",
+                            icase),
+                 "$1\"***\""});
+    // AWS presigned query parameters and Authorization header parts
+    r.push_back({std::regex(R"re((X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+)re", icase),
+                 "$1***"});
+    r.push_back({std::regex(R"re(((?:Signature|Credential)=)[^,\s"']+)re"), "$1***"});
+    r.push_back({std::regex(R"re((x-amz-security-token\s*:\s*)\S+)re", icase), "$1***"});
+    // ini / env style secret keys
+    r.push_back({std::regex(R"re(((?:aws_secret_access_key|aws_session_token)\s*[=:]\s*)\S+)re", icase),
+                 "$1***"});
+    // Access key ids
+    r.push_back({std::regex(R"re(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)re"), "***"});
+    return r;
+  }();
+  return rules;
+}
+
+}  // namespace
+
+const char* to_string(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::kTrace:
+      return "TRACE";
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarning:
+      return "WARNING";
+    case LogLevel::kError:
+      return "ERROR";
+    case LogLevel::kOff:
+      break;
+  }
+  return "OFF";
+}
+
+void set_log_sink(LogSink sink) {
+  std::lock_guard lock(registry().mutex);
+  registry().sink = std::move(sink);
+}
+
+void set_log_level(LogLevel level) {
+  registry().level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+
+LogLevel log_level() noexcept {
+  return static_cast<LogLevel>(registry().level.load(std::memory_order_relaxed));
+}
+
+std::string mask_secrets(std::string_view text) {
+  std::string out(text);
+  // Cheap pre-check: most messages contain none of the trigger words.
+  static constexpr std::string_view kTriggers[] = {"pass", "pwd", "@", "secret", "token",
+                                                   "amz", "signature", "credential", "akia",
+                                                   "asia"};
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool any = false;
+  for (auto t : kTriggers) any = any || lower.find(t) != std::string::npos;
+  if (!any) return out;
+  for (const auto& rule : mask_rules()) out = std::regex_replace(out, rule.pattern, rule.replacement);
+  return out;
+}
+
+namespace internal {
+
+bool log_enabled(LogLevel level) noexcept {
+  return static_cast<int>(level) >= registry().level.load(std::memory_order_relaxed) &&
+         level != LogLevel::kOff;
+}
+
+void log_message(LogLevel level, std::string_view message) {
+  std::string masked = mask_secrets(message);
+  std::lock_guard lock(registry().mutex);
+  if (registry().sink) {
+    registry().sink(level, masked);
+  } else {
+    std::fprintf(stderr, "awrap %s: %s\n", to_string(level), masked.c_str());
+  }
+}
+
+}  // namespace internal
+}  // namespace awrap
