@@ -105,6 +105,7 @@ class Connection {
   class Impl;
 
  private:
+  friend struct ConnectionAccess;  // internal: builds Connections around an Impl (tests, benches)
   explicit Connection(std::unique_ptr<Impl> impl);
   Impl& impl() const;
   std::unique_ptr<Impl> impl_;

@@ -14,12 +14,12 @@ const char* to_string(HostRole role) noexcept;
 const char* to_string(HostAvailability availability) noexcept;
 
 struct HostInfo {
-  std::string host;  // DNS name or IP address
+  std::string host{};  // DNS name or IP address
   int port = 0;      // 0: the engine's default port
   HostRole role = HostRole::kUnknown;
   HostAvailability availability = HostAvailability::kAvailable;
   std::int64_t weight = 100;  // selection weight among readers; higher is preferred
-  std::string host_id;        // instance identifier (e.g. "instance-1"), empty when unknown
+  std::string host_id{};      // instance identifier (e.g. "instance-1"), empty when unknown
   std::chrono::system_clock::time_point last_update{};
 
   // "host:port" (or "host" when port is 0); IPv6 literals in brackets.

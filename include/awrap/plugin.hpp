@@ -194,7 +194,7 @@ struct PluginRegistration {
   std::string code;  // the name used in wrapper_plugins
   int weight = 1000; // lower runs outermost
   PluginFactory factory;
-  std::string help;  // one line for `awrap --help` and docs
+  std::string help{};  // one line for `awrap --help` and docs
 };
 
 // Adds a plugin to the process-wide registry (a documented registry; thread-safe). Throws

@@ -1,0 +1,123 @@
+#include "awrap/connection.hpp"
+
+#include "core/connection_impl.hpp"
+#include "core/logging.hpp"
+#include "driver/driver_factory.hpp"
+
+namespace awrap {
+
+Connection ConnectionAccess::open(std::string_view conninfo, const PropertyMap& properties,
+                                  std::shared_ptr<TargetDriver> driver) {
+  auto impl = std::make_unique<Connection::Impl>(parse_conninfo(conninfo), properties, std::move(driver));
+  impl->open();
+  return Connection(std::move(impl));
+}
+
+Connection Connection::open(std::string_view conninfo, const PropertyMap& properties) {
+  ConnInfo info = parse_conninfo(conninfo);
+  auto driver = make_driver(info.engine);
+  auto impl = std::make_unique<Impl>(std::move(info), properties, std::move(driver));
+  impl->open();
+  return Connection(std::move(impl));
+}
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Connection::Impl& Connection::impl() const {
+  if (!impl_) throw ConnectionClosedError("use of a moved-from Connection", "08003");
+  return *impl_;
+}
+
+Result Connection::execute(std::string_view sql) { return execute(sql, std::span<const Param>()); }
+
+Result Connection::execute(std::string_view sql, std::span<const Param> params) {
+  Call call{Method::kExecute, sql, {}, params, false, IsolationLevel::kDefault};
+  return Result(impl().run(call));
+}
+
+PreparedStatement Connection::prepare(std::string_view sql) {
+  std::string name = impl().prepare(sql);
+  return PreparedStatement(std::string(sql), std::move(name));
+}
+
+Result Connection::execute(const PreparedStatement& statement, std::span<const Param> params) {
+  return Result(impl().execute_prepared(statement, params));
+}
+
+void Connection::deallocate(const PreparedStatement& statement) { impl().deallocate(statement); }
+
+namespace {
+Call simple_call(Method method, bool flag = false, IsolationLevel level = IsolationLevel::kDefault) {
+  return Call{method, {}, {}, {}, flag, level};
+}
+}  // namespace
+
+void Connection::begin() {
+  Call call = simple_call(Method::kBegin);
+  impl().run(call);
+}
+void Connection::commit() {
+  Call call = simple_call(Method::kCommit);
+  impl().run(call);
+}
+void Connection::rollback() {
+  Call call = simple_call(Method::kRollback);
+  impl().run(call);
+}
+void Connection::set_autocommit(bool on) {
+  Call call = simple_call(Method::kSetAutocommit, on);
+  impl().run(call);
+}
+bool Connection::autocommit() const { return impl().autocommit(); }
+void Connection::set_read_only(bool on) {
+  Call call = simple_call(Method::kSetReadOnly, on);
+  impl().run(call);
+}
+bool Connection::read_only() const { return impl().read_only(); }
+void Connection::set_isolation_level(IsolationLevel level) {
+  Call call = simple_call(Method::kSetIsolationLevel, false, level);
+  impl().run(call);
+}
+IsolationLevel Connection::isolation_level() const { return impl().isolation_level(); }
+TransactionStatus Connection::transaction_status() const { return impl().transaction_status(); }
+
+void Connection::cancel() {
+  if (impl_) impl_->cancel();
+}
+
+void Connection::close() noexcept {
+  if (impl_) impl_->close();
+}
+
+bool Connection::is_closed() const noexcept { return !impl_ || impl_->is_closed(); }
+
+HostInfo Connection::current_host() const { return impl().current_host(); }
+
+std::string_view Connection::engine() const { return impl().driver().engine(); }
+
+Transaction::Transaction(Connection& connection) : connection_(connection) { connection_.begin(); }
+
+Transaction::~Transaction() {
+  if (done_) return;
+  try {
+    connection_.rollback();
+  } catch (const std::exception& e) {
+    // The connection may be gone (then the server rolled the transaction back itself).
+    AWRAP_LOG(kDebug) << "rollback in ~Transaction failed: " << e.what();
+  }
+}
+
+void Transaction::commit() {
+  done_ = true;
+  connection_.commit();
+}
+
+void Transaction::rollback() {
+  done_ = true;
+  connection_.rollback();
+}
+
+}  // namespace awrap

@@ -1,0 +1,230 @@
+#include "core/connection_impl.hpp"
+
+#include <cmath>
+
+#include "awrap/errors.hpp"
+#include "core/host_availability.hpp"
+#include "core/logging.hpp"
+#include "core/plugin_registry.hpp"
+
+namespace awrap {
+namespace {
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+}
+
+PropertyMap merge(PropertyMap base, const PropertyMap& overrides) {
+  for (const auto& [k, v] : overrides) base[k] = v;
+  return base;
+}
+
+}  // namespace
+
+Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver)
+    : properties_(Properties::parse(merge(std::move(info.options), overrides))),
+      hosts_(std::move(info.hosts)),
+      driver_(std::move(driver)) {
+  if (hosts_.empty()) hosts_.push_back(HostInfo{});
+  for (auto& h : hosts_)
+    if (h.port == 0 && !h.host.empty()) h.port = driver_->default_port();
+  initial_spec_ = spec_for(hosts_.front());
+
+  std::vector<Plugin*> order;
+  for (auto& registration : resolve_plugins(properties_.get_list("wrapper_plugins"),
+                                            properties_.get_bool("auto_sort_wrapper_plugin_order"))) {
+    plugins_.push_back(registration.factory(*this, properties_));
+    order.push_back(plugins_.back().get());
+  }
+  chain_ = std::make_unique<PluginChain>(order, static_cast<ChainTerminal*>(this));
+}
+
+Connection::Impl::~Impl() { close(); }
+
+ConnectSpec Connection::Impl::spec_for(const HostInfo& host) const {
+  ConnectSpec spec;
+  spec.host = host;
+  spec.user = properties_.get_string("user");
+  spec.password = properties_.get_string("password");
+  spec.database = properties_.get_string("dbname");
+  spec.connect_timeout = seconds_to_ms(properties_.get_decimal("connect_timeout"));
+  spec.socket_timeout = seconds_to_ms(properties_.get_decimal("socket_timeout"));
+  spec.native_options = properties_.native();
+  return spec;
+}
+
+void Connection::Impl::open() {
+  std::string failures;
+  for (const auto& host : hosts_) {
+    ConnectRequest request{spec_for(host), /*initial=*/true};
+    try {
+      auto conn = chain_->connect(request);
+      std::lock_guard lock(current_mutex_);
+      current_host_ = conn->host();
+      current_ = std::move(conn);
+      ++generation_;
+      return;
+    } catch (const AuthError&) {
+      throw;  // like libpq: a host that refuses the login ends the search
+    } catch (const ConnectError& e) {
+      AWRAP_LOG(kInfo) << "could not connect to " << host.endpoint() << ": " << e.what();
+      failures += (failures.empty() ? "" : "; ") + std::string(e.what());
+    } catch (const ConnectionLostError& e) {
+      failures += (failures.empty() ? "" : "; ") + std::string(e.what());
+    }
+  }
+  if (hosts_.size() == 1) throw ConnectError(failures, "08001", 0, hosts_.front().endpoint());
+  throw ConnectError("could not connect to any of " + std::to_string(hosts_.size()) + " hosts: " + failures,
+                     "08001");
+}
+
+void Connection::Impl::check_open() const {
+  if (closed_) throw ConnectionClosedError("the connection is closed", "08003");
+}
+
+CallResult Connection::Impl::run(Call& call) {
+  check_open();
+  auto result = chain_->call(call);
+  remember_session_change(call);
+  return result;
+}
+
+void Connection::Impl::remember_session_change(const Call& call) {
+  switch (call.method) {
+    case Method::kSetAutocommit: autocommit_ = call.flag; break;
+    case Method::kSetReadOnly: read_only_ = call.flag; break;
+    case Method::kSetIsolationLevel: isolation_ = call.isolation; break;
+    default: break;
+  }
+}
+
+std::string Connection::Impl::prepare(std::string_view sql) {
+  check_open();
+  std::string name = "awrap_s" + std::to_string(++next_statement_id_);
+  Call call{Method::kPrepare, sql, name, {}, false, IsolationLevel::kDefault};
+  chain_->call(call);
+  prepared_on_generation_[name] = generation_;
+  return name;
+}
+
+CallResult Connection::Impl::execute_prepared(const PreparedStatement& statement,
+                                              std::span<const Param> params) {
+  check_open();
+  auto it = prepared_on_generation_.find(statement.name());
+  if (it == prepared_on_generation_.end())
+    throw QueryError("prepared statement '" + statement.name() + "' was deallocated or belongs to another connection");
+  if (it->second != generation_) {
+    // The physical connection changed (failover): the server forgot the statement.
+    Call again{Method::kPrepare, statement.sql(), statement.name(), {}, false, IsolationLevel::kDefault};
+    chain_->call(again);
+    it->second = generation_;
+  }
+  Call call{Method::kExecutePrepared, statement.sql(), statement.name(), params, false, IsolationLevel::kDefault};
+  return chain_->call(call);
+}
+
+void Connection::Impl::deallocate(const PreparedStatement& statement) {
+  check_open();
+  auto it = prepared_on_generation_.find(statement.name());
+  if (it == prepared_on_generation_.end()) return;
+  bool on_current = it->second == generation_;
+  prepared_on_generation_.erase(it);
+  if (!on_current) return;
+  Call call{Method::kDeallocate, {}, statement.name(), {}, false, IsolationLevel::kDefault};
+  chain_->call(call);
+}
+
+void Connection::Impl::cancel() {
+  std::lock_guard lock(current_mutex_);
+  if (current_ && !closed_) current_->cancel();
+}
+
+void Connection::Impl::close() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  try {
+    Call call{Method::kClose, {}, {}, {}, false, IsolationLevel::kDefault};
+    chain_->call(call);
+  } catch (const std::exception& e) {
+    AWRAP_LOG(kDebug) << "error while closing: " << e.what();
+  }
+  std::unique_ptr<TargetConnection> old;
+  {
+    std::lock_guard lock(current_mutex_);
+    old = std::move(current_);
+  }
+  if (old) old->close();
+}
+
+TransactionStatus Connection::Impl::transaction_status() const {
+  return current_ ? current_->transaction_status() : TransactionStatus::kUnknown;
+}
+
+void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> connection) {
+  HostInfo old_host = current_host_;
+  restore_session_state(*connection);
+  std::unique_ptr<TargetConnection> old;
+  {
+    std::lock_guard lock(current_mutex_);
+    old = std::move(current_);
+    current_ = std::move(connection);
+    current_host_ = current_->host();
+    ++generation_;
+  }
+  if (old) old->close();
+  for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
+}
+
+void Connection::Impl::restore_session_state(TargetConnection& connection) const {
+  if (!autocommit_) connection.set_autocommit(false);
+  if (read_only_) connection.set_read_only(true);
+  if (isolation_ != IsolationLevel::kDefault) connection.set_isolation_level(isolation_);
+}
+
+std::unique_ptr<TargetConnection> Connection::Impl::connect(const HostInfo& host) {
+  ConnectRequest request{spec_for(host), /*initial=*/false};
+  return chain_->connect(request);
+}
+
+std::vector<HostInfo> Connection::Impl::hosts() const {
+  std::vector<HostInfo> out = hosts_;
+  for (auto& h : out) h.availability = HostAvailabilityRegistry::instance().get(h);
+  return out;
+}
+
+void Connection::Impl::set_availability(const HostInfo& host, HostAvailability availability) {
+  HostAvailabilityRegistry::instance().set(host, availability);
+}
+
+HostAvailability Connection::Impl::availability(const HostInfo& host) const {
+  return HostAvailabilityRegistry::instance().get(host);
+}
+
+// The DefaultPlugin: the end of every chain.
+CallResult Connection::Impl::call(Call& call) {
+  TargetConnection* c = current_.get();
+  if (call.method == Method::kClose) return nullptr;
+  if (!c) throw ConnectionClosedError("no physical connection is open", "08003");
+  switch (call.method) {
+    case Method::kExecute: return c->execute(call.sql, call.params);
+    case Method::kPrepare: c->prepare(call.statement_name, call.sql); return nullptr;
+    case Method::kExecutePrepared: return c->execute_prepared(call.statement_name, call.params);
+    case Method::kDeallocate: c->deallocate(call.statement_name); return nullptr;
+    case Method::kBegin: c->begin(); return nullptr;
+    case Method::kCommit: c->commit(); return nullptr;
+    case Method::kRollback: c->rollback(); return nullptr;
+    case Method::kSetAutocommit: c->set_autocommit(call.flag); return nullptr;
+    case Method::kSetReadOnly: c->set_read_only(call.flag); return nullptr;
+    case Method::kSetIsolationLevel: c->set_isolation_level(call.isolation); return nullptr;
+    case Method::kConnect:
+    case Method::kClose:
+    case Method::kCount: break;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<TargetConnection> Connection::Impl::connect(ConnectRequest& request) {
+  return driver_->connect(request.spec);
+}
+
+}  // namespace awrap

@@ -1,0 +1,95 @@
+// Connection::Impl: owns the physical connection, the plugins and their chains, and is the
+// PluginService the plugins see.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "awrap/connection.hpp"
+#include "awrap/plugin.hpp"
+#include "core/conninfo.hpp"
+#include "core/plugin_chain.hpp"
+
+namespace awrap {
+
+class Connection::Impl final : public PluginService, private ChainTerminal {
+ public:
+  // Validates everything and builds the plugins; does not connect. Throws ConfigError.
+  Impl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver);
+  ~Impl() override;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  // Connects to the first host that accepts, in order (an AuthError stops the search).
+  void open();
+
+  CallResult run(Call& call);
+  std::string prepare(std::string_view sql);
+  CallResult execute_prepared(const PreparedStatement& statement, std::span<const Param> params);
+  void deallocate(const PreparedStatement& statement);
+  void cancel();
+  void close() noexcept;
+  bool is_closed() const noexcept { return closed_; }
+  TransactionStatus transaction_status() const;
+
+  // PluginService
+  TargetConnection* current_connection() noexcept override { return current_.get(); }
+  HostInfo current_host() const override { return current_host_; }
+  void set_current_connection(std::unique_ptr<TargetConnection> connection) override;
+  std::unique_ptr<TargetConnection> connect(const HostInfo& host) override;
+  std::vector<HostInfo> hosts() const override;
+  void set_availability(const HostInfo& host, HostAvailability availability) override;
+  HostAvailability availability(const HostInfo& host) const override;
+  const Properties& properties() const noexcept override { return properties_; }
+  const TargetDriver& driver() const noexcept override { return *driver_; }
+  const ConnectSpec& initial_spec() const noexcept override { return initial_spec_; }
+  bool autocommit() const noexcept override { return autocommit_; }
+  bool read_only() const noexcept override { return read_only_; }
+  IsolationLevel isolation_level() const noexcept override { return isolation_; }
+
+  const PluginChain& chain() const noexcept { return *chain_; }
+
+ private:
+  // ChainTerminal: the native driver.
+  CallResult call(Call& call) override;
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request) override;
+
+  void check_open() const;
+  ConnectSpec spec_for(const HostInfo& host) const;
+  void restore_session_state(TargetConnection& connection) const;
+  void remember_session_change(const Call& call);
+
+  Properties properties_;
+  std::vector<HostInfo> hosts_;
+  ConnectSpec initial_spec_;
+  std::shared_ptr<TargetDriver> driver_;
+  std::vector<std::unique_ptr<Plugin>> plugins_;
+  std::unique_ptr<PluginChain> chain_;
+
+  // Written only by the owning thread, under current_mutex_; cancel() reads it from any thread
+  // under the mutex.
+  std::unique_ptr<TargetConnection> current_;
+  mutable std::mutex current_mutex_;
+  HostInfo current_host_;
+  std::uint64_t generation_ = 0;  // one per physical connection
+
+  bool autocommit_ = true;
+  bool read_only_ = false;
+  IsolationLevel isolation_ = IsolationLevel::kDefault;
+  bool closed_ = false;
+
+  std::uint64_t next_statement_id_ = 0;
+  std::unordered_map<std::string, std::uint64_t> prepared_on_generation_;
+};
+
+// Internal construction of Connections (tests and benchmarks inject a driver).
+struct ConnectionAccess {
+  static Connection open(std::string_view conninfo, const PropertyMap& properties,
+                         std::shared_ptr<TargetDriver> driver);
+  static Connection::Impl& impl(Connection& connection) { return connection.impl(); }
+};
+
+}  // namespace awrap

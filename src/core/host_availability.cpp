@@ -1,0 +1,31 @@
+#include "core/host_availability.hpp"
+
+namespace awrap {
+
+HostAvailabilityRegistry& HostAvailabilityRegistry::instance() {
+  static HostAvailabilityRegistry registry;
+  return registry;
+}
+
+void HostAvailabilityRegistry::set(const HostInfo& host, HostAvailability availability) {
+  std::lock_guard lock(mutex_);
+  if (availability == HostAvailability::kUnavailable)
+    unavailable_since_[host.endpoint()] = std::chrono::steady_clock::now();
+  else
+    unavailable_since_.erase(host.endpoint());
+}
+
+HostAvailability HostAvailabilityRegistry::get(const HostInfo& host) const {
+  std::lock_guard lock(mutex_);
+  auto it = unavailable_since_.find(host.endpoint());
+  if (it == unavailable_since_.end() || std::chrono::steady_clock::now() - it->second > kUnavailableTtl)
+    return HostAvailability::kAvailable;
+  return HostAvailability::kUnavailable;
+}
+
+void HostAvailabilityRegistry::clear() {
+  std::lock_guard lock(mutex_);
+  unavailable_since_.clear();
+}
+
+}  // namespace awrap

@@ -1,0 +1,17 @@
+// The process-wide plugin registry (a documented registry: docs/plugins.md). Built-in plugins are
+// registered on first use; applications may add their own with awrap::register_plugin.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "awrap/plugin.hpp"
+
+namespace awrap {
+
+// The registrations for `codes` in pipeline order (sorted by weight when `auto_sort`). Throws
+// ConfigError for an unknown or repeated code, listing the known codes.
+std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes, bool auto_sort);
+
+}  // namespace awrap

@@ -1,0 +1,94 @@
+// The one table of connection properties (docs/configuration.md and `awrap --help` are generated
+// from it), plus the registry that lets user plugins add their own.
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "awrap/errors.hpp"
+#include "awrap/properties.hpp"
+
+namespace awrap {
+namespace {
+
+using T = PropertyType;
+
+// Plugin-specific properties live next to their plugin only when the plugin is optional to the
+// build; every built-in property is declared here so there is one place to read them all.
+constexpr PropertyDefinition kBuiltinProperties[] = {
+    // connection
+    {"user", T::kString, "", "Database user name.", "connection"},
+    {"password", T::kString, "", "Database password. Never logged.", "connection", 0, 0, {}, true},
+    {"dbname", T::kString, "", "Database name.", "connection", 0, 0, {}, false, "database"},
+    {"connect_timeout", T::kDecimal, "30",
+     "Seconds allowed for opening one physical connection (TCP, TLS, login); fractions allowed; "
+     "0 waits forever.",
+     "connection", 0, 86400},
+    {"socket_timeout", T::kDecimal, "0",
+     "Seconds one network read or write may block once connected; 0 waits forever. Expiry "
+     "closes the connection (ConnectionLostError).",
+     "connection", 0, 86400},
+    // pipeline
+    {"wrapper_plugins", T::kList, "",
+     "Comma-separated plugin codes to load, e.g. 'failover,host_monitoring'. Empty loads none: "
+     "calls go straight to the native driver.",
+     "pipeline", 0, 0, {}, false, "plugins"},
+    {"auto_sort_wrapper_plugin_order", T::kBoolean, "true",
+     "Sort plugins by their built-in weight. false keeps the order given in wrapper_plugins.",
+     "pipeline"},
+    // dev plugin
+    {"dev_inject_error_on", T::kChoice, "",
+     "dev plugin: method whose next call fails with an injected error.", "dev", 0, 0,
+     "connect|execute|prepare|execute_prepared|begin|commit|rollback"},
+    {"dev_inject_error_class", T::kChoice, "network",
+     "dev plugin: class of the injected error.", "dev", 0, 0,
+     "network|login|query|cancel|read_only|connect"},
+    {"dev_inject_error_count", T::kInteger, "1",
+     "dev plugin: how many consecutive calls fail.", "dev", 0, 1000000},
+};
+
+struct PropertyRegistry {
+  std::mutex mutex;
+  std::vector<PropertyDefinition> user_defined;  // GUARDED_BY(mutex)
+};
+
+PropertyRegistry& registry() {
+  static PropertyRegistry instance;
+  return instance;
+}
+
+const PropertyDefinition* find_in(std::span<const PropertyDefinition> defs, std::string_view name) {
+  for (const auto& d : defs)
+    if (d.name == name || (!d.alias.empty() && d.alias == name)) return &d;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<PropertyDefinition> property_definitions() {
+  std::vector<PropertyDefinition> all(std::begin(kBuiltinProperties), std::end(kBuiltinProperties));
+  std::lock_guard lock(registry().mutex);
+  all.insert(all.end(), registry().user_defined.begin(), registry().user_defined.end());
+  return all;
+}
+
+const PropertyDefinition* find_property(std::string_view name) {
+  if (const auto* d = find_in(kBuiltinProperties, name)) return d;
+  std::lock_guard lock(registry().mutex);
+  // Pointers stay valid: user definitions are never removed; the vector is reserved generously
+  // and a reallocation would invalidate them, so we store into a deque-like stable list below.
+  return find_in(registry().user_defined, name);
+}
+
+void register_property(const PropertyDefinition& definition) {
+  if (find_property(definition.name) || (!definition.alias.empty() && find_property(definition.alias)))
+    throw ConfigError("property '" + std::string(definition.name) + "' is already registered",
+                      std::string(definition.name));
+  std::lock_guard lock(registry().mutex);
+  auto& defs = registry().user_defined;
+  if (defs.capacity() == 0) defs.reserve(256);
+  if (defs.size() == defs.capacity())
+    throw ConfigError("too many user-registered properties (256 at most)", std::string(definition.name));
+  defs.push_back(definition);
+}
+
+}  // namespace awrap

@@ -1,0 +1,19 @@
+#include "plugin/builtin_plugins.hpp"
+
+#include "plugin/connect_time/connect_time_plugin.hpp"
+#include "plugin/dev/dev_plugin.hpp"
+#include "plugin/execute_time/execute_time_plugin.hpp"
+
+namespace awrap {
+
+std::vector<PluginRegistration> builtin_plugin_registrations() {
+  // Weights: outermost first. Diagnostics sit innermost so they time the driver alone, and the
+  // dev plugin is last so every other plugin sees its injected errors as if the driver raised them.
+  return {
+      make_connect_time_registration(/*weight=*/9000),
+      make_execute_time_registration(/*weight=*/9010),
+      make_dev_registration(/*weight=*/10000),
+  };
+}
+
+}  // namespace awrap

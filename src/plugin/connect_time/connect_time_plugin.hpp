@@ -1,0 +1,10 @@
+// `connect_time`: logs how long each physical connect took (level info) and keeps the total.
+#pragma once
+
+#include "awrap/plugin.hpp"
+
+namespace awrap {
+
+PluginRegistration make_connect_time_registration(int weight);
+
+}  // namespace awrap

@@ -1,0 +1,48 @@
+#include "plugin/execute_time/execute_time_plugin.hpp"
+
+#include <chrono>
+
+#include "core/logging.hpp"
+
+namespace awrap {
+namespace {
+
+constexpr std::size_t kMaxSqlInLog = 120;
+
+class ExecuteTimePlugin final : public Plugin {
+ public:
+  std::string_view code() const noexcept override { return "execute_time"; }
+  MethodSet subscribed_methods() const noexcept override { return MethodSet::network_calls(); }
+
+  CallResult call(Call& call, const NextCall& next) override {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      auto result = next(call);
+      log(call, start, "");
+      return result;
+    } catch (...) {
+      log(call, start, " (failed)");
+      throw;
+    }
+  }
+
+ private:
+  static void log(const Call& call, std::chrono::steady_clock::time_point start, const char* suffix) {
+    if (!internal::log_enabled(LogLevel::kInfo)) return;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    std::string_view sql = call.sql.substr(0, kMaxSqlInLog);
+    AWRAP_LOG(kInfo) << "execute_time: " << to_string(call.method) << (sql.empty() ? "" : " '")
+                     << sql << (call.sql.size() > kMaxSqlInLog ? "…" : "") << (sql.empty() ? "" : "'")
+                     << " took " << static_cast<double>(us.count()) / 1000.0 << " ms" << suffix;
+  }
+};
+
+}  // namespace
+
+PluginRegistration make_execute_time_registration(int weight) {
+  return {"execute_time", weight,
+          [](PluginService&, const Properties&) { return std::make_unique<ExecuteTimePlugin>(); },
+          "Logs the duration of every statement and transaction call (level info)."};
+}
+
+}  // namespace awrap

@@ -1,0 +1,10 @@
+// `execute_time`: logs how long each call on the connection took (level info).
+#pragma once
+
+#include "awrap/plugin.hpp"
+
+namespace awrap {
+
+PluginRegistration make_execute_time_registration(int weight);
+
+}  // namespace awrap

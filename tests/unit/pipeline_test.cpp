@@ -1,0 +1,208 @@
+#include <gtest/gtest.h>
+
+#include "awrap/connection.hpp"
+#include "awrap/plugin.hpp"
+#include "core/connection_impl.hpp"
+#include "support/fake_driver.hpp"
+
+namespace awrap {
+namespace {
+
+using testing::FakeDriver;
+using testing::FakeServerLog;
+
+std::vector<std::string>& trace() {
+  static std::vector<std::string> t;
+  return t;
+}
+
+class RecordingPlugin final : public Plugin {
+ public:
+  RecordingPlugin(std::string code, MethodSet methods) : code_(std::move(code)), methods_(methods) {}
+  std::string_view code() const noexcept override { return code_; }
+  MethodSet subscribed_methods() const noexcept override { return methods_; }
+  CallResult call(Call& call, const NextCall& next) override {
+    trace().push_back(code_ + ">" + to_string(call.method));
+    auto r = next(call);
+    trace().push_back(code_ + "<" + to_string(call.method));
+    return r;
+  }
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
+    trace().push_back(code_ + ">connect" + (request.initial ? "(initial)" : ""));
+    return next(request);
+  }
+
+ private:
+  std::string code_;
+  MethodSet methods_;
+};
+
+void register_test_plugins() {
+  static bool done = [] {
+    register_plugin({"rec_outer", 10, [](PluginService&, const Properties&) {
+                       return std::make_unique<RecordingPlugin>("rec_outer", MethodSet::all());
+                     }});
+    register_plugin({"rec_inner", 20, [](PluginService&, const Properties&) {
+                       return std::make_unique<RecordingPlugin>("rec_inner", MethodSet::all());
+                     }});
+    register_plugin({"rec_commit_only", 15, [](PluginService&, const Properties&) {
+                       return std::make_unique<RecordingPlugin>("rec_commit_only", MethodSet{Method::kCommit});
+                     }});
+    return true;
+  }();
+  (void)done;
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_test_plugins();
+    trace().clear();
+    log_ = std::make_shared<FakeServerLog>();
+    driver_ = std::make_shared<FakeDriver>(log_);
+  }
+  Connection open(const PropertyMap& props, std::string conninfo = "host=h1 user=app password=pw") {
+    return ConnectionAccess::open(conninfo, props, driver_);
+  }
+  std::shared_ptr<FakeServerLog> log_;
+  std::shared_ptr<FakeDriver> driver_;
+};
+
+TEST_F(PipelineTest, NoPluginsGoesStraightToTheDriver) {
+  auto c = open({});
+  EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
+  EXPECT_EQ(log_->calls.back(), "h1:5432 execute SELECT 1");
+  EXPECT_EQ(log_->connects.back(), "h1:5432 user=app");
+  auto& impl = ConnectionAccess::impl(c);
+  for (int m = 0; m < static_cast<int>(Method::kCount); ++m)
+    EXPECT_TRUE(impl.chain().subscribers(static_cast<Method>(m)).empty());
+}
+
+TEST_F(PipelineTest, PluginsRunSortedByWeightOutermostFirst) {
+  auto c = open({{"wrapper_plugins", "rec_inner,rec_outer"}});
+  EXPECT_EQ(trace(), (std::vector<std::string>{"rec_outer>connect(initial)", "rec_inner>connect(initial)"}));
+  trace().clear();
+  c.execute("SELECT 1");
+  EXPECT_EQ(trace(), (std::vector<std::string>{"rec_outer>execute", "rec_inner>execute", "rec_inner<execute",
+                                               "rec_outer<execute"}));
+}
+
+TEST_F(PipelineTest, AutoSortOffKeepsTheUsersOrder) {
+  auto c = open({{"wrapper_plugins", "rec_inner,rec_outer"}, {"auto_sort_wrapper_plugin_order", "false"}});
+  trace().clear();
+  c.execute("SELECT 1");
+  EXPECT_EQ(trace().front(), "rec_inner>execute");
+}
+
+TEST_F(PipelineTest, OnlySubscribedMethodsReachAPlugin) {
+  auto c = open({{"plugins", "rec_commit_only"}});
+  c.begin();
+  c.execute("SELECT 1");
+  EXPECT_TRUE(trace().empty());
+  c.commit();
+  EXPECT_EQ(trace(), (std::vector<std::string>{"rec_commit_only>commit", "rec_commit_only<commit"}));
+  auto& impl = ConnectionAccess::impl(c);
+  EXPECT_TRUE(impl.chain().subscribers(Method::kExecute).empty());
+  EXPECT_EQ(impl.chain().subscribers(Method::kCommit).size(), 1u);
+}
+
+TEST_F(PipelineTest, UnknownOrRepeatedPluginIsAConfigErrorListingKnownCodes) {
+  try {
+    open({{"wrapper_plugins", "failovr"}});
+    FAIL();
+  } catch (const ConfigError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("'failovr'"), std::string::npos) << m;
+    EXPECT_NE(m.find("connect_time"), std::string::npos) << m;
+    EXPECT_NE(m.find("execute_time"), std::string::npos) << m;
+    EXPECT_EQ(e.property(), "wrapper_plugins");
+  }
+  EXPECT_THROW(open({{"wrapper_plugins", "dev,dev"}}), ConfigError);
+  EXPECT_TRUE(log_->connects.empty()) << "nothing connects with half a configuration";
+}
+
+TEST_F(PipelineTest, DevPluginInjectsTheChosenErrorOnce) {
+  auto c = open({{"wrapper_plugins", "dev"}, {"dev_inject_error_on", "execute"}, {"dev_inject_error_class", "network"}});
+  EXPECT_THROW(c.execute("SELECT 1"), ConnectionLostError);
+  EXPECT_NO_THROW(c.execute("SELECT 1"));
+  auto d = open({{"wrapper_plugins", "dev"}, {"dev_inject_error_on", "commit"}, {"dev_inject_error_class", "read_only"},
+                 {"dev_inject_error_count", "2"}});
+  EXPECT_THROW(d.commit(), ReadOnlyViolationError);
+  EXPECT_THROW(d.commit(), ReadOnlyViolationError);
+  EXPECT_NO_THROW(d.commit());
+}
+
+TEST_F(PipelineTest, ConnectTriesHostsInOrderButStopsOnALoginFailure) {
+  driver_->on_connect = [](const ConnectSpec& spec) {
+    if (spec.host.host == "down") throw ConnectError("refused", "08001", 0, spec.host.endpoint());
+    if (spec.host.host == "badlogin") throw AuthError("password authentication failed", "28P01");
+  };
+  auto c = open({}, "host=down,h2 port=5433");
+  EXPECT_EQ(c.current_host().host, "h2");
+  EXPECT_EQ(c.current_host().port, 5433);
+  EXPECT_THROW(open({}, "host=badlogin,h2"), AuthError);
+  EXPECT_EQ(log_->connects.back(), "badlogin:5432 user=");
+  try {
+    open({}, "host=down");
+    FAIL();
+  } catch (const ConnectError& e) {
+    EXPECT_NE(std::string(e.what()).find("refused"), std::string::npos);
+  }
+}
+
+TEST_F(PipelineTest, NewPhysicalConnectionGetsSessionStateAndPreparedStatementsBack) {
+  auto c = open({});
+  auto stmt = c.prepare("SELECT $1");
+  c.set_autocommit(false);
+  c.set_read_only(true);
+  c.set_isolation_level(IsolationLevel::kSerializable);
+  auto& impl = ConnectionAccess::impl(c);
+  HostInfo h2{"h2", 5432};
+  impl.set_current_connection(impl.connect(h2));
+  EXPECT_EQ(c.current_host().host, "h2");
+  log_->calls.clear();
+  c.execute(stmt, {1});
+  std::vector<std::string> expected{"h2:5432 prepare " + stmt.name() + " SELECT $1",
+                                    "h2:5432 execute_prepared " + stmt.name()};
+  EXPECT_EQ(log_->calls, expected);
+  EXPECT_FALSE(c.autocommit());
+  EXPECT_TRUE(c.read_only());
+}
+
+TEST_F(PipelineTest, SessionStateIsRestoredInOrder) {
+  auto c = open({});
+  c.set_autocommit(false);
+  c.set_read_only(true);
+  auto& impl = ConnectionAccess::impl(c);
+  log_->calls.clear();
+  impl.set_current_connection(impl.connect(HostInfo{"h3", 5432}));
+  EXPECT_EQ(log_->calls, (std::vector<std::string>{"h3:5432 autocommit off", "h3:5432 read_only on", "h1:5432 close"}));
+}
+
+TEST_F(PipelineTest, TransactionGuardRollsBackUnlessCommitted) {
+  auto c = open({});
+  {
+    Transaction tx(c);
+    c.execute("INSERT 1");
+  }
+  EXPECT_EQ(log_->calls.back(), "h1:5432 rollback");
+  {
+    Transaction tx(c);
+    tx.commit();
+  }
+  EXPECT_EQ(log_->calls.back(), "h1:5432 commit");
+}
+
+TEST_F(PipelineTest, CloseIsIdempotentAndUseAfterCloseFails) {
+  auto c = open({});
+  c.close();
+  c.close();
+  EXPECT_TRUE(c.is_closed());
+  EXPECT_THROW(c.execute("SELECT 1"), ConnectionClosedError);
+  EXPECT_NO_THROW(c.cancel());
+  Connection moved = std::move(c);
+  EXPECT_TRUE(c.is_closed());  // NOLINT(bugprone-use-after-move): moved-from is closed by contract
+}
+
+}  // namespace
+}  // namespace awrap
