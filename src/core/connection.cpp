@@ -15,6 +15,11 @@ Connection ConnectionAccess::open(std::string_view conninfo, const PropertyMap& 
 
 Connection Connection::open(std::string_view conninfo, const PropertyMap& properties) {
   ConnInfo info = parse_conninfo(conninfo);
+  // Validate every property before anything else, so a bad value is reported as such even when
+  // the engine's driver is missing.
+  PropertyMap merged = info.options;
+  for (const auto& [k, v] : properties) merged[k] = v;
+  (void)Properties::parse(merged);
   auto driver = make_driver(info.engine);
   auto impl = std::make_unique<Impl>(std::move(info), properties, std::move(driver));
   impl->open();

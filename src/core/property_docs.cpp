@@ -1,0 +1,113 @@
+#include "core/property_docs.hpp"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "awrap/errors.hpp"
+#include "awrap/plugin.hpp"
+#include "awrap/properties.hpp"
+
+namespace awrap {
+namespace {
+
+const char* type_name(PropertyType t) {
+  switch (t) {
+    case PropertyType::kString: return "string";
+    case PropertyType::kInteger: return "integer";
+    case PropertyType::kDecimal: return "number";
+    case PropertyType::kBoolean: return "boolean";
+    case PropertyType::kChoice: return "choice";
+    case PropertyType::kList: return "list";
+  }
+  return "string";
+}
+
+std::string accepted(const PropertyDefinition& d) {
+  std::string out;
+  if (d.type == PropertyType::kChoice) {
+    out = std::string(d.choices);
+    std::replace(out.begin(), out.end(), '|', ',');
+    return "one of " + out;
+  }
+  if (d.type == PropertyType::kInteger || d.type == PropertyType::kDecimal) {
+    bool lo = d.min != std::numeric_limits<std::int64_t>::min();
+    bool hi = d.max != std::numeric_limits<std::int64_t>::max();
+    if (lo && hi) return std::to_string(d.min) + " to " + std::to_string(d.max);
+    if (lo) return ">= " + std::to_string(d.min);
+    if (hi) return "<= " + std::to_string(d.max);
+  }
+  return type_name(d.type);
+}
+
+std::map<std::string, std::vector<PropertyDefinition>> by_group() {
+  std::map<std::string, std::vector<PropertyDefinition>> groups;
+  for (const auto& d : property_definitions()) groups[std::string(d.group)].push_back(d);
+  return groups;
+}
+
+}  // namespace
+
+std::string render_properties_help() {
+  std::ostringstream out;
+  out << "PROPERTIES (give them in the URL query, the keyword string, or with --set name=value;\n"
+         "prefix 'monitoring-' applies one to monitoring connections only)\n";
+  for (const auto& [group, defs] : by_group()) {
+    out << "\n  [" << group << "]\n";
+    for (const auto& d : defs) {
+      out << "  " << d.name;
+      if (!d.alias.empty()) out << " (alias " << d.alias << ")";
+      out << "  <" << accepted(d) << ">";
+      if (!d.default_value.empty()) out << "  default " << d.default_value;
+      out << "\n      " << d.help << "\n";
+    }
+  }
+  out << "\nPLUGINS (wrapper_plugins)\n";
+  for (const auto& p : registered_plugins()) out << "  " << p.code << "  (weight " << p.weight << ")  " << p.help << "\n";
+  return out.str();
+}
+
+std::string render_configuration_markdown() {
+  std::ostringstream out;
+  out << "# Configuration reference\n\n"
+         "Generated from the property registry (`src/core/property_table.cpp`) by "
+         "`awrap config-reference`; a unit test fails when this file and the registry disagree.\n\n"
+         "Properties are given in the connection URL's query (`?name=value`), in a keyword "
+         "string (`name=value`), or in the `PropertyMap` passed to `Connection::open` (which wins). "
+         "A name not listed here is handed to the native driver (libpq keywords, Connector/C "
+         "options). Prefix `monitoring-` applies a property to awrap's monitoring connections "
+         "only. A wrong value fails `Connection::open` with `ConfigError` naming the property, "
+         "the value and what is accepted.\n";
+  for (const auto& [group, defs] : by_group()) {
+    out << "\n## " << group << "\n\n| property | type | default | accepted | description |\n|---|---|---|---|---|\n";
+    for (const auto& d : defs) {
+      out << "| `" << d.name << "`";
+      if (!d.alias.empty()) out << " (alias `" << d.alias << "`)";
+      out << " | " << type_name(d.type) << " | " << (d.default_value.empty() ? "" : "`" + std::string(d.default_value) + "`")
+          << " | " << accepted(d) << " | " << d.help << (d.secret ? " Masked in logs and errors." : "") << " |\n";
+    }
+  }
+  out << "\n## Plugins\n\n| code | weight | what it does |\n|---|---|---|\n";
+  for (const auto& p : registered_plugins()) out << "| `" << p.code << "` | " << p.weight << " | " << p.help << " |\n";
+  return out.str();
+}
+
+std::string error_class_name(const std::exception& e) {
+  // Most derived first.
+  if (dynamic_cast<const FailoverSuccessError*>(&e)) return "FailoverSuccessError";
+  if (dynamic_cast<const TransactionResolutionUnknownError*>(&e)) return "TransactionResolutionUnknownError";
+  if (dynamic_cast<const FailoverFailedError*>(&e)) return "FailoverFailedError";
+  if (dynamic_cast<const ConfigError*>(&e)) return "ConfigError";
+  if (dynamic_cast<const AuthError*>(&e)) return "AuthError";
+  if (dynamic_cast<const ConnectError*>(&e)) return "ConnectError";
+  if (dynamic_cast<const QueryCancelledError*>(&e)) return "QueryCancelledError";
+  if (dynamic_cast<const ReadOnlyViolationError*>(&e)) return "ReadOnlyViolationError";
+  if (dynamic_cast<const QueryError*>(&e)) return "QueryError";
+  if (dynamic_cast<const ConnectionLostError*>(&e)) return "ConnectionLostError";
+  if (dynamic_cast<const ReadWriteSplittingError*>(&e)) return "ReadWriteSplittingError";
+  if (dynamic_cast<const ConnectionClosedError*>(&e)) return "ConnectionClosedError";
+  if (dynamic_cast<const Error*>(&e)) return "Error";
+  return "std::exception";
+}
+
+}  // namespace awrap
