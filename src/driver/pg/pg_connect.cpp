@@ -116,7 +116,7 @@ PgConnHandle open_pg_connection(const ConnectSpec& spec) {
                            {}, 0, endpoint);
       case SocketWaitResult::kFailed:
         throw ConnectError("waiting for the socket failed while connecting to " + endpoint + ": " +
-                               std::strerror(errno),
+                               std::system_category().message(errno),
                            {}, 0, endpoint);
     }
     status = PQconnectPoll(conn.get());
