@@ -1,0 +1,445 @@
+"""Engine-neutral orchestration: up/down/status, faults, failover, switchover,
+rejoin. Each engine module (pg, maria) provides the same functions:
+create, start, stop_clean, main_pid, server_pids, promote, follow, rejoin,
+replay_position, write_probe, publish_topology, sql, log_tail."""
+
+import json
+import os
+import signal
+import sys
+import time
+
+from . import common
+from .common import LabError, event
+
+
+def engine_module(state):
+    if state["engine"] == "pg":
+        from . import pg
+        return pg
+    from . import maria
+    return maria
+
+
+def default_port(engine):
+    return 5432 if engine == "pg" else 3306
+
+
+# ---------------------------------------------------------------- node state
+
+
+def _flags(state, k):
+    return state.setdefault("flags", {}).setdefault(str(k), {
+        "stopped": False, "hung": False, "blackholed": False})
+
+
+def node_state(state, k, engine=None):
+    engine = engine or engine_module(state)
+    pid = engine.main_pid(state, k)
+    flags = _flags(state, k)
+    if not pid:
+        return "stopped" if flags["stopped"] else "crashed", None
+    if flags["hung"] or common.pid_stopped(pid):
+        return "hung", pid
+    if flags["blackholed"]:
+        return "blackholed", pid
+    return "running", pid
+
+
+def node_numbers(state):
+    return list(range(1, state["nodes"] + 1))
+
+
+def status(state):
+    engine = engine_module(state)
+    name = state["name"]
+    nodes = []
+    for k in node_numbers(state):
+        current, pid = node_state(state, k, engine)
+        nodes.append({"name": common.node_name(k), "host": common.node_ip(state["base"], k),
+                      "port": default_port(state["engine"]),
+                      "hostname": common.instance_host(name, k),
+                      "role": "writer" if k == state["writer"] else "reader",
+                      "state": current, "pid": pid})
+    return {"name": name, "engine": state["engine"], "flavour": state["flavour"],
+            "writer": common.node_name(state["writer"]),
+            "host_pattern": "?.%s.%s" % (name, common.DOMAIN),
+            "cluster_endpoint": common.cluster_endpoint(name),
+            "reader_endpoint": common.reader_endpoint(name),
+            "sync": bool(state.get("sync")), "nodes": nodes,
+            "state_dir": common.cluster_dir(name),
+            "events": common.events_path(name)}
+
+
+def print_status(state):
+    print(json.dumps(status(state)))
+
+
+# ---------------------------------------------------------------- hosts
+
+
+def publish_hosts(state):
+    name, base = state["name"], state["base"]
+    engine = engine_module(state)
+    lines = ["%s %s" % (common.node_ip(base, k), common.instance_host(name, k))
+             for k in node_numbers(state)]
+    writer = state["writer"]
+    readers = [k for k in node_numbers(state) if k != writer]
+    alive = [k for k in readers if engine.main_pid(state, k)]
+    reader = (alive or readers or [writer])[0]
+    lines.append("%s %s" % (common.node_ip(base, writer), common.cluster_endpoint(name)))
+    lines.append("%s %s" % (common.node_ip(base, reader), common.reader_endpoint(name)))
+    common.hosts_set_block(name, lines)
+    return reader
+
+
+# ---------------------------------------------------------------- up / down
+
+
+def up(args):
+    name = args.name
+    common.validate_name(name)
+    engine_name = args.engine
+    if engine_name not in ("pg", "mariadb"):
+        raise LabError("engine must be pg or mariadb")
+    flavour = args.flavour or "plain"
+    if flavour not in ("plain", "aurora", "multi-az"):
+        raise LabError("flavour must be plain, aurora or multi-az")
+    if engine_name == "mariadb" and flavour == "aurora":
+        raise LabError("aurora flavour is PostgreSQL only: information_schema.replica_host_status "
+                       "and @@aurora_server_id cannot be created on MariaDB")
+    nodes = args.nodes or 3
+    base = args.base or "127.0.0.11"
+    common.node_ip(base, nodes)  # validates the whole range
+    with common.cluster_lock(name):
+        state = common.load_state(name, required=False)
+        if state and state.get("complete") and (state["engine"], state["flavour"], state["nodes"],
+                                                 state["base"], bool(state.get("sync"))) == (
+                engine_name, flavour, nodes, base, bool(args.sync)):
+            # Idempotent: bring back whatever is down, then report.
+            for k in node_numbers(state):
+                if node_state(state, k)[0] != "running":
+                    _heal(state, k)
+            common.save_state(state)
+            publish_hosts(state)
+            print_status(state)
+            return
+        _down(name)
+        state = {"name": name, "engine": engine_name, "flavour": flavour, "nodes": nodes,
+                 "base": base, "sync": bool(args.sync), "writer": 1,
+                 "dns_lag_ms": args.dns_lag_ms or 0, "complete": False}
+        os.makedirs(common.cluster_dir(name), mode=0o755)
+        os.chmod(common.cluster_dir(name), 0o755)
+        common.save_state(state)
+        started = time.monotonic_ns()
+        event(name, "up_started", engine=engine_name, flavour=flavour, nodes=nodes, base=base,
+              sync=bool(args.sync))
+        engine = engine_module(state)
+        try:
+            engine.create(state)
+        except BaseException as error:
+            logs = "".join("\n--- %s log tail ---\n%s" % (common.node_name(k), engine.log_tail(state, k))
+                           for k in node_numbers(state))
+            if not args.keep_on_failure:
+                _down(name)
+            if isinstance(error, LabError):
+                raise LabError("%s%s" % (error, logs))
+            raise
+        state["complete"] = True
+        for k in node_numbers(state):
+            _flags(state, k)
+        common.save_state(state)
+        publish_hosts(state)
+        event(name, "cluster_up", duration_ms=(time.monotonic_ns() - started) // 1_000_000)
+        print_status(state)
+
+
+def _down(name):
+    """Removes everything of a cluster, whatever state it is in."""
+    directory = common.cluster_dir(name)
+    roots = common.processes_mentioning(directory + "/")
+    if roots:
+        common.kill_tree(roots)
+    common.iptables_remove_all(name)
+    common.hosts_set_block(name, None)
+    common.remove_tree(directory)
+
+
+def down(args):
+    if args.all:
+        names = set()
+        root = common.lab_root()
+        if os.path.isdir(root):
+            names |= set(entry for entry in os.listdir(root) if not entry.startswith("."))
+        names |= _names_in_hosts_file()
+        names |= _names_in_iptables()
+        for name in sorted(names):
+            with common.cluster_lock(name):
+                _down(name)
+        return
+    if not args.name:
+        raise LabError("down needs --name NAME or --all")
+    common.validate_name(args.name)
+    with common.cluster_lock(args.name):
+        _down(args.name)
+
+
+def _names_in_hosts_file():
+    names = set()
+    try:
+        with open(common.HOSTS_FILE) as handle:
+            for line in handle:
+                if line.startswith("# BEGIN awlab:"):
+                    names.add(line.strip()[len("# BEGIN awlab:"):])
+    except FileNotFoundError:
+        pass
+    return names
+
+
+def _names_in_iptables():
+    import re
+    listing = common.run(["iptables", "-w", "-S"], check=False).stdout
+    return set(re.findall(r'--comment "?awlab:([a-z0-9-]+)"?', listing))
+
+
+# ---------------------------------------------------------------- faults
+
+
+def fault(args):
+    kind = args.kind
+    with common.cluster_lock(args.name):
+        state = common.load_state(args.name)
+        k = _node_arg(state, args.node)
+        engine = engine_module(state)
+        flags = _flags(state, k)
+        ip = common.node_ip(state["base"], k)
+        pid = engine.main_pid(state, k)
+        if kind in ("crash", "stop", "hang") and not pid:
+            raise LabError("%s is not running" % common.node_name(k))
+        if kind == "crash":
+            pids = engine.server_pids(state, k)
+            event(args.name, "fault_injected", k, kind=kind, pids=pids)
+            common.signal_all(pids, signal.SIGKILL)
+            common.wait_dead(pids, 10)
+            flags.update(stopped=False, hung=False)
+            event(args.name, "node_down", k, reason="crash")
+        elif kind == "stop":
+            if flags["hung"]:
+                common.signal_all(engine.server_pids(state, k), signal.SIGCONT)
+            event(args.name, "fault_injected", k, kind=kind)
+            engine.stop_clean(state, k)
+            flags.update(stopped=True, hung=False)
+            event(args.name, "node_down", k, reason="clean stop")
+        elif kind == "hang":
+            pids = engine.server_pids(state, k)
+            event(args.name, "fault_injected", k, kind=kind, pids=pids)
+            common.signal_all(pids, signal.SIGSTOP)
+            flags["hung"] = True
+            event(args.name, "node_hung", k)
+        elif kind == "blackhole":
+            event(args.name, "fault_injected", k, kind=kind, address=ip)
+            common.iptables_add(args.name, ip)
+            flags["blackholed"] = True
+            event(args.name, "node_blackholed", k, address=ip)
+        else:
+            raise LabError("fault kind must be crash, stop, hang or blackhole")
+        common.save_state(state)
+        print_status(state)
+
+
+def _node_arg(state, text):
+    k = common.node_number(text)
+    if not 1 <= k <= state["nodes"]:
+        raise LabError("no node %s in cluster %s" % (text, state["name"]))
+    return k
+
+
+def _heal(state, k):
+    """Undoes every fault of node k; a down node comes back in its current role."""
+    engine = engine_module(state)
+    name = state["name"]
+    flags = _flags(state, k)
+    pid = engine.main_pid(state, k)
+    if pid and (flags["hung"] or common.pid_stopped(pid)):
+        common.signal_all(engine.server_pids(state, k), signal.SIGCONT)
+        flags["hung"] = False
+        event(name, "node_resumed", k)
+    if flags["blackholed"] or common.node_ip(state["base"], k) in common.blackholed_ips(name):
+        common.iptables_remove(name, common.node_ip(state["base"], k))
+        flags["blackholed"] = False
+        event(name, "node_reachable", k)
+    if not engine.main_pid(state, k):
+        if k == state["writer"]:
+            engine.start(state, k, writer=True)
+            event(name, "node_up", k, role="writer")
+        else:
+            method = engine.recover_reader(state, k, state["writer"])
+            event(name, "node_up", k, role="reader", method=method)
+        flags["stopped"] = False
+    elif k != state["writer"]:
+        engine.follow(state, k, state["writer"])
+
+
+def heal(args):
+    with common.cluster_lock(args.name):
+        state = common.load_state(args.name)
+        k = _node_arg(state, args.node)
+        event(args.name, "heal", k)
+        try:
+            _heal(state, k)
+        finally:
+            common.save_state(state)
+        publish_hosts(state)
+        print_status(state)
+
+
+# ---------------------------------------------------------------- failover
+
+
+def _choose_target(state, engine, explicit):
+    if explicit:
+        k = _node_arg(state, explicit)
+        if k == state["writer"]:
+            raise LabError("%s is already the writer" % common.node_name(k))
+        if node_state(state, k, engine)[0] != "running":
+            raise LabError("target %s is not running" % common.node_name(k))
+        return k
+    best, best_position = None, None
+    for k in node_numbers(state):
+        if k == state["writer"] or node_state(state, k, engine)[0] != "running":
+            continue
+        position = engine.replay_position(state, k)
+        if position is None:
+            continue
+        if best is None or position > best_position:
+            best, best_position = k, position
+    if best is None:
+        raise LabError("no running standby to promote")
+    return best
+
+
+def _promote_and_publish(state, engine, target, old_writer, dns_lag_ms):
+    """Promotion, repointing, write probe, topology, then DNS; events for each."""
+    name = state["name"]
+    engine.promote(state, target)
+    promoted_ns = time.monotonic_ns()
+    event(name, "promoted", target, mono_ns=promoted_ns, old_writer=common.node_name(old_writer))
+    state["writer"] = target
+    common.save_state(state)
+    for k in node_numbers(state):
+        if k in (target, old_writer):
+            continue
+        try:
+            engine.follow(state, k, target)
+            event(name, "repointed", k, writer=common.node_name(target))
+        except LabError as error:
+            event(name, "repoint_failed", k, detail=str(error)[-300:])
+    deadline = time.monotonic() + 60
+    while not engine.write_probe(state, target):
+        if time.monotonic() > deadline:
+            raise LabError("new writer %s did not accept a write within 60 s" %
+                           common.node_name(target))
+        time.sleep(0.02)
+    accepted_ns = time.monotonic_ns()
+    event(name, "writer_accepting_writes", target, mono_ns=accepted_ns,
+          since_promoted_ms=(accepted_ns - promoted_ns) / 1e6)
+    engine.publish_topology(state)
+    event(name, "topology_updated", target, writer=common.node_name(target))
+    lag_ns = int(dns_lag_ms) * 1_000_000
+    remaining = promoted_ns + lag_ns - time.monotonic_ns()
+    if remaining > 0:
+        time.sleep(remaining / 1e9)
+    reader = publish_hosts(state)
+    event(name, "dns_updated", target, cluster_endpoint=common.cluster_endpoint(name),
+          reader=common.node_name(reader), dns_lag_ms=dns_lag_ms)
+    return accepted_ns
+
+
+def failover(args):
+    with common.cluster_lock(args.name):
+        state = common.load_state(args.name)
+        engine = engine_module(state)
+        old = state["writer"]
+        started_ns = time.monotonic_ns()
+        event(args.name, "failover_started", old)
+        target = _choose_target(state, engine, args.target)
+        # Fence the old writer so it can never take writes again (split brain);
+        # it comes back as a standby with `rejoin` or `heal`.
+        pids = engine.server_pids(state, old)
+        if pids and not args.no_fence:
+            common.signal_all(pids, signal.SIGKILL)
+            common.wait_dead(pids, 10)
+            _flags(state, old).update(hung=False, stopped=False)
+            event(args.name, "fenced", old, pids=pids)
+        lag = args.dns_lag_ms if args.dns_lag_ms is not None else state.get("dns_lag_ms", 0)
+        accepted_ns = _promote_and_publish(state, engine, target, old, lag)
+        event(args.name, "failover_done", target, old_writer=common.node_name(old),
+              duration_ms=(time.monotonic_ns() - started_ns) / 1e6,
+              to_writes_ms=(accepted_ns - started_ns) / 1e6)
+        common.save_state(state)
+        print_status(state)
+
+
+def switchover(args):
+    with common.cluster_lock(args.name):
+        state = common.load_state(args.name)
+        engine = engine_module(state)
+        old = state["writer"]
+        started_ns = time.monotonic_ns()
+        event(args.name, "switchover_started", old)
+        target = _choose_target(state, engine, args.target)
+        engine.stop_clean(state, old)
+        event(args.name, "node_down", old, reason="switchover")
+        lag = args.dns_lag_ms if args.dns_lag_ms is not None else state.get("dns_lag_ms", 0)
+        accepted_ns = _promote_and_publish(state, engine, target, old, lag)
+        method = engine.rejoin(state, old, target)
+        _flags(state, old).update(stopped=False, hung=False)
+        event(args.name, "rejoined", old, writer=common.node_name(target), method=method)
+        event(args.name, "switchover_done", target, old_writer=common.node_name(old),
+              duration_ms=(time.monotonic_ns() - started_ns) / 1e6,
+              to_writes_ms=(accepted_ns - started_ns) / 1e6)
+        common.save_state(state)
+        publish_hosts(state)
+        print_status(state)
+
+
+def rejoin(args):
+    with common.cluster_lock(args.name):
+        state = common.load_state(args.name)
+        engine = engine_module(state)
+        k = _node_arg(state, args.node)
+        if k == state["writer"]:
+            raise LabError("%s is the writer; rejoin is for a node that lost that role" %
+                           common.node_name(k))
+        pid = engine.main_pid(state, k)
+        if pid:
+            common.signal_all(engine.server_pids(state, k), signal.SIGCONT)
+        common.iptables_remove(args.name, common.node_ip(state["base"], k))
+        method = engine.rejoin(state, k, state["writer"])
+        _flags(state, k).update(stopped=False, hung=False, blackholed=False)
+        event(args.name, "rejoined", k, writer=common.node_name(state["writer"]), method=method)
+        common.save_state(state)
+        publish_hosts(state)
+        print_status(state)
+
+
+# ---------------------------------------------------------------- sql / status / events
+
+
+def run_sql(args):
+    state = common.load_state(args.name)
+    k = _node_arg(state, args.node)
+    done = engine_module(state).sql(state, k, args.sql, args.timeout)
+    sys.stdout.write(done.stdout)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(1)
+
+
+def show_status(args):
+    print_status(common.load_state(args.name))
+
+
+def show_events(args):
+    common.load_state(args.name)
+    print(common.events_path(args.name))
