@@ -7,6 +7,8 @@
 #include "awrap/errors.hpp"
 #include "awrap/plugin.hpp"
 #include "awrap/properties.hpp"
+#include "core/property_table.hpp"
+#include "plugin/builtin_plugins.hpp"
 
 namespace awrap {
 namespace {
@@ -40,9 +42,10 @@ std::string accepted(const PropertyDefinition& d) {
   return type_name(d.type);
 }
 
-std::map<std::string, std::vector<PropertyDefinition>> by_group() {
+std::map<std::string, std::vector<PropertyDefinition>> by_group(bool builtin_only) {
   std::map<std::string, std::vector<PropertyDefinition>> groups;
-  for (const auto& d : property_definitions()) groups[std::string(d.group)].push_back(d);
+  auto defs = builtin_only ? builtin_property_definitions() : property_definitions();
+  for (const auto& d : defs) groups[std::string(d.group)].push_back(d);
   return groups;
 }
 
@@ -52,7 +55,7 @@ std::string render_properties_help() {
   std::ostringstream out;
   out << "PROPERTIES (give them in the URL query, the keyword string, or with --set name=value;\n"
          "prefix 'monitoring-' applies one to monitoring connections only)\n";
-  for (const auto& [group, defs] : by_group()) {
+  for (const auto& [group, defs] : by_group(false)) {
     out << "\n  [" << group << "]\n";
     for (const auto& d : defs) {
       out << "  " << d.name;
@@ -78,7 +81,7 @@ std::string render_configuration_markdown() {
          "options). Prefix `monitoring-` applies a property to awrap's monitoring connections "
          "only. A wrong value fails `Connection::open` with `ConfigError` naming the property, "
          "the value and what is accepted.\n";
-  for (const auto& [group, defs] : by_group()) {
+  for (const auto& [group, defs] : by_group(true)) {
     out << "\n## " << group << "\n\n| property | type | default | accepted | description |\n|---|---|---|---|---|\n";
     for (const auto& d : defs) {
       out << "| `" << d.name << "`";
@@ -88,7 +91,9 @@ std::string render_configuration_markdown() {
     }
   }
   out << "\n## Plugins\n\n| code | weight | what it does |\n|---|---|---|\n";
-  for (const auto& p : registered_plugins()) out << "| `" << p.code << "` | " << p.weight << " | " << p.help << " |\n";
+  auto plugins = builtin_plugin_registrations();
+  std::sort(plugins.begin(), plugins.end(), [](const auto& a, const auto& b) { return a.code < b.code; });
+  for (const auto& p : plugins) out << "| `" << p.code << "` | " << p.weight << " | " << p.help << " |\n";
   return out.str();
 }
 

@@ -6,6 +6,7 @@
 
 #include "awrap/errors.hpp"
 #include "awrap/properties.hpp"
+#include "core/property_table.hpp"
 
 namespace awrap {
 namespace {
@@ -64,6 +65,10 @@ const PropertyDefinition* find_in(std::span<const PropertyDefinition> defs, std:
 
 }  // namespace
 
+std::vector<PropertyDefinition> builtin_property_definitions() {
+  return std::vector<PropertyDefinition>(std::begin(kBuiltinProperties), std::end(kBuiltinProperties));
+}
+
 std::vector<PropertyDefinition> property_definitions() {
   std::vector<PropertyDefinition> all(std::begin(kBuiltinProperties), std::end(kBuiltinProperties));
   std::lock_guard lock(registry().mutex);
@@ -74,8 +79,8 @@ std::vector<PropertyDefinition> property_definitions() {
 const PropertyDefinition* find_property(std::string_view name) {
   if (const auto* d = find_in(kBuiltinProperties, name)) return d;
   std::lock_guard lock(registry().mutex);
-  // Pointers stay valid: user definitions are never removed; the vector is reserved generously
-  // and a reallocation would invalidate them, so we store into a deque-like stable list below.
+  // Returned pointers stay valid: user definitions are never removed and the vector never
+  // reallocates (capacity is reserved once; register_property refuses to grow past it).
   return find_in(registry().user_defined, name);
 }
 

@@ -1,0 +1,99 @@
+// Per-call overhead of awrap.
+//
+//   BM_SelectOne/direct_libpq            libpq PQexec("SELECT 1") on a loopback server
+//   BM_SelectOne/awrap_no_plugins        the same through awrap::Connection, no plugins
+//   BM_SelectOne/awrap_default_plugins   the same with every plugin implemented so far
+//   BM_Dispatch/direct_virtual_call      a virtual call into an in-process fake driver
+//   BM_Dispatch/awrap_plugins:N          Connection::execute through N no-op plugins (fake driver)
+//
+// The loopback pair needs a server: AWRAP_BENCH_PG_CONNINFO (default: the lab's itest-pg node).
+// Run: build/release/bench/overhead_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "awrap/awrap.hpp"
+#include "core/connection_impl.hpp"
+#include "support/fake_driver.hpp"
+
+namespace {
+
+std::string pg_conninfo() {
+  const char* v = std::getenv("AWRAP_BENCH_PG_CONNINFO");
+  return v ? v : "host=127.0.0.40 port=5432 user=awrap password=awrap-lab-password dbname=awrap";
+}
+
+void BM_SelectOne_direct_libpq(benchmark::State& state) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(pg_conninfo().c_str()), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    state.SkipWithError("no PostgreSQL server (start one with lab/awlab up --name itest-pg --engine pg --nodes 1 --base 127.0.0.40)");
+    return;
+  }
+  for (auto _ : state) {
+    PGresult* r = PQexec(conn.get(), "SELECT 1");
+    benchmark::DoNotOptimize(PQgetvalue(r, 0, 0));
+    PQclear(r);
+  }
+}
+BENCHMARK(BM_SelectOne_direct_libpq)->Name("BM_SelectOne/direct_libpq")->UseRealTime();
+
+void select_one_awrap(benchmark::State& state, const char* plugins) {
+  try {
+    auto conn = awrap::Connection::open(pg_conninfo(), {{"wrapper_plugins", plugins}});
+    for (auto _ : state) {
+      awrap::Result r = conn.execute("SELECT 1");
+      benchmark::DoNotOptimize(r[0][0].text());
+    }
+  } catch (const awrap::Error& e) {
+    state.SkipWithError(e.what());
+  }
+}
+void BM_SelectOne_awrap_no_plugins(benchmark::State& state) { select_one_awrap(state, ""); }
+BENCHMARK(BM_SelectOne_awrap_no_plugins)->Name("BM_SelectOne/awrap_no_plugins")->UseRealTime();
+
+// Every plugin built so far that belongs in production use (dev injects faults; the timers log).
+constexpr const char* kDefaultPlugins = "";
+void BM_SelectOne_awrap_default_plugins(benchmark::State& state) { select_one_awrap(state, kDefaultPlugins); }
+BENCHMARK(BM_SelectOne_awrap_default_plugins)->Name("BM_SelectOne/awrap_default_plugins")->UseRealTime();
+
+class NoopPlugin final : public awrap::Plugin {
+ public:
+  std::string_view code() const noexcept override { return "bench_noop"; }
+  awrap::MethodSet subscribed_methods() const noexcept override { return awrap::MethodSet::all(); }
+};
+
+void register_noop_plugins() {
+  static bool done = [] {
+    for (int i = 0; i < 10; ++i)
+      awrap::register_plugin({"bench_noop" + std::to_string(i), 100 + i,
+                              [](awrap::PluginService&, const awrap::Properties&) {
+                                return std::make_unique<NoopPlugin>();
+                              }});
+    return true;
+  }();
+  (void)done;
+}
+
+void BM_Dispatch_direct_virtual_call(benchmark::State& state) {
+  awrap::testing::FakeDriver driver;
+  awrap::ConnectSpec spec;
+  std::unique_ptr<awrap::TargetConnection> conn = driver.connect(spec);
+  for (auto _ : state) benchmark::DoNotOptimize(conn->execute("SELECT 1", {}));
+}
+BENCHMARK(BM_Dispatch_direct_virtual_call)->Name("BM_Dispatch/direct_virtual_call");
+
+void BM_Dispatch_awrap(benchmark::State& state) {
+  register_noop_plugins();
+  std::string plugins;
+  for (int i = 0; i < state.range(0); ++i) plugins += (i ? "," : "") + ("bench_noop" + std::to_string(i));
+  auto conn = awrap::ConnectionAccess::open("host=fake", {{"wrapper_plugins", plugins}},
+                                            std::make_shared<awrap::testing::FakeDriver>());
+  for (auto _ : state) benchmark::DoNotOptimize(conn.execute("SELECT 1"));
+}
+BENCHMARK(BM_Dispatch_awrap)->Name("BM_Dispatch/awrap_plugins")->Arg(0)->Arg(1)->Arg(10);
+
+}  // namespace
+
+BENCHMARK_MAIN();
