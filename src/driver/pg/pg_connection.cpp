@@ -304,7 +304,12 @@ PgResultHandle PgConnection::collect_results() {
     while (PQisBusy(conn_.get())) {
       wait_until_readable();
       if (PQconsumeInput(conn_.get()) == 0) {
-        fail_connection_lost(tidy_pg_message(PQerrorMessage(conn_.get())));
+        if (PQstatus(conn_.get()) != CONNECTION_BAD) {
+          fail_connection_lost(tidy_pg_message(PQerrorMessage(conn_.get())));
+        }
+        // libpq dropped the connection: PQgetResult now hands over what was parsed (often the
+        // server's FATAL with its SQLSTATE, e.g. 57P01) and then an error result.
+        break;
       }
     }
     PgResultHandle result(PQgetResult(conn_.get()));
