@@ -340,6 +340,46 @@ TEST_F(PgDriverTest, CancelFromAnotherThreadStopsTheStatement) {
   EXPECT_EQ(run(*conn, "SELECT 2").scalar<std::int64_t>(), 2);
 }
 
+TEST_F(PgDriverTest, StatementTimeoutIsACancelNotALoss) {
+  auto conn = connect();
+  run(*conn, "SET statement_timeout = 100");
+  try {
+    run(*conn, "SELECT pg_sleep(5)");
+    FAIL() << "statement_timeout did not fire";
+  } catch (const QueryCancelledError& e) {
+    EXPECT_EQ(e.sqlstate(), "57014");
+  }
+  EXPECT_FALSE(conn->is_broken());
+  EXPECT_EQ(run(*conn, "SELECT 1").scalar<std::int64_t>(), 1);
+}
+
+TEST_F(PgDriverTest, CopyIsRefusedAndTheConnectionStaysUsable) {
+  auto conn = connect();
+  run(*conn, "CREATE TEMP TABLE copy_target (id int)");
+  for (const char* sql : {"COPY (SELECT g FROM generate_series(1, 5000) g) TO STDOUT",
+                          "COPY copy_target FROM STDIN"}) {
+    try {
+      run(*conn, sql);
+      FAIL() << sql << " did not fail";
+    } catch (const QueryError& e) {
+      EXPECT_EQ(e.sqlstate(), "0A000") << e.what();
+    }
+    EXPECT_FALSE(conn->is_broken());
+    EXPECT_EQ(conn->transaction_status(), TransactionStatus::kIdle);
+    EXPECT_EQ(run(*conn, "SELECT 7").scalar<std::int64_t>(), 7);
+  }
+  EXPECT_EQ(run(*conn, "SELECT count(*) FROM copy_target").scalar<std::int64_t>(), 0);
+}
+
+TEST_F(PgDriverTest, EmptyQueryAndNoticesAreHarmless) {
+  auto conn = connect();
+  EXPECT_EQ(run(*conn, "").size(), 0u);
+  conn->begin();
+  conn->begin();  // server WARNING "already a transaction in progress": logged, not stderr
+  conn->rollback();
+  EXPECT_EQ(conn->transaction_status(), TransactionStatus::kIdle);
+}
+
 TEST_F(PgDriverTest, AbortFromAnotherThreadUnblocksTheOwner) {
   auto conn = connect();
   auto aborter = std::async(std::launch::async, [&] {
