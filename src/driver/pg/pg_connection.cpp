@@ -282,6 +282,7 @@ void PgConnection::flush_output() {
 void PgConnection::wait_until_readable() {
   const SocketWaitResult waited =
       wait_for_socket(PQsocket(conn_.get()), true, false, deadline_after(socket_timeout_));
+  const int wait_error = errno;
   if (waited == SocketWaitResult::kTimedOut) {
     // The protocol state is unknown now (the answer may still arrive): the connection cannot be
     // reused, and shutting it down makes the server notice too.
@@ -292,7 +293,8 @@ void PgConnection::wait_until_readable() {
                               kConnectionFailureState, 0, endpoint_);
   }
   if (waited == SocketWaitResult::kFailed) {
-    fail_connection_lost(std::system_category().message(errno));
+    fail_connection_lost("poll() on the socket failed: " +
+                         std::system_category().message(wait_error));
   }
 }
 
