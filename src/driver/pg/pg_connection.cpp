@@ -282,6 +282,7 @@ void PgConnection::flush_output() {
 void PgConnection::wait_until_readable() {
   const SocketWaitResult waited =
       wait_for_socket(PQsocket(conn_.get()), true, false, deadline_after(socket_timeout_));
+  const int wait_error = errno;
   if (waited == SocketWaitResult::kTimedOut) {
     // The protocol state is unknown now (the answer may still arrive): the connection cannot be
     // reused, and shutting it down makes the server notice too.
@@ -292,7 +293,8 @@ void PgConnection::wait_until_readable() {
                               kConnectionFailureState, 0, endpoint_);
   }
   if (waited == SocketWaitResult::kFailed) {
-    fail_connection_lost(std::system_category().message(errno));
+    fail_connection_lost("poll() on the socket failed: " +
+                         std::system_category().message(wait_error));
   }
 }
 
@@ -304,7 +306,12 @@ PgResultHandle PgConnection::collect_results() {
     while (PQisBusy(conn_.get())) {
       wait_until_readable();
       if (PQconsumeInput(conn_.get()) == 0) {
-        fail_connection_lost(tidy_pg_message(PQerrorMessage(conn_.get())));
+        if (PQstatus(conn_.get()) != CONNECTION_BAD) {
+          fail_connection_lost(tidy_pg_message(PQerrorMessage(conn_.get())));
+        }
+        // libpq dropped the connection: PQgetResult now hands over what was parsed (often the
+        // server's FATAL with its SQLSTATE, e.g. 57P01) and then an error result.
+        break;
       }
     }
     PgResultHandle result(PQgetResult(conn_.get()));
