@@ -83,13 +83,14 @@ def primary_conninfo_line(state, k, writer):
     return "primary_conninfo = '%s'\n" % info
 
 
-def write_config(state, k, follow=None):
-    """Writes the node's configuration; follow=K makes it a standby of node K."""
+def write_config(state, k, follow=None, allow_sync=True):
+    """Writes the node's configuration; follow=K makes it a standby of node K.
+    allow_sync=False leaves synchronous replication off (while standbys are built)."""
     name = state["name"]
     ip = common.node_ip(state["base"], k)
     extensions = {"aurora": "aurora_stat_utils", "multi-az": "rds_tools"}.get(state["flavour"])
     sync_names = ""
-    if state.get("sync") and state["nodes"] > 1:
+    if state.get("sync") and state["nodes"] > 1 and allow_sync:
         sync_names = "ANY 1 (%s)" % ", ".join(
             '"%s"' % common.node_name(i) for i in range(1, state["nodes"] + 1))
     conf = [
@@ -236,12 +237,18 @@ def start(state, k, writer=None):
     pid = main_pid(state, k)
     if pid:
         return pid
-    stale = os.path.join(data_dir(state, k), "postmaster.pid")
-    if os.path.exists(stale):
-        os.unlink(stale)  # left by kill -9; the pid is not ours any more
+    _clear_stale_pid_file(state, k)
     common.run(_as_postgres([BIN + "/pg_ctl", "-D", data_dir(state, k), "-l", log_file(state, k),
                              "-w", "-t", "60", "start"]), timeout=90)
     return main_pid(state, k)
+
+
+def _clear_stale_pid_file(state, k):
+    # Left by kill -9; the pid may still exist briefly as a zombie, which
+    # would make postgres refuse to start.
+    stale = os.path.join(data_dir(state, k), "postmaster.pid")
+    if not main_pid(state, k) and os.path.exists(stale):
+        os.unlink(stale)
 
 
 def stop_clean(state, k):
@@ -284,7 +291,7 @@ def create(state):
                                  "-A", "scram-sha-256", "-E", "UTF8", "--locale=C"]))
     finally:
         os.unlink(password_file)
-    write_config(state, writer)
+    write_config(state, writer, allow_sync=False)
     start(state, writer)
     common.event(name, "node_up", writer, role="writer")
     ip = common.node_ip(state["base"], writer)
@@ -305,6 +312,9 @@ def create(state):
         for future in [pool.submit(make_standby, k) for k in standbys]:
             future.result()
     wait_streaming(state, writer, standbys, timeout=30)
+    if state.get("sync"):
+        write_config(state, writer)
+        reload(state, writer)
 
 
 def wait_streaming(state, writer, standbys, timeout):
@@ -347,6 +357,7 @@ def rejoin(state, k, writer):
     """Turns node k (typically the old primary) into a standby of the writer:
     pg_rewind, falling back to a fresh pg_basebackup."""
     stop_clean_or_kill(state, k)
+    _clear_stale_pid_file(state, k)
     writer_ip = common.node_ip(state["base"], writer)
     # A fresh promotion updates the source's pg_control timeline only at its
     # next checkpoint; without one pg_rewind misjudges the fork point.

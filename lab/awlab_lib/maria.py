@@ -1,0 +1,344 @@
+"""MariaDB 10.11 primary/replica nodes with GTID replication, and the RDS
+Multi-AZ (MySQL) emulation table mysql.rds_topology. Admin work goes through
+root on the node's own unix socket, so a black-holed node stays manageable."""
+
+import concurrent.futures
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import time
+
+from . import common
+from .common import LAB_DATABASE, LAB_PASSWORD, LAB_USER, LabError
+
+PORT = 3306
+OS_USER = "mysql"
+
+
+def node_dir(state, k):
+    return os.path.join(common.cluster_dir(state["name"]), "node-%d" % k)
+
+
+def data_dir(state, k):
+    return os.path.join(node_dir(state, k), "data")
+
+
+def socket_path(state, k):
+    return os.path.join(node_dir(state, k), "mariadbd.sock")
+
+
+def pid_file(state, k):
+    return os.path.join(node_dir(state, k), "mariadbd.pid")
+
+
+def config_file(state, k):
+    return os.path.join(node_dir(state, k), "my.cnf")
+
+
+def log_file(state, k):
+    return os.path.join(node_dir(state, k), "error.log")
+
+
+def _mysql_ids():
+    entry = pwd.getpwnam(OS_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def write_config(state, k, read_only):
+    name = state["name"]
+    lines = [
+        "# written by awlab for cluster %s; rewritten on role changes" % name,
+        "[mariadbd]",
+        "user=%s" % OS_USER,
+        "datadir=%s" % data_dir(state, k),
+        "socket=%s" % socket_path(state, k),
+        "pid-file=%s" % pid_file(state, k),
+        "log-error=%s" % log_file(state, k),
+        "bind-address=%s" % common.node_ip(state["base"], k),
+        "port=%d" % PORT,
+        "server_id=%d" % k,
+        "report_host=%s" % common.instance_host(name, k),
+        "log_bin=mariadb-bin",
+        "log_slave_updates=ON",
+        "binlog_format=ROW",
+        "skip_name_resolve=ON",
+        "read_only=%s" % ("ON" if read_only else "OFF"),
+        "innodb_buffer_pool_size=32M",
+        "innodb_log_file_size=16M",
+        "performance_schema=OFF",
+        "max_connections=200",
+        "slave_net_timeout=5",
+        "lc_messages=en_US",
+        "character_set_server=utf8mb4",
+        "skip_slave_start=OFF",
+    ]
+    if state.get("sync") and state["nodes"] > 1:
+        # Semi-synchronous: a commit waits for one replica's acknowledgement.
+        lines += ["rpl_semi_sync_master_enabled=ON", "rpl_semi_sync_slave_enabled=ON",
+                  "rpl_semi_sync_master_timeout=30000"]
+    path = config_file(state, k)
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o644)
+
+
+def admin(state, k, sql, timeout=30, check=True, database=None):
+    """Runs SQL as root over the node's unix socket; rows tab-separated."""
+    argv = ["mariadb", "--no-defaults", "--socket=" + socket_path(state, k), "-uroot",
+            "--batch", "--skip-column-names", "--connect-timeout=2"]
+    if database:
+        argv += ["-D", database]
+    # SQL on stdin, not argv: CHANGE MASTER carries a password.
+    return common.run(argv, check=check, timeout=timeout, input_text=sql)
+
+
+def client(state, k, sql, timeout=10, connect_timeout=1):
+    """Runs SQL as the lab login over TCP, as a client would."""
+    env = dict(os.environ)
+    env["MYSQL_PWD"] = LAB_PASSWORD
+    argv = ["mariadb", "--no-defaults", "-h", common.node_ip(state["base"], k), "-P", str(PORT),
+            "-u", LAB_USER, "--batch", "--skip-column-names",
+            "--connect-timeout=%d" % connect_timeout, "-D", LAB_DATABASE, "-e", sql]
+    return common.run(argv, check=False, timeout=timeout, env=env)
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def main_pid(state, k):
+    try:
+        with open(pid_file(state, k)) as handle:
+            pid = int(handle.read().strip())
+    except (FileNotFoundError, ValueError, PermissionError):
+        return None
+    return pid if common.pid_alive(pid) else None
+
+
+def server_pids(state, k):
+    pid = main_pid(state, k)
+    return common.process_tree([pid]) if pid else []
+
+
+def _wait_ready(state, k, process, timeout=60):
+    """Ready when the server's unix socket sends its greeting packet."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            break
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(1)
+        try:
+            probe.connect(socket_path(state, k))
+            if probe.recv(4):
+                if main_pid(state, k):
+                    return
+        except OSError:
+            pass
+        finally:
+            probe.close()
+        time.sleep(0.05)
+    raise LabError("%s did not start:\n%s" % (common.node_name(k), log_tail(state, k)))
+
+
+def start(state, k, writer=None):
+    pid = main_pid(state, k)
+    if pid:
+        return pid
+    if writer is not None:
+        write_config(state, k, read_only=not writer)
+    for stale in (pid_file(state, k), socket_path(state, k)):
+        if os.path.exists(stale):
+            os.unlink(stale)
+    with open(os.devnull, "rb") as null_in, open(log_file(state, k) + ".stdout", "ab") as out:
+        process = subprocess.Popen(["/usr/sbin/mariadbd", "--defaults-file=" + config_file(state, k)],
+                                   stdin=null_in, stdout=out, stderr=out, start_new_session=True,
+                                   close_fds=True)
+    _wait_ready(state, k, process)
+    return main_pid(state, k)
+
+
+def stop_clean(state, k):
+    pid = main_pid(state, k)
+    if not pid:
+        return
+    os.kill(pid, signal.SIGTERM)  # mariadbd shuts down cleanly on SIGTERM
+    if not common.wait_dead([pid], 60):
+        raise LabError("%s did not stop within 60 s" % common.node_name(k))
+
+
+def _install(state, k):
+    directory = node_dir(state, k)
+    common.remove_tree(directory)
+    os.makedirs(directory, mode=0o755)
+    os.chown(directory, *_mysql_ids())
+    common.run(["mariadb-install-db", "--no-defaults", "--datadir=" + data_dir(state, k),
+                "--user=" + OS_USER, "--auth-root-authentication-method=normal",
+                "--skip-test-db"], timeout=120)
+
+
+def _change_master_sql(state, writer, use_gtid="slave_pos"):
+    return ("CHANGE MASTER TO MASTER_HOST='%s', MASTER_PORT=%d, MASTER_USER='%s', "
+            "MASTER_PASSWORD='%s', MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1, "
+            "MASTER_USE_GTID=%s" % (common.node_ip(state["base"], writer), PORT, LAB_USER,
+                                    LAB_PASSWORD, use_gtid))
+
+
+def _setup_sql(state):
+    name = state["name"]
+    sql = [
+        # '127.%' = 127.0.0.0/8 (skip_name_resolve is on).
+        "CREATE USER '%s'@'127.%%' IDENTIFIED BY '%s'" % (LAB_USER, LAB_PASSWORD),
+        "GRANT ALL PRIVILEGES ON *.* TO '%s'@'127.%%' WITH GRANT OPTION" % LAB_USER,
+        # Like the RDS master user, the login must not write through read_only
+        # (ALL includes READ_ONLY ADMIN, which would let it write on replicas).
+        "REVOKE READ_ONLY ADMIN ON *.* FROM '%s'@'127.%%'" % LAB_USER,
+        "CREATE DATABASE %s" % LAB_DATABASE,
+        "CREATE DATABASE awlab",
+        "CREATE TABLE awlab.write_probe(id BIGINT AUTO_INCREMENT PRIMARY KEY, node VARCHAR(64), "
+        "at TIMESTAMP(6) DEFAULT CURRENT_TIMESTAMP(6))",
+    ]
+    if state["flavour"] == "multi-az":
+        rows = ", ".join("(%d, '%s', %d)" % (k, common.instance_host(name, k), PORT)
+                         for k in range(1, state["nodes"] + 1))
+        sql += [
+            "CREATE TABLE mysql.rds_topology(id BIGINT NOT NULL PRIMARY KEY, "
+            "endpoint VARCHAR(255) NOT NULL, port INT NOT NULL)",
+            "INSERT INTO mysql.rds_topology(id, endpoint, port) VALUES " + rows,
+            "GRANT SELECT ON mysql.rds_topology TO '%s'@'127.%%'" % LAB_USER,
+        ]
+    return ";\n".join(sql) + ";"
+
+
+def create(state):
+    name, writer = state["name"], state["writer"]
+    numbers = list(range(1, state["nodes"] + 1))
+
+    def build(k):
+        _install(state, k)
+        write_config(state, k, read_only=(k != writer))
+        start(state, k)
+        common.event(name, "node_up", k, role="writer" if k == writer else "reader")
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(numbers)) as pool:
+        for future in [pool.submit(build, k) for k in numbers]:
+            future.result()
+    if state.get("sync"):
+        admin(state, writer, "SET GLOBAL rpl_semi_sync_master_enabled=OFF")
+    admin(state, writer, _setup_sql(state))
+    for k in numbers:
+        if k != writer:
+            admin(state, k, _change_master_sql(state, writer) + "; START SLAVE")
+    wait_replicas(state, writer, [k for k in numbers if k != writer], timeout=30)
+    if state.get("sync"):
+        admin(state, writer, "SET GLOBAL rpl_semi_sync_master_enabled=ON")
+
+
+def _gtid_seq(text):
+    best = 0
+    for part in (text or "").strip().split(","):
+        pieces = part.strip().split("-")
+        if len(pieces) == 3 and pieces[2].isdigit():
+            best = max(best, int(pieces[2]))
+    return best
+
+
+def wait_replicas(state, writer, replicas, timeout):
+    """Waits until every replica has applied the writer's current GTID position."""
+    if not replicas:
+        return
+    target = _gtid_seq(admin(state, writer, "SELECT @@gtid_binlog_pos").stdout)
+    deadline = time.monotonic() + timeout
+    pending = set(replicas)
+    while pending:
+        for k in sorted(pending):
+            done = admin(state, k, "SELECT @@gtid_slave_pos", check=False, timeout=5)
+            if done.returncode == 0 and _gtid_seq(done.stdout) >= target:
+                pending.discard(k)
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            status = admin(state, sorted(pending)[0], "SHOW SLAVE STATUS\\G", check=False).stdout
+            raise LabError("replicas %s did not catch up within %ss:\n%s" %
+                           (sorted(pending), timeout, status[-1500:]))
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------- roles
+
+
+def promote(state, k):
+    admin(state, k, "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=OFF", timeout=30)
+    write_config(state, k, read_only=False)
+
+
+def _master_host(state, k):
+    done = admin(state, k, "SHOW SLAVE STATUS\\G", check=False, timeout=5)
+    for line in done.stdout.splitlines():
+        if line.strip().startswith("Master_Host:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def follow(state, k, writer):
+    """Points replica k at the writer (no-op if it already replicates from it)."""
+    if not main_pid(state, k):
+        return
+    write_config(state, k, read_only=True)
+    current = _master_host(state, k)
+    if current == common.node_ip(state["base"], writer):
+        admin(state, k, "SET GLOBAL read_only=ON; START SLAVE", timeout=5)
+        return
+    # A node that never replicated (a former writer) has its own transactions
+    # in its binlog position, not in its slave position.
+    use_gtid = "slave_pos" if current else "current_pos"
+    admin(state, k, "SET GLOBAL read_only=ON; STOP SLAVE; " +
+          _change_master_sql(state, writer, use_gtid) + "; START SLAVE", timeout=10)
+
+
+def rejoin(state, k, writer):
+    """Makes node k (typically a former writer) a read-only replica of the writer.
+    current_pos: a former writer's own transactions are in its binlog, not its slave pos."""
+    write_config(state, k, read_only=True)
+    if not main_pid(state, k):
+        start(state, k)
+    admin(state, k, "SET GLOBAL read_only=ON; STOP SLAVE; RESET SLAVE ALL; " +
+          _change_master_sql(state, writer, "current_pos") + "; START SLAVE", timeout=30)
+    return "change_master"
+
+
+def recover_reader(state, k, writer):
+    write_config(state, k, read_only=True)
+    start(state, k)
+    follow(state, k, writer)
+    return "restart"
+
+
+def replay_position(state, k):
+    done = admin(state, k, "SELECT @@gtid_slave_pos", check=False, timeout=4)
+    return _gtid_seq(done.stdout) if done.returncode == 0 else None
+
+
+def write_probe(state, k):
+    done = client(state, k, "INSERT INTO awlab.write_probe(node) VALUES ('%s')" %
+                  common.node_name(k))
+    return done.returncode == 0
+
+
+def publish_topology(state):
+    # mysql.rds_topology lists instances, not roles: readers learn the writer
+    # from SHOW REPLICA STATUS, which follow() has already changed.
+    return None
+
+
+def sql(state, k, text, timeout):
+    return admin(state, k, text, timeout=timeout, check=False, database=LAB_DATABASE)
+
+
+def log_tail(state, k):
+    try:
+        with open(log_file(state, k)) as handle:
+            return handle.read()[-1500:]
+    except (FileNotFoundError, PermissionError):
+        return ""
