@@ -53,8 +53,8 @@ void select_one_awrap(benchmark::State& state, const char* plugins) {
 void BM_SelectOne_awrap_no_plugins(benchmark::State& state) { select_one_awrap(state, ""); }
 BENCHMARK(BM_SelectOne_awrap_no_plugins)->Name("BM_SelectOne/awrap_no_plugins")->UseRealTime();
 
-// Every plugin built so far that belongs in production use (dev injects faults; the timers log).
-constexpr const char* kDefaultPlugins = "";
+// The default plugin set (what a Connection loads when wrapper_plugins is not given).
+constexpr const char* kDefaultPlugins = "initial_connection,aurora_connection_tracker,failover";
 void BM_SelectOne_awrap_default_plugins(benchmark::State& state) { select_one_awrap(state, kDefaultPlugins); }
 BENCHMARK(BM_SelectOne_awrap_default_plugins)->Name("BM_SelectOne/awrap_default_plugins")->UseRealTime();
 

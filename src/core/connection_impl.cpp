@@ -6,6 +6,10 @@
 #include "core/host_availability.hpp"
 #include "core/logging.hpp"
 #include "core/plugin_registry.hpp"
+#include "dialect/dialect.hpp"
+
+#include <algorithm>
+#include <cstdlib>
 
 namespace awrap {
 namespace {
@@ -29,6 +33,10 @@ Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides, std::shared_
   for (auto& h : hosts_)
     if (h.port == 0 && !h.host.empty()) h.port = driver_->default_port();
   initial_spec_ = spec_for(hosts_.front());
+  if (auto pattern = properties_.get_string("cluster_instance_host_pattern"); !pattern.empty())
+    host_pattern_ = parse_host_pattern(pattern);
+  if (auto code = properties_.get_string("wrapper_dialect"); !code.empty())
+    dialect_ = make_dialect(code, driver_->engine());
 
   std::vector<Plugin*> order;
   for (auto& registration : resolve_plugins(properties_.get_list("wrapper_plugins"),
@@ -59,10 +67,13 @@ void Connection::Impl::open() {
     ConnectRequest request{spec_for(host), /*initial=*/true};
     try {
       auto conn = chain_->connect(request);
-      std::lock_guard lock(current_mutex_);
-      current_host_ = conn->host();
-      current_ = std::move(conn);
-      ++generation_;
+      {
+        std::lock_guard lock(current_mutex_);
+        current_host_ = conn->host();
+        current_ = std::move(conn);
+        ++generation_;
+      }
+      for (auto& plugin : plugins_) plugin->on_connection_changed(HostInfo{}, current_host_);
       return;
     } catch (const AuthError&) {
       throw;  // like libpq: a host that refuses the login ends the search
@@ -171,8 +182,10 @@ void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> 
     current_host_ = current_->host();
     ++generation_;
   }
-  if (old) old->close();
+  // Plugins hear of the change before the old connection closes, so registries that track it
+  // (aurora_connection_tracker) drop it first.
   for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
+  if (old) old->close();
 }
 
 void Connection::Impl::restore_session_state(TargetConnection& connection) const {
@@ -188,6 +201,8 @@ std::unique_ptr<TargetConnection> Connection::Impl::connect(const HostInfo& host
 
 std::vector<HostInfo> Connection::Impl::hosts() const {
   std::vector<HostInfo> out = hosts_;
+  if (monitor_)
+    if (auto topology = monitor_->topology(); topology && !topology->hosts.empty()) out = topology->hosts;
   for (auto& h : out) h.availability = HostAvailabilityRegistry::instance().get(h);
   return out;
 }
@@ -224,7 +239,85 @@ CallResult Connection::Impl::call(Call& call) {
 }
 
 std::unique_ptr<TargetConnection> Connection::Impl::connect(ConnectRequest& request) {
-  return driver_->connect(request.spec);
+  auto conn = driver_->connect(request.spec);
+  last_connect_spec_ = request.spec;
+  if (monitor_) monitor_->update_spec(request.spec);
+  return conn;
+}
+
+std::shared_ptr<const Dialect> Connection::Impl::dialect_for(TargetConnection& connection) {
+  if (!dialect_) dialect_ = detect_dialect_cached(connection, driver_->engine());
+  return dialect_;
+}
+
+std::shared_ptr<TopologyMonitor> Connection::Impl::topology_monitor_for(TargetConnection& connection) {
+  if (monitor_decided_) return monitor_;
+  auto dialect = dialect_for(connection);
+  std::vector<TopologyEntry> entries;
+  if (dialect->reports_topology()) entries = dialect->query_topology(connection);
+  monitor_decided_ = true;
+  if (!dialect->reports_topology() && hosts_.size() < 2) return nullptr;  // a single plain server
+  monitor_ = acquire_topology_monitor(monitor_config(dialect, entries));
+  monitor_->refresh_using(connection);
+  return monitor_;
+}
+
+TopologyMonitorConfig Connection::Impl::monitor_config(std::shared_ptr<const Dialect> dialect,
+                                                       const std::vector<TopologyEntry>& entries) const {
+  TopologyMonitorConfig config;
+  config.cluster_id = properties_.get_string("cluster_id");
+  if (config.cluster_id.empty()) config.cluster_id = default_cluster_id(hosts_);
+  config.driver = driver_;
+  config.dialect = dialect;
+  config.seed_hosts = hosts_;
+
+  std::optional<HostPattern> pattern = host_pattern_;
+  if (!pattern) {
+    auto derived = instance_host_pattern_for(classify_rds_endpoint(hosts_.front().host));
+    if (!derived.empty()) pattern = parse_host_pattern(derived);
+  }
+  bool need_pattern = std::any_of(entries.begin(), entries.end(), [](const auto& e) { return e.endpoint.empty(); });
+  if (need_pattern && !pattern)
+    throw ConfigError("property 'cluster_instance_host_pattern' is required: the cluster reports instances "
+                      "by id and '" + hosts_.front().host +
+                          "' is not an RDS endpoint to derive their host names from (e.g. set "
+                          "cluster_instance_host_pattern=?.my-cluster.example.com)",
+                      "cluster_instance_host_pattern");
+  int default_port = hosts_.front().port ? hosts_.front().port : driver_->default_port();
+  config.map_entry = [pattern, default_port](const TopologyEntry& e) {
+    HostInfo h;
+    if (!e.endpoint.empty()) {
+      h.host = e.endpoint;
+      h.port = e.port ? e.port : default_port;
+    } else {
+      h.host = apply_host_pattern(*pattern, e.instance_id);
+      h.port = pattern->port ? pattern->port : default_port;
+    }
+    return h;
+  };
+
+  ConnectSpec spec = last_connect_spec_;
+  const auto& mon = properties_.monitoring();
+  auto ms_or = [&](std::string_view name, std::chrono::milliseconds fallback) {
+    auto it = mon.find(name);
+    return it == mon.end() ? fallback : seconds_to_ms(std::atof(it->second.c_str()));
+  };
+  auto capped = [](std::chrono::milliseconds v, std::chrono::milliseconds cap) {
+    return (v.count() == 0 || v > cap) ? cap : v;
+  };
+  // Monitoring connections must never hang: short deadlines unless the user says otherwise.
+  spec.connect_timeout = ms_or("connect_timeout", capped(spec.connect_timeout, std::chrono::milliseconds(3000)));
+  spec.socket_timeout = ms_or("socket_timeout", std::chrono::milliseconds(5000));
+  for (const auto& [k, v] : mon)
+    if (!find_property(k)) spec.native_options[k] = v;
+  config.spec = spec;
+  config.refresh_interval = std::chrono::milliseconds(properties_.get_int("topology_refresh_ms"));
+  config.high_rate_interval = std::chrono::milliseconds(properties_.get_int("cluster_topology_high_refresh_rate_ms"));
+  return config;
+}
+
+ClusterService& cluster_service(PluginService& service) {
+  return dynamic_cast<ClusterService&>(service);
 }
 
 }  // namespace awrap

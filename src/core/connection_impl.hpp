@@ -10,12 +10,14 @@
 
 #include "awrap/connection.hpp"
 #include "awrap/plugin.hpp"
+#include "core/cluster_service.hpp"
 #include "core/conninfo.hpp"
 #include "core/plugin_chain.hpp"
+#include "topology/rds_endpoint.hpp"
 
 namespace awrap {
 
-class Connection::Impl final : public PluginService, private ChainTerminal {
+class Connection::Impl final : public PluginService, public ClusterService, private ChainTerminal {
  public:
   // Validates everything and builds the plugins; does not connect. Throws ConfigError.
   Impl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver);
@@ -50,6 +52,11 @@ class Connection::Impl final : public PluginService, private ChainTerminal {
   bool read_only() const noexcept override { return read_only_; }
   IsolationLevel isolation_level() const noexcept override { return isolation_; }
 
+  // ClusterService
+  std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) override;
+  std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) override;
+  std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }
+
   const PluginChain& chain() const noexcept { return *chain_; }
 
  private:
@@ -61,6 +68,8 @@ class Connection::Impl final : public PluginService, private ChainTerminal {
   ConnectSpec spec_for(const HostInfo& host) const;
   void restore_session_state(TargetConnection& connection) const;
   void remember_session_change(const Call& call);
+  TopologyMonitorConfig monitor_config(std::shared_ptr<const Dialect> dialect,
+                                       const std::vector<TopologyEntry>& entries) const;
 
   Properties properties_;
   std::vector<HostInfo> hosts_;
@@ -80,6 +89,12 @@ class Connection::Impl final : public PluginService, private ChainTerminal {
   bool read_only_ = false;
   IsolationLevel isolation_ = IsolationLevel::kDefault;
   bool closed_ = false;
+
+  std::optional<HostPattern> host_pattern_;  // cluster_instance_host_pattern, validated at open
+  ConnectSpec last_connect_spec_;  // as the auth plugins left it: what monitors connect with
+  std::shared_ptr<const Dialect> dialect_;
+  std::shared_ptr<TopologyMonitor> monitor_;
+  bool monitor_decided_ = false;
 
   std::uint64_t next_statement_id_ = 0;
   std::unordered_map<std::string, std::uint64_t> prepared_on_generation_;

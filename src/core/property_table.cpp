@@ -29,13 +29,52 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "closes the connection (ConnectionLostError).",
      "connection", 0, 86400},
     // pipeline
-    {"wrapper_plugins", T::kList, "",
-     "Comma-separated plugin codes to load, e.g. 'failover,host_monitoring'. Empty loads none: "
-     "calls go straight to the native driver.",
+    {"wrapper_plugins", T::kList, "initial_connection,aurora_connection_tracker,failover",
+     "Comma-separated plugin codes to load, in any order (see auto_sort_wrapper_plugin_order). An "
+     "empty value loads none: calls go straight to the native driver. On a single plain server "
+     "the default cluster plugins step aside.",
      "pipeline", 0, 0, {}, false, "plugins"},
     {"auto_sort_wrapper_plugin_order", T::kBoolean, "true",
      "Sort plugins by their built-in weight. false keeps the order given in wrapper_plugins.",
      "pipeline"},
+    // cluster and topology
+    {"wrapper_dialect", T::kString, "",
+     "Cluster flavour: pg, rds-pg, aurora-pg, multi-az-pg (PostgreSQL); mysql, mariadb, rds-mysql, "
+     "aurora-mysql, multi-az-mysql (MySQL). Empty: detected after the first connect (cached per "
+     "endpoint).",
+     "cluster"},
+    {"cluster_id", T::kString, "",
+     "Name shared by every connection to one cluster, so they share one topology monitor. Empty: "
+     "derived from the cluster endpoint (RDS) or the host list.",
+     "cluster"},
+    {"cluster_instance_host_pattern", T::kString, "",
+     "How to reach an instance by its id: '?.suffix[:port]' where '?' becomes the instance id, e.g. "
+     "'?.xyz.us-east-1.rds.amazonaws.com'. Needed for Aurora behind an IP address or custom domain.",
+     "cluster"},
+    {"topology_refresh_ms", T::kInteger, "30000",
+     "How often the topology monitor re-reads the cluster topology while the writer is healthy.",
+     "cluster", 100, 3600000},
+    {"cluster_topology_high_refresh_rate_ms", T::kInteger, "100",
+     "How often each host is probed ('are you the writer?') while a new writer is being sought.",
+     "cluster", 10, 60000},
+    {"cluster_endpoint_role", T::kChoice, "auto",
+     "What the first host of the connection string stands for: auto (RDS names are recognised: "
+     "cluster -> writer, cluster-ro -> reader), writer (a custom domain or CNAME for the writer), "
+     "reader, or instance (a fixed server).",
+     "cluster", 0, 0, "auto|writer|reader|instance"},
+    // failover
+    {"failover_mode", T::kChoice, "",
+     "Which host failover may move to. Empty: reader_or_writer for an RDS reader endpoint, "
+     "strict_writer otherwise.",
+     "failover", 0, 0, "strict_writer|reader_or_writer|strict_reader"},
+    {"failover_timeout_sec", T::kInteger, "300",
+     "How long failover may look for a fitting host before FailoverFailedError.", "failover", 1, 86400},
+    {"open_connection_retry_timeout_ms", T::kInteger, "30000",
+     "initial_connection: how long to retry when a cluster endpoint leads to an instance of the wrong "
+     "role (stale DNS).",
+     "failover", 0, 3600000},
+    {"open_connection_retry_interval_ms", T::kInteger, "1000",
+     "initial_connection: pause between those retries.", "failover", 10, 60000},
     // dev plugin
     {"dev_inject_error_on", T::kChoice, "",
      "dev plugin: method whose next call fails with an injected error.", "dev", 0, 0,

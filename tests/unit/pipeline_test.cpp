@@ -61,7 +61,8 @@ class PipelineTest : public ::testing::Test {
     log_ = std::make_shared<FakeServerLog>();
     driver_ = std::make_shared<FakeDriver>(log_);
   }
-  Connection open(const PropertyMap& props, std::string conninfo = "host=h1 user=app password=pw") {
+  Connection open(PropertyMap props, std::string conninfo = "host=h1 user=app password=pw") {
+    if (!props.contains("plugins")) props.try_emplace("wrapper_plugins", "");
     return ConnectionAccess::open(conninfo, props, driver_);
   }
   std::shared_ptr<FakeServerLog> log_;

@@ -1,0 +1,31 @@
+// What built-in cluster plugins (failover, aurora_connection_tracker, initial_connection) need
+// beyond the public PluginService: the dialect and the shared topology monitor. Implemented by
+// Connection::Impl; reached with cluster_service(PluginService&).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "awrap/plugin.hpp"
+#include "dialect/dialect.hpp"
+#include "topology/topology_monitor.hpp"
+
+namespace awrap {
+
+class ClusterService {
+ public:
+  virtual ~ClusterService() = default;
+  // The cluster flavour, detected on `connection` the first time (cached per endpoint), or the
+  // one set by wrapper_dialect.
+  virtual std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) = 0;
+  // The shared topology monitor of this Connection's cluster; null when the target is a single
+  // plain server (nothing to fail over to). Created on first use, over `connection`.
+  virtual std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) = 0;
+  // The monitor if already created, else null.
+  virtual std::shared_ptr<TopologyMonitor> topology_monitor() const = 0;
+};
+
+// REQUIRES: `service` is awrap's own (every PluginService handed to plugins is).
+ClusterService& cluster_service(PluginService& service);
+
+}  // namespace awrap

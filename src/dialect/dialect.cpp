@@ -1,0 +1,48 @@
+#include "dialect/dialect.hpp"
+
+#include "awrap/errors.hpp"
+#include "dialect/pg_dialects.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+namespace awrap {
+
+std::unique_ptr<Dialect> make_dialect(std::string_view code_in, std::string_view engine) {
+  std::string code(code_in);
+  std::replace(code.begin(), code.end(), '_', '-');
+  if (engine == "pg") {
+    if (code == "pg" || code == "rds-pg") return make_plain_pg_dialect(code);
+    if (code == "aurora-pg") return make_aurora_pg_dialect();
+    if (code == "multi-az-pg") return make_multi_az_pg_dialect();
+    throw ConfigError("invalid value '" + std::string(code) +
+                          "' for property 'wrapper_dialect' on PostgreSQL: expected one of pg, rds-pg, "
+                          "aurora-pg, multi-az-pg",
+                      "wrapper_dialect");
+  }
+  throw ConfigError("invalid value '" + std::string(code) + "' for property 'wrapper_dialect' on MySQL: "
+                        "no MySQL dialects are built yet",
+                    "wrapper_dialect");
+}
+
+std::unique_ptr<Dialect> detect_dialect(TargetConnection& connection, std::string_view engine) {
+  if (engine == "pg") return detect_pg_dialect(connection);
+  throw ConfigError("no dialects are built for engine '" + std::string(engine) + "' yet", "wrapper_dialect");
+}
+
+std::shared_ptr<const Dialect> detect_dialect_cached(TargetConnection& connection, std::string_view engine) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> code_by_endpoint;  // GUARDED_BY(mutex)
+  std::string key = std::string(engine) + "/" + connection.host().endpoint();
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = code_by_endpoint.find(key); it != code_by_endpoint.end()) return make_dialect(it->second, engine);
+  }
+  std::shared_ptr<const Dialect> dialect = detect_dialect(connection, engine);
+  std::lock_guard lock(mutex);
+  code_by_endpoint[key] = std::string(dialect->code());
+  return dialect;
+}
+
+}  // namespace awrap

@@ -1,0 +1,96 @@
+#include "plugin/initial_connection/initial_connection_plugin.hpp"
+
+#include <random>
+#include <thread>
+
+#include "awrap/errors.hpp"
+#include "core/cluster_service.hpp"
+#include "core/logging.hpp"
+#include "plugin/endpoint_role.hpp"
+
+namespace awrap {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class InitialConnectionPlugin final : public Plugin {
+ public:
+  InitialConnectionPlugin(PluginService& service, const Properties& props)
+      : service_(service),
+        role_(endpoint_role(props, service.initial_spec().host.host)),
+        retry_timeout_(props.get_int("open_connection_retry_timeout_ms")),
+        retry_interval_(props.get_int("open_connection_retry_interval_ms")) {}
+
+  std::string_view code() const noexcept override { return "initial_connection"; }
+  MethodSet subscribed_methods() const noexcept override { return {Method::kConnect}; }
+
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
+    auto conn = next(request);
+    if (!request.initial || role_ == EndpointRole::kInstance) return conn;
+    auto deadline = Clock::now() + retry_timeout_;
+    auto& cluster = cluster_service(service_);
+    while (true) {
+      bool writer = cluster.dialect_for(*conn)->is_writer(*conn);
+      if (writer == (role_ == EndpointRole::kWriter)) return conn;
+      auto monitor = cluster.topology_monitor_for(*conn);
+      TopologyPtr topology = monitor ? monitor->topology() : nullptr;
+      std::optional<HostInfo> target;
+      if (topology && role_ == EndpointRole::kWriter) target = topology->writer();
+      if (topology && role_ == EndpointRole::kReader) {
+        auto readers = topology->readers();
+        if (readers.empty()) return conn;  // no readers: the writer serves reads, as Aurora's reader endpoint does
+        target = readers[std::uniform_int_distribution<std::size_t>(0, readers.size() - 1)(random_)];
+      }
+      AWRAP_LOG(kInfo) << "initial_connection: " << request.spec.host.endpoint() << " led to a "
+                       << (writer ? "writer" : "reader") << " (stale DNS?)"
+                       << (target ? "; connecting to " + target->endpoint() : std::string());
+      if (target && !target->same_endpoint(conn->host())) {
+        ConnectRequest direct = request;
+        direct.spec.host = *target;
+        try {
+          auto candidate = next(direct);
+          if (cluster.dialect_for(*candidate)->is_writer(*candidate) == (role_ == EndpointRole::kWriter)) {
+            conn->close();
+            return candidate;
+          }
+          candidate->close();
+        } catch (const AuthError&) {
+          throw;
+        } catch (const Error& e) {
+          AWRAP_LOG(kDebug) << "initial_connection: " << target->endpoint() << ": " << e.what();
+        }
+      }
+      if (Clock::now() + retry_interval_ > deadline) {
+        if (role_ == EndpointRole::kReader) return conn;  // a writer still answers reads
+        conn->close();
+        throw ConnectError("the cluster endpoint " + request.spec.host.endpoint() +
+                               " kept leading to a reader and no writer was found within "
+                               "open_connection_retry_timeout_ms=" + std::to_string(retry_timeout_.count()),
+                           "08001", 0, request.spec.host.endpoint());
+      }
+      std::this_thread::sleep_for(retry_interval_);
+      conn->close();
+      conn = next(request);
+    }
+  }
+
+ private:
+  PluginService& service_;
+  EndpointRole role_;
+  std::chrono::milliseconds retry_timeout_;
+  std::chrono::milliseconds retry_interval_;
+  std::minstd_rand random_{std::random_device{}()};
+};
+
+}  // namespace
+
+PluginRegistration make_initial_connection_registration(int weight) {
+  return {"initial_connection", weight,
+          [](PluginService& service, const Properties& props) {
+            return std::make_unique<InitialConnectionPlugin>(service, props);
+          },
+          "Checks that a connection through a cluster or reader endpoint reached an instance of that "
+          "role (DNS lags behind failover) and moves it to the right one."};
+}
+
+}  // namespace awrap

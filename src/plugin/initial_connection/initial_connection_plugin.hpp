@@ -1,0 +1,12 @@
+// `initial_connection`: a connection opened through a cluster (writer) or reader endpoint is
+// checked for its real role, because DNS lags behind a failover. On a mismatch it connects to
+// the right instance from the cluster's topology, retrying within open_connection_retry_timeout_ms.
+#pragma once
+
+#include "awrap/plugin.hpp"
+
+namespace awrap {
+
+PluginRegistration make_initial_connection_registration(int weight);
+
+}  // namespace awrap

@@ -1,0 +1,43 @@
+#include "topology/open_connection_registry.hpp"
+
+#include "core/logging.hpp"
+
+namespace awrap {
+
+OpenConnectionRegistry& OpenConnectionRegistry::instance() {
+  static OpenConnectionRegistry registry;
+  return registry;
+}
+
+void OpenConnectionRegistry::add(const HostInfo& host, TargetConnection* connection) {
+  std::lock_guard lock(mutex_);
+  by_endpoint_[host.endpoint()].insert(connection);
+}
+
+void OpenConnectionRegistry::remove(TargetConnection* connection) {
+  std::lock_guard lock(mutex_);
+  for (auto it = by_endpoint_.begin(); it != by_endpoint_.end();) {
+    it->second.erase(connection);
+    it = it->second.empty() ? by_endpoint_.erase(it) : std::next(it);
+  }
+}
+
+std::size_t OpenConnectionRegistry::abort_writer_connections(const HostInfo& host) {
+  std::lock_guard lock(mutex_);
+  auto it = by_endpoint_.find(host.endpoint());
+  if (it == by_endpoint_.end()) return 0;
+  for (TargetConnection* c : it->second) c->abort();
+  std::size_t n = it->second.size();
+  AWRAP_LOG(kInfo) << "closed " << n << " connection(s) still open to the old writer " << host.endpoint();
+  by_endpoint_.erase(it);
+  return n;
+}
+
+std::size_t OpenConnectionRegistry::size() const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [_, set] : by_endpoint_) n += set.size();
+  return n;
+}
+
+}  // namespace awrap

@@ -1,0 +1,36 @@
+// Which physical connections are open to which host, process-wide (a documented registry, used
+// by aurora_connection_tracker). When a cluster's writer changes, every connection still open to
+// the old writer is aborted, so it fails over instead of serving "writes" that fail later.
+//
+// Lifetime contract: a connection is removed before it is closed or destroyed (the tracker
+// removes it on kClose and on connection change, before the Connection closes it). Aborts happen
+// under the registry's mutex, so an abort never reaches a destroyed connection.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "awrap/host_info.hpp"
+#include "awrap/target_driver.hpp"
+
+namespace awrap {
+
+class OpenConnectionRegistry {
+ public:
+  static OpenConnectionRegistry& instance();
+
+  void add(const HostInfo& host, TargetConnection* connection);
+  void remove(TargetConnection* connection);
+  // Aborts (shuts the socket of) every connection open to `host`; returns how many.
+  std::size_t abort_writer_connections(const HostInfo& host);
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::set<TargetConnection*>> by_endpoint_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace awrap

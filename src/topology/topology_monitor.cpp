@@ -1,0 +1,326 @@
+#include "topology/topology_monitor.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/logging.hpp"
+#include "topology/open_connection_registry.hpp"
+
+namespace awrap {
+namespace {
+
+bool same_roles(const Topology& a, const Topology& b) {
+  if (a.hosts.size() != b.hosts.size()) return false;
+  for (std::size_t i = 0; i < a.hosts.size(); ++i)
+    if (!a.hosts[i].same_endpoint(b.hosts[i]) || a.hosts[i].role != b.hosts[i].role) return false;
+  return true;
+}
+
+// Sleeps up to `interval`, waking early when `stop` is requested or `wake()` holds.
+template <typename Predicate>
+void wait_interval(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock, std::stop_token stop,
+                   std::chrono::milliseconds interval, Predicate wake) {
+  cv.wait_for(lock, stop, interval, wake);
+}
+
+}  // namespace
+
+TopologyMonitor::TopologyMonitor(TopologyMonitorConfig config) : config_(std::move(config)), spec_(config_.spec) {
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+TopologyMonitor::~TopologyMonitor() {
+  {
+    std::lock_guard lock(mutex_);
+    shutting_down_ = true;
+    for (TargetConnection* c : in_flight_) c->abort();
+  }
+  thread_.request_stop();
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+TopologyPtr TopologyMonitor::topology() const {
+  std::lock_guard lock(mutex_);
+  return topology_;
+}
+
+int TopologyMonitor::running_threads() const {
+  std::lock_guard lock(mutex_);
+  return running_threads_;
+}
+
+ConnectSpec TopologyMonitor::spec_copy() const {
+  std::lock_guard lock(mutex_);
+  return spec_;
+}
+
+void TopologyMonitor::update_spec(const ConnectSpec& spec) {
+  std::lock_guard lock(mutex_);
+  spec_.user = spec.user;
+  spec_.password = spec.password;
+}
+
+TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& entries,
+                                            const HostInfo* confirmed_writer) const {
+  auto topology = std::make_shared<Topology>();
+  if (config_.dialect->reports_topology() && !entries.empty()) {
+    for (const auto& e : entries) {
+      HostInfo h = config_.map_entry(e);
+      h.host_id = e.instance_id;
+      h.role = e.is_writer ? HostRole::kWriter : HostRole::kReader;
+      h.weight = static_cast<std::int64_t>(std::max(0.0, 100000.0 - e.replica_lag_ms));
+      if (e.last_update) h.last_update = *e.last_update;
+      topology->hosts.push_back(std::move(h));
+    }
+  } else {
+    topology->hosts = config_.seed_hosts;
+    for (auto& h : topology->hosts) h.role = HostRole::kUnknown;
+  }
+  if (confirmed_writer) {
+    // A live writer check beats what the (possibly stale) topology says.
+    bool found = false;
+    for (auto& h : topology->hosts) {
+      bool is_it = h.same_endpoint(*confirmed_writer);
+      found = found || is_it;
+      h.role = is_it ? HostRole::kWriter : HostRole::kReader;
+    }
+    if (!found) {
+      HostInfo w = *confirmed_writer;
+      w.role = HostRole::kWriter;
+      topology->hosts.push_back(w);
+    }
+  } else if (!config_.dialect->reports_topology()) {
+    // A plain cluster's roles are only known by probing.
+    if (topology_)
+      if (auto w = topology_->writer())
+        for (auto& h : topology->hosts) h.role = h.same_endpoint(*w) ? HostRole::kWriter : HostRole::kReader;
+  }
+  std::stable_partition(topology->hosts.begin(), topology->hosts.end(),
+                        [](const HostInfo& h) { return h.role == HostRole::kWriter; });
+  return topology;
+}
+
+void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
+  std::optional<HostInfo> replaced_writer;
+  {
+    std::lock_guard lock(mutex_);
+    auto next = std::make_shared<Topology>(*fresh);
+    auto new_writer = next->writer();
+    if (topology_) {
+      auto old_writer = topology_->writer();
+      next->version = topology_->version;
+      next->writer_confirmed_at = topology_->writer_confirmed_at;
+      if (old_writer && new_writer && !old_writer->same_endpoint(*new_writer)) replaced_writer = old_writer;
+      if (!writer_confirmed && same_roles(*topology_, *next)) return;  // nothing new: wake nobody
+      if (!(old_writer && new_writer && old_writer->same_endpoint(*new_writer)))
+        next->writer_confirmed_at = {};
+    }
+    ++next->version;
+    if (writer_confirmed && new_writer) next->writer_confirmed_at = Clock::now();
+    topology_ = std::move(next);
+    if (writer_confirmed && new_writer) high_rate_ = false;
+  }
+  changed_.notify_all();
+  if (replaced_writer) {
+    AWRAP_LOG(kInfo) << "cluster " << config_.cluster_id << ": writer changed from " << replaced_writer->endpoint();
+    OpenConnectionRegistry::instance().abort_writer_connections(*replaced_writer);
+  }
+}
+
+TopologyPtr TopologyMonitor::refresh_using(TargetConnection& connection) {
+  std::vector<TopologyEntry> entries;
+  if (config_.dialect->reports_topology()) entries = config_.dialect->query_topology(connection);
+  bool writer = config_.dialect->is_writer(connection);
+  HostInfo here = connection.host();
+  // On a topology-reporting cluster the instance we are on is known by its row; for a plain
+  // cluster the connection's own host is the only one whose role we just learned.
+  if (config_.dialect->reports_topology()) {
+    publish(build_topology(entries, nullptr), false);
+  } else if (writer) {
+    publish(build_topology(entries, &here), true);
+  }
+  return topology();
+}
+
+TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  auto start = Clock::now();
+  ++waiters_;
+  high_rate_ = true;
+  changed_.notify_all();
+  bool ok = changed_.wait_until(lock, deadline, [&] {
+    return topology_ && topology_->writer() && topology_->writer_confirmed_at >= start;
+  });
+  --waiters_;
+  return ok ? topology_ : nullptr;
+}
+
+std::unique_ptr<TargetConnection> TopologyMonitor::connect_tracked(const HostInfo& host) {
+  ConnectSpec spec = spec_copy();
+  spec.host = host;
+  auto conn = config_.driver->connect(spec);
+  std::lock_guard lock(mutex_);
+  if (shutting_down_) conn->abort();
+  in_flight_.insert(conn.get());
+  return conn;
+}
+
+void TopologyMonitor::untrack(TargetConnection* connection) {
+  std::lock_guard lock(mutex_);
+  in_flight_.erase(connection);
+}
+
+std::vector<HostInfo> TopologyMonitor::probe_candidates() const {
+  std::vector<HostInfo> out;
+  TopologyPtr t = topology();
+  if (t && config_.dialect->reports_topology() && !t->hosts.empty()) return t->hosts;
+  return config_.seed_hosts;
+}
+
+void TopologyMonitor::run(std::stop_token stop) {
+  {
+    std::lock_guard lock(mutex_);
+    ++running_threads_;
+  }
+  while (!stop.stop_requested()) {
+    try {
+      bool high;
+      {
+        std::lock_guard lock(mutex_);
+        high = high_rate_;
+      }
+      if (high) {
+        high_rate_round(stop);
+      } else {
+        refresh_once(stop);
+        std::unique_lock lock(mutex_);
+        wait_interval(changed_, lock, stop, config_.refresh_interval, [&] { return high_rate_; });
+      }
+    } catch (const std::exception& e) {
+      // Supervision: never die silently, never spin.
+      AWRAP_LOG(kWarning) << "topology monitor for " << config_.cluster_id << " failed (" << e.what()
+                          << "); restarting";
+      std::unique_lock lock(mutex_);
+      wait_interval(changed_, lock, stop, config_.high_rate_interval, [] { return false; });
+    }
+  }
+  if (monitoring_connection_) {
+    untrack(monitoring_connection_.get());
+    monitoring_connection_->close();
+    monitoring_connection_.reset();
+  }
+  std::lock_guard lock(mutex_);
+  --running_threads_;
+}
+
+void TopologyMonitor::refresh_once(std::stop_token stop) {
+  auto drop_connection = [&] {
+    if (!monitoring_connection_) return;
+    untrack(monitoring_connection_.get());
+    monitoring_connection_->abort();
+    monitoring_connection_.reset();
+  };
+  if (!monitoring_connection_) {
+    std::vector<HostInfo> candidates;
+    if (auto t = topology(); t && t->writer()) candidates.push_back(*t->writer());
+    for (const auto& h : probe_candidates()) candidates.push_back(h);
+    for (const auto& h : candidates) {
+      if (stop.stop_requested()) return;
+      try {
+        monitoring_connection_ = connect_tracked(h);
+        break;
+      } catch (const std::exception& e) {
+        AWRAP_LOG(kDebug) << "topology monitor " << config_.cluster_id << ": " << h.endpoint() << ": " << e.what();
+      }
+    }
+    if (!monitoring_connection_) {
+      std::lock_guard lock(mutex_);
+      high_rate_ = true;
+      return;
+    }
+  }
+  try {
+    if (config_.dialect->reports_topology()) {
+      auto topo = build_topology(config_.dialect->query_topology(*monitoring_connection_), nullptr);
+      bool has_writer = topo->writer().has_value();
+      publish(topo, false);
+      if (!has_writer) {
+        std::lock_guard lock(mutex_);
+        high_rate_ = true;
+      }
+    } else if (config_.dialect->is_writer(*monitoring_connection_)) {
+      HostInfo here = monitoring_connection_->host();
+      publish(build_topology({}, &here), true);
+    } else {
+      drop_connection();  // not the writer: look for it
+      std::lock_guard lock(mutex_);
+      high_rate_ = true;
+    }
+  } catch (const std::exception& e) {
+    AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id << " lost its connection: " << e.what();
+    drop_connection();
+    std::lock_guard lock(mutex_);
+    high_rate_ = true;
+  }
+}
+
+void TopologyMonitor::on_probe_result(const HostInfo& host, TargetConnection& connection) {
+  std::vector<TopologyEntry> entries;
+  if (config_.dialect->reports_topology()) entries = config_.dialect->query_topology(connection);
+  publish(build_topology(entries, &host), true);
+}
+
+void TopologyMonitor::high_rate_round(std::stop_token stop) {
+  auto round_start = Clock::now();
+  // The monitoring connection may point at the failed writer; start afresh afterwards.
+  if (monitoring_connection_) {
+    untrack(monitoring_connection_.get());
+    monitoring_connection_->abort();
+    monitoring_connection_.reset();
+  }
+  std::stop_source probers_stop;
+  std::stop_callback forward(stop, [&] { probers_stop.request_stop(); });
+  std::vector<std::jthread> probers;
+  for (const HostInfo& host : probe_candidates()) {
+    probers.emplace_back([this, host, token = probers_stop.get_token()] {
+      {
+        std::lock_guard lock(mutex_);
+        ++running_threads_;
+      }
+      std::unique_ptr<TargetConnection> conn;
+      while (!token.stop_requested()) {
+        try {
+          if (!conn) conn = connect_tracked(host);
+          if (config_.dialect->is_writer(*conn)) on_probe_result(host, *conn);
+        } catch (const std::exception& e) {
+          AWRAP_LOG(kDebug) << "probe of " << host.endpoint() << ": " << e.what();
+          if (conn) {
+            untrack(conn.get());
+            conn.reset();
+          }
+        }
+        std::unique_lock lock(mutex_);
+        changed_.wait_for(lock, token, config_.high_rate_interval, [] { return false; });
+      }
+      if (conn) {
+        untrack(conn.get());
+        conn->close();
+      }
+      std::lock_guard lock(mutex_);
+      --running_threads_;
+    });
+  }
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, stop, [&] {
+      return topology_ && topology_->writer() && topology_->writer_confirmed_at >= round_start;
+    });
+    high_rate_ = false;
+  }
+  probers_stop.request_stop();
+  changed_.notify_all();
+  // Probers stuck in a connect to a dead host finish at their connect deadline; joined here.
+}
+
+}  // namespace awrap

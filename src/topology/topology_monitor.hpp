@@ -1,0 +1,109 @@
+// TopologyMonitor: one per cluster (cluster_id), shared by every Connection to that cluster.
+//
+// Normal mode: one monitoring connection, preferably to the writer, refreshes the topology every
+// topology_refresh_ms. When the writer is lost (the monitoring connection fails, or a Connection
+// asks through wait_for_writer), the monitor switches to high-rate mode: one prober per known
+// host asks "are you the writer?" every cluster_topology_high_refresh_rate_ms over its own
+// connection, in parallel, until a writer is confirmed; then the probers stop and the new
+// topology is published to every waiter at once, so failing-over Connections do not each hammer
+// the cluster.
+//
+// Threads: 1 monitor thread per cluster, plus 1 prober thread per host while in high-rate mode.
+// Connections: 1 monitoring connection, plus 1 per host while in high-rate mode.
+// Lifetime: owned through shared_ptr by the Connections that use it (TopologyMonitorRegistry
+// keeps only weak references); the destructor aborts in-flight network calls and joins every
+// thread, taking at most the probe connect timeout.
+// Thread safety: every public method may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "awrap/target_driver.hpp"
+#include "dialect/dialect.hpp"
+#include "topology/topology.hpp"
+
+namespace awrap {
+
+struct TopologyMonitorConfig {
+  std::string cluster_id;
+  std::shared_ptr<TargetDriver> driver;
+  std::shared_ptr<const Dialect> dialect;
+  // Maps an instance the cluster reports to the host to connect to (host pattern, endpoint).
+  std::function<HostInfo(const TopologyEntry&)> map_entry;
+  // The conninfo's hosts: the topology of a cluster that does not report one.
+  std::vector<HostInfo> seed_hosts;
+  // Credentials, timeouts and native options for monitoring connections (host is replaced).
+  ConnectSpec spec;
+  std::chrono::milliseconds refresh_interval{30000};
+  std::chrono::milliseconds high_rate_interval{100};
+};
+
+class TopologyMonitor {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit TopologyMonitor(TopologyMonitorConfig config);
+  ~TopologyMonitor();
+  TopologyMonitor(const TopologyMonitor&) = delete;
+  TopologyMonitor& operator=(const TopologyMonitor&) = delete;
+
+  const std::string& cluster_id() const noexcept { return config_.cluster_id; }
+  const Dialect& dialect() const noexcept { return *config_.dialect; }
+
+  // The latest snapshot; null before the first refresh.
+  TopologyPtr topology() const;
+  // Reads the topology over the caller's connection (on the caller's thread) and publishes it.
+  // For the first connection of a cluster, so it does not wait for the monitor thread.
+  TopologyPtr refresh_using(TargetConnection& connection);
+  // Asks for high-rate probing and waits until a writer is confirmed by a probe made after this
+  // call, or until `deadline`. Returns that topology, or null at the deadline.
+  TopologyPtr wait_for_writer(Clock::time_point deadline);
+  // Newer credentials for monitoring connections (e.g. a fresh IAM token).
+  void update_spec(const ConnectSpec& spec);
+
+  // Threads currently running for this monitor (monitor + probers); for tests and docs.
+  int running_threads() const;
+
+ private:
+  class Prober;
+  TopologyPtr build_topology(const std::vector<TopologyEntry>& entries, const HostInfo* confirmed_writer) const;
+  std::vector<HostInfo> probe_candidates() const;
+  void publish(TopologyPtr topology, bool writer_confirmed);
+  void run(std::stop_token stop);
+  void refresh_once(std::stop_token stop);
+  void high_rate_round(std::stop_token stop);
+  void on_probe_result(const HostInfo& host, TargetConnection& connection);
+  std::unique_ptr<TargetConnection> connect_tracked(const HostInfo& host);
+  void untrack(TargetConnection* connection);
+  ConnectSpec spec_copy() const;
+
+  const TopologyMonitorConfig config_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any changed_;
+  TopologyPtr topology_;                         // GUARDED_BY(mutex_)
+  ConnectSpec spec_;                             // GUARDED_BY(mutex_)
+  bool high_rate_ = false;                       // GUARDED_BY(mutex_)
+  int waiters_ = 0;                              // GUARDED_BY(mutex_)
+  std::set<TargetConnection*> in_flight_;        // GUARDED_BY(mutex_): aborted on shutdown
+  bool shutting_down_ = false;                   // GUARDED_BY(mutex_)
+  int running_threads_ = 0;                      // GUARDED_BY(mutex_)
+  std::unique_ptr<TargetConnection> monitoring_connection_;  // monitor thread only
+  std::jthread thread_;                          // last: stopped and joined first
+};
+
+// The process-wide map cluster_id -> monitor (a documented registry). Holds weak references:
+// a monitor lives while a Connection uses it.
+std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorConfig& config);
+// Monitors alive now (for tests: thread counts before and after).
+int live_topology_monitors();
+
+}  // namespace awrap

@@ -1,0 +1,46 @@
+// The process-wide registry cluster_id -> TopologyMonitor. Weak references only: a monitor stops
+// (and joins its threads) when the last Connection using it lets go.
+#include <map>
+#include <mutex>
+
+#include "topology/topology_monitor.hpp"
+
+namespace awrap {
+namespace {
+
+struct MonitorRegistry {
+  std::mutex mutex;
+  std::map<std::string, std::weak_ptr<TopologyMonitor>> monitors;  // GUARDED_BY(mutex)
+};
+
+MonitorRegistry& registry() {
+  static MonitorRegistry instance;
+  return instance;
+}
+
+}  // namespace
+
+std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorConfig& config) {
+  std::lock_guard lock(registry().mutex);
+  auto& slot = registry().monitors[config.cluster_id];
+  if (auto existing = slot.lock()) return existing;
+  auto monitor = std::make_shared<TopologyMonitor>(config);
+  slot = monitor;
+  return monitor;
+}
+
+int live_topology_monitors() {
+  std::lock_guard lock(registry().mutex);
+  int n = 0;
+  for (auto it = registry().monitors.begin(); it != registry().monitors.end();) {
+    if (it->second.expired()) {
+      it = registry().monitors.erase(it);
+    } else {
+      ++n;
+      ++it;
+    }
+  }
+  return n;
+}
+
+}  // namespace awrap
