@@ -167,6 +167,47 @@ TEST_F(MysqlDriverTest, TypesAndNullsMatchBetweenTextAndBinaryProtocols) {
     EXPECT_TRUE(binary[1][c].is_null()) << binary.column_name(c);
 }
 
+TEST_F(MysqlDriverTest, EveryColumnTypeReadsTheSameInBothProtocols) {
+  const std::string table = fresh_table(
+      "id INT PRIMARY KEY, si SMALLINT, mi MEDIUMINT UNSIGNED, ti TINYINT UNSIGNED, yr YEAR, "
+      "d DOUBLE, f FLOAT, dec0 DECIMAL(30,0), bits BIT(12), e ENUM('a','b'), st SET('x','y'), "
+      "j JSON, tm2 TIME(2), ts3 TIMESTAMP(3) NULL, c CHAR(3), vb VARBINARY(8), mt MEDIUMTEXT, "
+      "lb LONGBLOB");
+  const char* doubles[] = {"1e20", "1e-5",  "0.1",      "1/3e0", "123456789012345680000e0",
+                           "1e15", "1e-16", "-2.5e-10", "0",     "1234567890123456.7"};
+  const char* floats[] = {"0.33333334",  "1234567", "1.1", "3.4e38", "1e-15",
+                          "0.000123456", "1e-5",    "1e7", "0",      "-7.25"};
+  for (int i = 0; i < 10; ++i) {
+    run("INSERT INTO " + table + " VALUES (" + std::to_string(i) +
+        ", -32768, 16777215, 255, 2024, " + doubles[i] + ", " + floats[i] +
+        ", 123456789012345678901234567890, b'101010101010', 'b', 'x,y', '{\"k\": [1, 2]}', "
+        "'-12:34:56.78', '2038-01-19 03:14:07.499', 'ab', x'0001', REPEAT('m', 70000), "
+        "REPEAT(x'FE', 100000))");
+  }
+  Result text = run("SELECT * FROM " + table + " ORDER BY id");
+  Result binary = run("SELECT * FROM " + table + " WHERE id >= ? ORDER BY id", {0});
+  ASSERT_EQ(text.size(), 10u);
+  ASSERT_EQ(binary.size(), 10u);
+  for (std::size_t r = 0; r < text.size(); ++r)
+    for (std::size_t c = 0; c < text.column_count(); ++c)
+      EXPECT_EQ(text[r][c].text(), binary[r][c].text())
+          << "row " << r << " column " << text.column_name(c);
+  EXPECT_EQ(binary[0]["mt"].text().size(), 70000u);
+  EXPECT_EQ(binary[0]["lb"].text().size(), 100000u);
+  // Expressions, whose types and precisions the server decides.
+  const std::string expressions =
+      "SELECT NOW(6) > '2000-01-01', CAST('2024-01-02 03:04:05.5' AS DATETIME(1)), "
+      "CURDATE() > '2000-01-01', 1 + 1, 2.5 * 2, 1e300 * 10, SUM(id), AVG(id), "
+      "GROUP_CONCAT(id ORDER BY id), MAX(d), MIN(f), CAST(-1 AS UNSIGNED), CAST(NULL AS INT) "
+      "FROM " +
+      table;
+  Result text_expressions = run(expressions);
+  Result binary_expressions = run(expressions + " WHERE id >= ?", {0});
+  for (std::size_t c = 0; c < text_expressions.column_count(); ++c)
+    EXPECT_EQ(text_expressions[0][c].text(), binary_expressions[0][c].text())
+        << text_expressions.column_name(c);
+}
+
 TEST_F(MysqlDriverTest, ParametersBindByKind) {
   const std::string table =
       fresh_table("id INT PRIMARY KEY, flag BOOL, n BIGINT, x DOUBLE, s VARCHAR(20)");

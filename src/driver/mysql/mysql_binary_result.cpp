@@ -1,7 +1,7 @@
 #include "driver/mysql/mysql_binary_result.hpp"
 
-#include <charconv>
-#include <cstdio>
+#include "driver/mysql/mysql_text_format.hpp"
+
 #include <cstring>
 #include <string>
 #include <vector>
@@ -61,44 +61,26 @@ struct Column {
   my_bool error = 0;
 };
 
-void append_fraction(std::string& out, unsigned long second_part, unsigned int decimals) {
-  // Columns declare 0..6 fraction digits; expressions may report more (31/39: unknown). Then
-  // show microseconds only when there are any.
-  unsigned int digits = decimals;
-  if (digits > 6) digits = second_part != 0 ? 6 : 0;
-  if (digits == 0) return;
-  char buffer[8];
-  std::snprintf(buffer, sizeof buffer, "%06lu", second_part % 1000000);
-  out += '.';
-  out.append(buffer, digits);
-}
-
 std::string temporal_text(const Column& column) {
   const MYSQL_TIME& t = column.time;
-  char buffer[64];
-  std::string out;
-  if (column.type == MYSQL_TYPE_TIME || column.type == MYSQL_TYPE_TIME2) {
-    const unsigned long hours = static_cast<unsigned long>(t.day) * 24 + t.hour;
-    std::snprintf(buffer, sizeof buffer, "%s%02lu:%02u:%02u", t.neg ? "-" : "", hours, t.minute,
-                  t.second);
-    out = buffer;
-    append_fraction(out, t.second_part, column.decimals);
-    return out;
+  switch (column.type) {
+    case MYSQL_TYPE_TIME:
+    case MYSQL_TYPE_TIME2:
+      // Connector/C folds days into hours already; keep any days it left, to be safe.
+      return format_time(t.neg != 0, static_cast<unsigned long>(t.day) * 24 + t.hour, t.minute,
+                         t.second, t.second_part, column.decimals);
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE:
+      return format_date(t.year, t.month, t.day);
+    default:
+      return format_datetime(t.year, t.month, t.day, t.hour, t.minute, t.second, t.second_part,
+                             column.decimals);
   }
-  std::snprintf(buffer, sizeof buffer, "%04u-%02u-%02u", t.year, t.month, t.day);
-  out = buffer;
-  if (column.type == MYSQL_TYPE_DATE || column.type == MYSQL_TYPE_NEWDATE) return out;
-  std::snprintf(buffer, sizeof buffer, " %02u:%02u:%02u", t.hour, t.minute, t.second);
-  out += buffer;
-  append_fraction(out, t.second_part, column.decimals);
-  return out;
 }
 
-template <typename Number>
-std::string number_text(Number value) {
-  char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, ec == std::errc() ? end : buffer);
+std::string integer_text(long long value, bool is_unsigned) {
+  return is_unsigned ? std::to_string(static_cast<unsigned long long>(value))
+                     : std::to_string(value);
 }
 
 }  // namespace
@@ -176,15 +158,13 @@ bool read_binary_rows(MYSQL_STMT* stmt, std::int64_t affected_rows,
         case ValueShape::kNull:
           break;
         case ValueShape::kInteger:
-          builder.add_value(binds[i].is_unsigned ? number_text(static_cast<unsigned long long>(
-                                                       column.number.integer))
-                                                 : number_text(column.number.integer));
+          builder.add_value(integer_text(column.number.integer, binds[i].is_unsigned != 0));
           break;
         case ValueShape::kFloat:
-          builder.add_value(number_text(column.number.real32));
+          builder.add_value(format_float(column.number.real32));
           break;
         case ValueShape::kDouble:
-          builder.add_value(number_text(column.number.real64));
+          builder.add_value(format_double(column.number.real64));
           break;
         case ValueShape::kTemporal:
           builder.add_value(temporal_text(column));
