@@ -519,6 +519,32 @@ TEST_F(MysqlDriverTest, NativeOptionsAreApplied) {
   EXPECT_EQ(run(*connection, "SELECT @@character_set_client").scalar<std::string>(), "latin1");
 }
 
+TEST_F(MysqlDriverTest, RequiredTlsIsUsedOrRefusedNeverSilentlyPlain) {
+  const bool server_has_tls = run("SELECT @@have_ssl").scalar<std::string>() == "YES";
+  ConnectSpec spec = spec_;
+  spec.native_options["ssl_mode"] = "REQUIRED";
+  if (!server_has_tls) {
+    EXPECT_THROW(driver_->connect(spec), ConnectError);
+    std::printf("server without TLS: ssl_mode=REQUIRED refused, as it must be\n");
+    return;
+  }
+  auto connection = driver_->connect(spec);
+  Result cipher = run(*connection, "SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+  ASSERT_EQ(cipher.size(), 1u);
+  EXPECT_FALSE(cipher[0][1].as<std::string>().empty());
+  std::printf("TLS cipher: %s\n", cipher[0][1].as<std::string>().c_str());
+  // The non-blocking paths work over TLS too: a prepared statement and a cancel.
+  EXPECT_EQ(run(*connection, "SELECT ?", {7}).scalar<std::int64_t>(), 7);
+  auto running = std::async(std::launch::async, [&] { run(*connection, "SELECT SLEEP(30)"); });
+  std::this_thread::sleep_for(milliseconds(300));
+  connection->cancel();
+  ASSERT_EQ(running.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_THROW(running.get(), QueryCancelledError);
+  spec.native_options["ssl_mode"] = "VERIFY_IDENTITY";  // self-signed lab certificate: refused
+  spec.native_options["ssl_ca"] = "/nonexistent/ca.pem";
+  EXPECT_THROW(driver_->connect(spec), ConnectError);
+}
+
 TEST_F(MysqlDriverTest, LoginFailureIsAnAuthErrorWithoutThePassword) {
   ConnectSpec spec = spec_;
   spec.password = "wrong-secret-Xy7";

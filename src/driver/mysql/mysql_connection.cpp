@@ -71,7 +71,8 @@ std::unique_ptr<MysqlConnection> MysqlConnection::open(const ConnectSpec& spec) 
   const unsigned int protocol = MYSQL_PROTOCOL_TCP;
   set_option(raw, MYSQL_OPT_PROTOCOL, &protocol, "MYSQL_OPT_PROTOCOL");
   set_option(raw, MYSQL_SET_CHARSET_NAME, "utf8mb4", "MYSQL_SET_CHARSET_NAME");
-  apply_native_options(raw, spec.native_options);  // last: the caller's charset wins
+  const NativeOptionChecks checks =
+      apply_native_options(raw, spec.native_options);  // last: the caller's charset wins
 
   const WaitBudget budget =
       spec.connect_timeout.count() > 0
@@ -94,6 +95,10 @@ std::unique_ptr<MysqlConnection> MysqlConnection::open(const ConnectSpec& spec) 
                        "08001", 0, endpoint);
   if (connected == nullptr)
     throw_mysql_error(MysqlPhase::kConnect, error_of(raw), "connect", endpoint);
+  if (checks.tls_required && mysql_get_ssl_cipher(raw) == nullptr)
+    throw ConnectError("cannot connect to " + endpoint +
+                           ": TLS is required (ssl_mode) but the server did not agree to it",
+                       "08001", 2026, endpoint);
 
   std::unique_ptr<MysqlConnection> connection(
       new MysqlConnection(spec, endpoint, std::move(handle)));

@@ -43,13 +43,15 @@ void set_boolean(MYSQL* handle, const std::string& name, mysql_option option,
   set_option(handle, name, option, &flag);
 }
 
-void apply_ssl_mode(MYSQL* handle, const std::string& name, const std::string& value) {
+void apply_ssl_mode(MYSQL* handle, const std::string& name, const std::string& value,
+                    NativeOptionChecks& checks) {
   std::string mode = lowercase(value);
   std::replace(mode.begin(), mode.end(), '-', '_');
   if (mode == "disabled" || mode == "preferred") return;
   const my_bool on = 1;
   const my_bool off = 0;
   if (mode == "required") {
+    checks.tls_required = true;
     set_option(handle, name, MYSQL_OPT_SSL_ENFORCE, &on);
     set_option(handle, name, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
     return;
@@ -57,6 +59,7 @@ void apply_ssl_mode(MYSQL* handle, const std::string& name, const std::string& v
   // Connector/C 3.3 verifies the chain and the host name together; VERIFY_CA cannot skip the
   // name check, so it is as strict as VERIFY_IDENTITY here.
   if (mode == "verify_ca" || mode == "verify_identity") {
+    checks.tls_required = true;
     set_option(handle, name, MYSQL_OPT_SSL_ENFORCE, &on);
     set_option(handle, name, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
     return;
@@ -84,7 +87,8 @@ void apply_connect_attrs(MYSQL* handle, const std::string& name, std::string_vie
   }
 }
 
-void apply_one(MYSQL* handle, const std::string& name, const std::string& value) {
+void apply_one(MYSQL* handle, const std::string& name, const std::string& value,
+               NativeOptionChecks& checks) {
   struct StringOption {
     const char* name;
     mysql_option option;
@@ -104,9 +108,9 @@ void apply_one(MYSQL* handle, const std::string& name, const std::string& value)
       return;
     }
   }
-  if (name == "ssl_mode") return apply_ssl_mode(handle, name, value);
+  if (name == "ssl_mode") return apply_ssl_mode(handle, name, value, checks);
   if (name == "ssl") {
-    if (parse_boolean(name, value)) apply_ssl_mode(handle, name, "REQUIRED");
+    if (parse_boolean(name, value)) apply_ssl_mode(handle, name, "REQUIRED", checks);
     return;
   }
   if (name == "ssl_verify_server_cert")
@@ -124,9 +128,11 @@ void apply_one(MYSQL* handle, const std::string& name, const std::string& value)
 
 }  // namespace
 
-void apply_native_options(st_mysql* handle,
-                          const std::map<std::string, std::string, std::less<>>& options) {
-  for (const auto& [name, value] : options) apply_one(handle, name, value);
+NativeOptionChecks apply_native_options(
+    st_mysql* handle, const std::map<std::string, std::string, std::less<>>& options) {
+  NativeOptionChecks checks;
+  for (const auto& [name, value] : options) apply_one(handle, name, value, checks);
+  return checks;
 }
 
 const char* accepted_native_option_names() noexcept {

@@ -26,11 +26,19 @@ struct st_mysql;
 
 namespace awrap::mysql {
 
+// What the caller must check itself after connecting.
+struct NativeOptionChecks {
+  // Connector/C 3.3 refuses a server without TLS only when the certificate is verified too:
+  // with ssl_mode=REQUIRED it would silently talk plain text. The caller checks that the
+  // session is encrypted (mysql_get_ssl_cipher) and refuses it otherwise.
+  bool tls_required = false;
+};
+
 // Sets every option on handle (a mysql_init'ed handle, before connecting). Throws ConfigError
 // naming the option and listing the accepted names (or values) when one is unknown or invalid;
 // nothing secret is echoed (values are shown only for enumerations and booleans).
-void apply_native_options(st_mysql* handle,
-                          const std::map<std::string, std::string, std::less<>>& options);
+NativeOptionChecks apply_native_options(
+    st_mysql* handle, const std::map<std::string, std::string, std::less<>>& options);
 
 // The option names apply_native_options accepts, comma-separated (for error messages, docs).
 const char* accepted_native_option_names() noexcept;
