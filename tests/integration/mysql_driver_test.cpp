@@ -545,6 +545,44 @@ TEST_F(MysqlDriverTest, RequiredTlsIsUsedOrRefusedNeverSilentlyPlain) {
   EXPECT_THROW(driver_->connect(spec), ConnectError);
 }
 
+// A server may ask for the password in clear text (PAM, IAM). Connector/C would send it; awrap
+// only does when enable_cleartext_plugin is set. Needs the server's PAM plugin (skipped without).
+TEST_F(MysqlDriverTest, CleartextAuthenticationOnlyWhenEnabled) {
+  bool installed_here = false;
+  if (run("SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'pam'")
+          .scalar<std::int64_t>() == 0) {
+    try {
+      run("INSTALL SONAME 'auth_pam'");
+      installed_here = true;
+    } catch (const QueryError& e) {
+      GTEST_SKIP() << "server PAM plugin not available: " << e.what();
+    }
+  }
+  run("CREATE OR REPLACE USER 'awrap_pam_probe'@'%' IDENTIFIED VIA pam USING "
+      "'awrap-no-such-service'");
+  ConnectSpec spec = spec_;
+  spec.user = "awrap_pam_probe";
+  spec.password = "pam-probe-Secret-9";
+  int refused_by_client = 0;
+  int refused_by_server = 0;
+  try {
+    driver_->connect(spec);
+  } catch (const AuthError& e) {
+    refused_by_client = e.native_code();
+    EXPECT_EQ(std::string(e.what()).find(spec.password), std::string::npos);
+  }
+  spec.native_options["enable_cleartext_plugin"] = "true";
+  try {
+    driver_->connect(spec);
+  } catch (const AuthError& e) {
+    refused_by_server = e.native_code();
+  }
+  run("DROP USER 'awrap_pam_probe'@'%'");
+  if (installed_here) run("UNINSTALL SONAME 'auth_pam'");
+  EXPECT_EQ(refused_by_client, 5010);  // CR_PLUGIN_NOT_ALLOWED: the password never left
+  EXPECT_EQ(refused_by_server, 1045);  // sent, and the (non-existent) PAM service said no
+}
+
 TEST_F(MysqlDriverTest, LoginFailureIsAnAuthErrorWithoutThePassword) {
   ConnectSpec spec = spec_;
   spec.password = "wrong-secret-Xy7";
@@ -570,6 +608,25 @@ TEST_F(MysqlDriverTest, SessionKilledFromAnotherConnectionIsConnectionLost) {
   }
   EXPECT_TRUE(connection_->is_broken());
   EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kUnknown);
+}
+
+TEST_F(MysqlDriverTest, KilledSessionFailsPreparedStatementsAndClosesCleanly) {
+  connection_->prepare("one", "SELECT ?");
+  auto killer = connect_another();
+  run(*killer, "KILL " + std::to_string(connection_->server_session_id()));
+  std::this_thread::sleep_for(milliseconds(100));
+  Params params{1};
+  EXPECT_THROW(connection_->execute_prepared("one", params), ConnectionLostError);
+  EXPECT_THROW(run("SELECT ?", {1}), ConnectionLostError);
+  EXPECT_TRUE(connection_->is_broken());
+  connection_->deallocate("one");
+  connection_->close();
+}
+
+TEST_F(MysqlDriverTest, LocalInfileIsRefused) {
+  const std::string table = fresh_table("line TEXT");
+  EXPECT_THROW(run("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE " + table), QueryError);
+  EXPECT_EQ(run("SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 0);
 }
 
 TEST_F(MysqlDriverTest, CommitOnAKilledSessionIsConnectionLostNeverSuccess) {

@@ -39,6 +39,7 @@ const ClassificationCase kCases[] = {
     {1698, "28000", MysqlErrorClass::kLoginFailed, "no password"},
     {1251, "08004", MysqlErrorClass::kLoginFailed, "auth mode: code wins over 08"},
     {9999, "28000", MysqlErrorClass::kLoginFailed, "28 prefix"},
+    {5010, "HY000", MysqlErrorClass::kLoginFailed, "auth plugin not allowed"},
     {1317, "70100", MysqlErrorClass::kCancelled, "KILL QUERY"},
     {1969, "70100", MysqlErrorClass::kCancelled, "max_statement_time"},
     {3024, "HY000", MysqlErrorClass::kCancelled, "max_execution_time"},

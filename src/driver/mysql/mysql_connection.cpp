@@ -71,6 +71,9 @@ std::unique_ptr<MysqlConnection> MysqlConnection::open(const ConnectSpec& spec) 
   const unsigned int protocol = MYSQL_PROTOCOL_TCP;
   set_option(raw, MYSQL_OPT_PROTOCOL, &protocol, "MYSQL_OPT_PROTOCOL");
   set_option(raw, MYSQL_SET_CHARSET_NAME, "utf8mb4", "MYSQL_SET_CHARSET_NAME");
+  // LOAD DATA LOCAL lets the server ask for any file of the client: never wanted here.
+  const unsigned int local_infile = 0;  // read as unsigned int by Connector/C, not my_bool
+  set_option(raw, MYSQL_OPT_LOCAL_INFILE, &local_infile, "MYSQL_OPT_LOCAL_INFILE");
   const NativeOptionChecks checks =
       apply_native_options(raw, spec.native_options);  // last: the caller's charset wins
 

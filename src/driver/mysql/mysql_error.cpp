@@ -41,7 +41,7 @@ constexpr std::array<unsigned int, 3> kReadOnlyCodes = {
     1836,  // ER_READ_ONLY_MODE
 };
 
-constexpr std::array<unsigned int, 8> kLoginFailedCodes = {
+constexpr std::array<unsigned int, 9> kLoginFailedCodes = {
     1044,  // ER_DBACCESS_DENIED_ERROR: the account may not use the database
     1045,  // ER_ACCESS_DENIED_ERROR
     1251,  // ER_NOT_SUPPORTED_AUTH_MODE
@@ -50,6 +50,7 @@ constexpr std::array<unsigned int, 8> kLoginFailedCodes = {
     1862,  // ER_MUST_CHANGE_PASSWORD_LOGIN
     2049,  // CR_SECURE_AUTH: old authentication refused by the client
     2059,  // CR_AUTH_PLUGIN_CANNOT_LOAD
+    5010,  // CR_PLUGIN_NOT_ALLOWED: the server asked for a method restricted_auth refuses
 };
 
 template <std::size_t N>

@@ -14,7 +14,16 @@ namespace {
 constexpr const char* kAcceptedNames =
     "ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher, ssl_crl, ssl_crlpath, tls_version, "
     "ssl_mode, ssl, ssl_verify_server_cert, enable_cleartext_plugin, charset, connect_attrs, "
-    "default_auth, plugin_dir, server_public_key, init_command, compress";
+    "default_auth, plugin_dir, server_public_key, init_command, compress, restricted_auth";
+
+// Connector/C answers any authentication method the server asks for, including the ones that
+// send the password in clear text (mysql_clear_password, dialog for PAM), and ignores
+// MYSQL_ENABLE_CLEARTEXT_PLUGIN. So awrap restricts the methods itself: the hashed ones always,
+// the clear-text ones only when the caller enabled them.
+constexpr const char* kHashedAuthPlugins =
+    "mysql_native_password,client_ed25519,caching_sha2_password,sha256_password,"
+    "auth_gssapi_client";
+constexpr const char* kCleartextAuthPlugins = ",mysql_clear_password,dialog";
 
 std::string lowercase(std::string_view text) {
   std::string lower(text);
@@ -87,8 +96,13 @@ void apply_connect_attrs(MYSQL* handle, const std::string& name, std::string_vie
   }
 }
 
+struct AuthChoice {
+  bool cleartext_enabled = false;
+  bool explicit_list = false;
+};
+
 void apply_one(MYSQL* handle, const std::string& name, const std::string& value,
-               NativeOptionChecks& checks) {
+               NativeOptionChecks& checks, AuthChoice& auth) {
   struct StringOption {
     const char* name;
     mysql_option option;
@@ -115,8 +129,14 @@ void apply_one(MYSQL* handle, const std::string& name, const std::string& value,
   }
   if (name == "ssl_verify_server_cert")
     return set_boolean(handle, name, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, value);
-  if (name == "enable_cleartext_plugin")
+  if (name == "enable_cleartext_plugin") {
+    auth.cleartext_enabled = parse_boolean(name, value);
     return set_boolean(handle, name, MYSQL_ENABLE_CLEARTEXT_PLUGIN, value);
+  }
+  if (name == "restricted_auth") {
+    auth.explicit_list = true;
+    return set_option(handle, name, MARIADB_OPT_RESTRICTED_AUTH, value.c_str());
+  }
   if (name == "compress") {
     if (parse_boolean(name, value)) set_option(handle, name, MYSQL_OPT_COMPRESS, nullptr);
     return;
@@ -131,7 +151,13 @@ void apply_one(MYSQL* handle, const std::string& name, const std::string& value,
 NativeOptionChecks apply_native_options(
     st_mysql* handle, const std::map<std::string, std::string, std::less<>>& options) {
   NativeOptionChecks checks;
-  for (const auto& [name, value] : options) apply_one(handle, name, value, checks);
+  AuthChoice auth;
+  for (const auto& [name, value] : options) apply_one(handle, name, value, checks, auth);
+  if (!auth.explicit_list) {
+    std::string allowed = kHashedAuthPlugins;
+    if (auth.cleartext_enabled) allowed += kCleartextAuthPlugins;
+    set_option(handle, "restricted_auth", MARIADB_OPT_RESTRICTED_AUTH, allowed.c_str());
+  }
   return checks;
 }
 

@@ -9,10 +9,14 @@
 //   ssl                      boolean: true requires TLS (as ssl_mode=REQUIRED)
 //   ssl_verify_server_cert   boolean
 //   enable_cleartext_plugin  boolean: lets the server ask for the password in clear text (IAM,
-//                            PAM); only safe over TLS
+//                            PAM: mysql_clear_password, dialog); only safe over TLS. Off, awrap
+//                            allows only the hashed methods (Connector/C itself would answer any)
+//   restricted_auth          explicit comma list of allowed client auth plugins (overrides the
+//                            above)
 //   charset                  connection character set (default utf8mb4)
 //   connect_attrs            "key:value,key:value" sent to the server (performance_schema)
 //   default_auth, plugin_dir, server_public_key, init_command, compress (boolean)
+// LOAD DATA LOCAL INFILE is always off (see mysql_connection.cpp).
 // Connector/C 3.3 has no opportunistic TLS: PREFERRED (MySQL's default) uses TLS only when an
 // ssl_* file option is given, and does not then fall back to plain text.
 #pragma once
