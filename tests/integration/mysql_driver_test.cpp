@@ -384,6 +384,12 @@ TEST_F(MysqlDriverTest, CancelStopsARunningStatementFromAnotherThread) {
   }
 }
 
+TEST_F(MysqlDriverTest, CancelWhileIdleDoesNotHitTheNextStatement) {
+  connection_->cancel();
+  EXPECT_EQ(run("SELECT SLEEP(0.2)").scalar<std::int64_t>(), 0);
+  EXPECT_EQ(run("SELECT ?", {5}).scalar<std::int64_t>(), 5);
+}
+
 TEST_F(MysqlDriverTest, AbortUnblocksACallFromAnotherThread) {
   auto running = std::async(std::launch::async, [&] { run("SELECT SLEEP(30)"); });
   std::this_thread::sleep_for(milliseconds(300));
