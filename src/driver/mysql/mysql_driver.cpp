@@ -1,0 +1,15 @@
+#include "driver/mysql/mysql_driver.hpp"
+
+#include "driver/mysql/mysql_connection.hpp"
+
+namespace awrap::mysql {
+
+std::unique_ptr<TargetConnection> MysqlDriver::connect(const ConnectSpec& spec) {
+  return MysqlConnection::open(spec);
+}
+
+std::unique_ptr<TargetDriver> make_mysql_driver() {
+  return std::make_unique<MysqlDriver>();
+}
+
+}  // namespace awrap::mysql
