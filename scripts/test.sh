@@ -12,6 +12,7 @@ jobs=${AWRAP_JOBS:-2}
 
 bash scripts/setup.sh
 
+export AWLAB_ROOT=${AWLAB_ROOT:-/dev/shm/awlab}
 cleanup() { /usr/bin/python3 lab/awlab down --all >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 

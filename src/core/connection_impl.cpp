@@ -67,9 +67,10 @@ void Connection::Impl::open() {
     ConnectRequest request{spec_for(host), /*initial=*/true};
     try {
       auto conn = chain_->connect(request);
+      HostInfo identified = identify_host(*conn);
       {
         std::lock_guard lock(current_mutex_);
-        current_host_ = conn->host();
+        current_host_ = identified;
         current_ = std::move(conn);
         ++generation_;
       }
@@ -243,6 +244,19 @@ std::unique_ptr<TargetConnection> Connection::Impl::connect(ConnectRequest& requ
   last_connect_spec_ = request.spec;
   if (monitor_) monitor_->update_spec(request.spec);
   return conn;
+}
+
+HostInfo Connection::Impl::identify_host(TargetConnection& connection) {
+  HostInfo host = connection.host();
+  if (!monitor_) return host;
+  // Reached through a cluster endpoint (a DNS name that moves): name the instance instead, so
+  // the tracker and failover know which instance this connection is really on.
+  TopologyPtr topology = monitor_->topology();
+  if (!topology) return host;
+  std::string id = dialect_ ? dialect_->instance_id(connection) : std::string();
+  for (const auto& h : topology->hosts)
+    if ((!id.empty() && h.host_id == id) || h.same_endpoint(host)) return h;
+  return host;
 }
 
 std::shared_ptr<const Dialect> Connection::Impl::dialect_for(TargetConnection& connection) {

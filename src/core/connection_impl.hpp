@@ -67,6 +67,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   void check_open() const;
   ConnectSpec spec_for(const HostInfo& host) const;
   void restore_session_state(TargetConnection& connection) const;
+  HostInfo identify_host(TargetConnection& connection);
   void remember_session_change(const Call& call);
   TopologyMonitorConfig monitor_config(std::shared_ptr<const Dialect> dialect,
                                        const std::vector<TopologyEntry>& entries) const;

@@ -111,7 +111,15 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
       auto old_writer = topology_->writer();
       next->version = topology_->version;
       next->writer_confirmed_at = topology_->writer_confirmed_at;
-      if (old_writer && new_writer && !old_writer->same_endpoint(*new_writer)) replaced_writer = old_writer;
+      bool writer_moved = old_writer && new_writer && !old_writer->same_endpoint(*new_writer);
+      if (writer_moved && !writer_confirmed && topology_->writer_confirmed_at != Clock::time_point{}) {
+        // A topology table read from an instance may be stale right after a failover (as on
+        // Aurora); it never overrules a writer confirmed by a live check. Probe to settle it.
+        high_rate_ = true;
+        changed_.notify_all();
+        return;
+      }
+      if (writer_moved) replaced_writer = old_writer;
       if (!writer_confirmed && same_roles(*topology_, *next)) return;  // nothing new: wake nobody
       if (!(old_writer && new_writer && old_writer->same_endpoint(*new_writer)))
         next->writer_confirmed_at = {};
