@@ -84,6 +84,15 @@ class FailoverPg : public ::testing::TestWithParam<Flavour> {
     auto w = cluster().writer();
     return plain() ? w.host : w.hostname;
   }
+  // A connection that starts on a reader: its instance name (cluster flavours) or, for a plain
+  // cluster, the host list with that reader first (the list is the plain cluster's topology).
+  std::string reader_conninfo(const std::string& reader) {
+    if (!plain()) return cluster().conninfo(reader, cluster().node(reader).hostname);
+    std::string hosts = cluster().node(reader).host;
+    for (const auto& n : cluster().status().nodes)
+      if (n.name != reader) hosts += "," + n.host;
+    return "host=" + hosts + " port=5432 user=awrap password=awrap-lab-password dbname=awrap";
+  }
   void crash_writer_and_fail_over() {
     auto old = cluster().writer().name;
     cluster().fault(old, LabFault::kCrash);
@@ -161,8 +170,7 @@ TEST_P(FailoverPg, ReaderCrashUnderStrictReaderMovesToAnotherReader) {
   std::string reader;
   for (const auto& n : status.nodes)
     if (!n.is_writer()) reader = n.name;
-  auto c = Connection::open(cluster().conninfo(reader, plain() ? "" : cluster().node(reader).hostname),
-                            props({{"failover_mode", "strict_reader"}, {"cluster_endpoint_role", "instance"}}));
+  auto c = Connection::open(reader_conninfo(reader), props({{"failover_mode", "strict_reader"}, {"cluster_endpoint_role", "instance"}}));
   ASSERT_TRUE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>());
   cluster().fault(reader, LabFault::kCrash);
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
@@ -174,8 +182,7 @@ TEST_P(FailoverPg, ReaderCrashUnderReaderOrWriter) {
   std::string reader;
   for (const auto& n : status.nodes)
     if (!n.is_writer()) reader = n.name;
-  auto c = Connection::open(cluster().conninfo(reader, plain() ? "" : cluster().node(reader).hostname),
-                            props({{"failover_mode", "reader-or-writer"}, {"cluster_endpoint_role", "instance"}}));
+  auto c = Connection::open(reader_conninfo(reader), props({{"failover_mode", "reader-or-writer"}, {"cluster_endpoint_role", "instance"}}));
   cluster().fault(reader, LabFault::kCrash);
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
   EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
