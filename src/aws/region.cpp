@@ -72,7 +72,15 @@ std::optional<std::string> region_from_rds_host(std::string_view host) {
 }
 
 std::string resolve_region(const RegionSources& sources) {
-  if (!sources.explicit_region.empty()) return sources.explicit_region;
+  if (!sources.explicit_region.empty()) {
+    // A typo would only show up as a refused token; say so now.
+    if (!looks_like_region(sources.explicit_region)) {
+      throw ConfigError(sources.property_name + "='" + sources.explicit_region +
+                            "' is not an AWS region name (e.g. us-east-1, eu-west-2)",
+                        sources.property_name);
+    }
+    return sources.explicit_region;
+  }
   if (auto region = region_from_rds_host(sources.host)) return *region;
   const EnvironmentLookup& env = sources.environment;
   if (auto region = env("AWS_REGION")) return *region;

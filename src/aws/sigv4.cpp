@@ -212,6 +212,9 @@ Digest256 derive_signing_key(std::string_view secret_access_key, std::string_vie
 
 SignatureParts sign_request(HttpRequestToSign& request, const SigningIdentity& identity,
                             const SigningScope& scope, const SigningOptions& options) {
+  // Re-signing (a retry) replaces the old signature rather than sending two.
+  std::erase_if(request.headers,
+                [](const auto& header) { return to_lower(header.first) == "authorization"; });
   std::string amz_date;
   for (const auto& [name, value] : request.headers) {
     if (to_lower(name) == "x-amz-date") amz_date = canonical_header_value(value);

@@ -71,6 +71,11 @@ TEST(AwsRegion, ResolutionOrder) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(AwsRegion, MalformedExplicitRegionIsAConfigError) {
+  EXPECT_THROW(resolve_region(sources("us east 1", "db.local", {})), ConfigError);
+  EXPECT_THROW(resolve_region(sources("US-EAST-1", "db.local", {})), ConfigError);
+}
+
 TEST(AwsRegion, NoneIsAConfigErrorNamingWhatToSet) {
   try {
     resolve_region(sources("", "db.local", {}));

@@ -174,6 +174,21 @@ std::string optional_string(const nlohmann::json& value) {
   return value.is_null() ? std::string() : value.get<std::string>();
 }
 
+TEST(AwsSigV4, ResigningReplacesTheAuthorizationHeader) {
+  HttpRequestToSign request;
+  request.headers = {{"Host", "example.amazonaws.com"}};
+  SigningScope scope{"us-east-1", "service", *parse_amz_date("20150830T123600Z")};
+  SignatureParts first = sign_request(request, {"AKIDEXAMPLE", "secret", ""}, scope);
+  SignatureParts second = sign_request(request, {"AKIDEXAMPLE", "secret", ""}, scope);
+  EXPECT_EQ(first.authorization, second.authorization);
+  EXPECT_EQ(std::count_if(request.headers.begin(), request.headers.end(),
+                          [](const auto& h) { return h.first == "Authorization"; }),
+            1);
+  EXPECT_EQ(std::count_if(request.headers.begin(), request.headers.end(),
+                          [](const auto& h) { return h.first == "X-Amz-Date"; }),
+            1);
+}
+
 TEST(AwsSigV4, SecretsManagerRequestsMatchBotocore) {
   auto vectors = nlohmann::json::parse(read_text(kSigv4Dir / "secretsmanager_requests.json"));
   ASSERT_FALSE(vectors["cases"].empty());
