@@ -234,6 +234,42 @@ TEST(AwsCredentials, ContainerFullUriWithAuthorizationToken) {
             headers.end());
 }
 
+TEST(AwsCredentials, ContainerRelativeUriGoesToTheEcsAgentWithTokenFromFile) {
+  TempDir dir;
+  auto http = std::make_shared<FakeHttp>();
+  http->routes["GET http://169.254.170.2/v2/credentials/abc"] = {
+      200, R"({"AccessKeyId":"ASIAECS","SecretAccessKey":"s","Token":"t",)"
+           R"("Expiration":"2024-01-15T06:00:00Z"})"};
+  auto options = options_with(
+      {{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"},
+       {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir.write("pod-token", "file-token\n")},
+       {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "ignored-when-file-set"}},
+      http);
+  EXPECT_EQ(make_default_credentials_chain(options)->credentials().access_key_id, "ASIAECS");
+  ASSERT_EQ(http->requests.size(), 1u);
+  EXPECT_EQ(http->requests[0].headers.at(0),
+            (std::pair<std::string, std::string>{"Authorization", "file-token"}));
+}
+
+TEST(AwsCredentials, WebIdentityFromProfileSettings) {
+  TempDir dir;
+  auto http = std::make_shared<FakeHttp>();
+  http->routes["POST https://sts.eu-west-1.amazonaws.com/"] = {
+      200, sts_success_body("2024-01-15T01:00:00Z")};
+  std::string token_file = dir.write("jwt", "jwt-from-profile");
+  auto options =
+      options_with({{"AWS_CONFIG_FILE",
+                     dir.write("config", "[profile eks]\nweb_identity_token_file = " + token_file +
+                                             "\nrole_arn = arn:aws:iam::1:role/r\n")},
+                    {"AWS_PROFILE", "eks"},
+                    {"AWS_REGION", "eu-west-1"}},
+                   http);
+  EXPECT_EQ(make_default_credentials_chain(options)->credentials().access_key_id,
+            "ASIAWEBIDENTITY");
+  ASSERT_EQ(http->requests.size(), 1u);
+  EXPECT_NE(http->requests[0].body.find("WebIdentityToken=jwt-from-profile"), std::string::npos);
+}
+
 TEST(AwsCredentials, ContainerPlainHttpToARemoteHostIsRefused) {
   auto options =
       options_with({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://evil.example.com/creds"}});
