@@ -1,5 +1,6 @@
 #include "aws/credential_sources.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -15,7 +16,8 @@ Credentials credentials_from_json(std::string_view body, std::string_view source
   }
   if (auto code = document.find("Code");
       code != document.end() && code->is_string() && *code != "Success") {
-    throw AuthError(std::string(source) + " answered Code=" + code->get<std::string>());
+    throw AuthError(std::string(source) +
+                    " answered Code=" + error_code_for_messages(code->get<std::string>()));
   }
   auto member = [&](const char* name, bool required) -> std::string {
     auto it = document.find(name);
@@ -34,11 +36,23 @@ Credentials credentials_from_json(std::string_view body, std::string_view source
   if (std::string expiration = member("Expiration", false); !expiration.empty()) {
     credentials.expiration = parse_iso8601_utc(expiration);
     if (!credentials.expiration) {
-      throw AuthError(std::string(source) + " returned an unreadable Expiration '" + expiration +
-                      "'");
+      // The value is not quoted: nothing an endpoint sends back goes into a message.
+      throw AuthError(std::string(source) +
+                      " returned an Expiration that is not an ISO 8601 UTC time");
     }
   }
   return credentials;
+}
+
+std::string error_code_for_messages(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (out.size() == 64) break;
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') {
+      out.push_back(c);
+    }
+  }
+  return out.empty() ? "no error code" : out;
 }
 
 std::shared_ptr<const HttpClient> http_client_for(const CredentialsChainOptions& options) {

@@ -104,7 +104,7 @@ class WebIdentityProvider final : public CredentialsProvider {
       throw AuthError(std::string("STS AssumeRoleWithWebIdentity: ") + error.what());
     }
     if (response.status != 200) {
-      std::string code = xml_element(response.body, "Code").value_or("no error code");
+      std::string code = error_code_for_messages(xml_element(response.body, "Code").value_or(""));
       throw AuthError("STS AssumeRoleWithWebIdentity at " + url_host_for_messages(request.url) +
                       " for role " + *role_arn + " answered HTTP " +
                       std::to_string(response.status) + " (" + code + ")");

@@ -9,6 +9,7 @@
 
 #include "awrap/errors.hpp"
 #include "awrap/log.hpp"
+#include "aws/credential_sources.hpp"
 #include "aws/credentials.hpp"
 #include "aws/shared_config.hpp"
 #include "support/aws_fake_clock.hpp"
@@ -332,7 +333,7 @@ TEST(AwsCredentials, FailuresNeverCarrySecretsInErrorsOrLogs) {
                std::string(kSessionToken) + R"(","Expiration":")" + token_signature + "\"}"};
   echoing->routes["GET https://container.test/bad-expiry"] = {
       200, R"({"AccessKeyId":"A","SecretAccessKey":")" + std::string(kSecret) + R"(","Token":")" +
-               std::string(kSessionToken) + R"(","Expiration":"never"})"};
+               std::string(kSessionToken) + R"(","Expiration":")" + token_signature + "\"}"};
   echoing->routes["GET https://container.test/500"] = {500, echo};
 
   std::vector<std::map<std::string, std::string, std::less<>>> scenarios = {
@@ -378,6 +379,19 @@ TEST(AwsCredentials, Iso8601Parsing) {
   EXPECT_EQ(parse_iso8601_utc("2024-02-29T23:59:59+00:00"), t);
   EXPECT_FALSE(parse_iso8601_utc("2024-02-29T23:59:59+02:00"));
   EXPECT_FALSE(parse_iso8601_utc("yesterday"));
+}
+
+}  // namespace
+}  // namespace awrap::aws
+
+namespace awrap::aws {
+namespace {
+
+TEST(AwsCredentials, EndpointErrorCodesAreCutToAShortWord) {
+  EXPECT_EQ(error_code_for_messages("AccessDenied"), "AccessDenied");
+  EXPECT_EQ(error_code_for_messages(""), "no error code");
+  EXPECT_EQ(error_code_for_messages("a b/c+d="), "abcd");
+  EXPECT_EQ(error_code_for_messages(std::string(100, 'x')).size(), 64u);
 }
 
 }  // namespace
