@@ -1,0 +1,74 @@
+// The iam plugin's logic, apart from the plugin pipeline so it is testable on its own: put a
+// (cached) RDS IAM token into the connect request as the password, and retry once with a fresh
+// token when the server refuses a cached one.
+//
+//   IamAuthenticator auth(config, token_source, awrap::aws::process_rds_token_cache());
+//   auto connection = auth.connect(request, engine, default_port,
+//                                  [&](ConnectRequest& r) { return next(r); });
+//
+// Thread-safety: an IamAuthenticator belongs to one Connection (one thread at a time); the token
+// cache and the token source it uses are shared and thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "awrap/plugin.hpp"
+#include "aws/credentials.hpp"
+#include "aws/environment.hpp"
+#include "aws/rds_token.hpp"
+
+namespace awrap::plugin::iam {
+
+struct IamConfig {
+  std::string iam_host;                 // empty: the connection's host
+  std::optional<int> iam_default_port;  // unset: the connection's port, else the engine default
+  std::string region;                   // empty: resolved (RDS host name, environment, profile)
+  std::chrono::seconds token_lifetime = aws::kDefaultRdsTokenCacheLifetime;
+  std::string aws_profile;
+  bool allow_cleartext_without_tls = false;
+  aws::EnvironmentLookup environment = aws::process_environment();
+};
+
+// Where tokens come from. Thread-safe implementations.
+class IamTokenSource {
+ public:
+  virtual ~IamTokenSource() = default;
+  // A new token for key. refresh_credentials: the last token was refused, so do not trust
+  // cached AWS credentials either. Throws awrap::AuthError when no credentials can be found.
+  virtual std::string generate_token(const aws::RdsTokenKey& key, bool refresh_credentials) = 0;
+};
+
+// Tokens signed with the default credential chain for `profile`, shared by every connection of
+// the process that uses the same profile.
+std::shared_ptr<IamTokenSource> make_aws_chain_token_source(const std::string& profile);
+
+// MySQL: does this set of native options make Connector/C require TLS (ssl_mode REQUIRED,
+// VERIFY_CA or VERIFY_IDENTITY, or ssl=true)?
+bool mysql_options_require_tls(const std::map<std::string, std::string, std::less<>>& options);
+
+class IamAuthenticator {
+ public:
+  using Next = std::function<std::unique_ptr<TargetConnection>(ConnectRequest&)>;
+
+  IamAuthenticator(IamConfig config, std::shared_ptr<IamTokenSource> tokens,
+                   aws::RdsTokenCache& cache);
+
+  // REQUIRES: engine is "pg" or "mysql". Throws ConfigError (no region; MySQL without TLS),
+  // AuthError (no credentials; the server refused a fresh token) or whatever next throws.
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request, std::string_view engine,
+                                            int engine_default_port, const Next& next);
+
+  // The cache key for a request (exposed for tests).
+  aws::RdsTokenKey token_key(const ConnectRequest& request, int engine_default_port) const;
+
+ private:
+  IamConfig config_;
+  std::shared_ptr<IamTokenSource> tokens_;
+  aws::RdsTokenCache& cache_;
+};
+
+}  // namespace awrap::plugin::iam
