@@ -7,6 +7,7 @@
 #include "awrap/errors.hpp"
 #include "awrap/properties.hpp"
 #include "core/property_table.hpp"
+#include "plugin/iam/iam_properties.hpp"
 
 namespace awrap {
 namespace {
@@ -102,21 +103,35 @@ const PropertyDefinition* find_in(std::span<const PropertyDefinition> defs, std:
   return nullptr;
 }
 
+// Plugins with many properties keep them next to their code; all are listed here.
+constexpr std::span<const PropertyDefinition> kBuiltinGroups[] = {
+    kBuiltinProperties,
+    plugin::iam::kIamProperties,
+};
+
+const PropertyDefinition* find_builtin(std::string_view name) {
+  for (auto group : kBuiltinGroups)
+    if (const auto* d = find_in(group, name)) return d;
+  return nullptr;
+}
+
 }  // namespace
 
 std::vector<PropertyDefinition> builtin_property_definitions() {
-  return std::vector<PropertyDefinition>(std::begin(kBuiltinProperties), std::end(kBuiltinProperties));
+  std::vector<PropertyDefinition> all;
+  for (auto group : kBuiltinGroups) all.insert(all.end(), group.begin(), group.end());
+  return all;
 }
 
 std::vector<PropertyDefinition> property_definitions() {
-  std::vector<PropertyDefinition> all(std::begin(kBuiltinProperties), std::end(kBuiltinProperties));
+  std::vector<PropertyDefinition> all = builtin_property_definitions();
   std::lock_guard lock(registry().mutex);
   all.insert(all.end(), registry().user_defined.begin(), registry().user_defined.end());
   return all;
 }
 
 const PropertyDefinition* find_property(std::string_view name) {
-  if (const auto* d = find_in(kBuiltinProperties, name)) return d;
+  if (const auto* d = find_builtin(name)) return d;
   std::lock_guard lock(registry().mutex);
   // Returned pointers stay valid: user definitions are never removed and the vector never
   // reallocates (capacity is reserved once; register_property refuses to grow past it).

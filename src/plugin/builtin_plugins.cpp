@@ -5,6 +5,7 @@
 #include "plugin/dev/dev_plugin.hpp"
 #include "plugin/execute_time/execute_time_plugin.hpp"
 #include "plugin/failover/failover_plugin.hpp"
+#include "plugin/iam/iam_plugin.hpp"
 #include "plugin/initial_connection/initial_connection_plugin.hpp"
 
 namespace awrap {
@@ -12,8 +13,11 @@ namespace awrap {
 std::vector<PluginRegistration> builtin_plugin_registrations() {
   // Weights: outermost first. Diagnostics sit innermost so they time the driver alone, and the
   // dev plugin is last so every other plugin sees its injected errors as if the driver raised them.
+  PluginRegistration iam = make_iam_plugin_registration();
+  iam.weight = 150;  // outside failover: every reconnect gets a (cached) token
   return {
       make_initial_connection_registration(/*weight=*/100),
+      iam,
       make_aurora_connection_tracker_registration(/*weight=*/200),
       make_failover_registration(/*weight=*/400),
       make_connect_time_registration(/*weight=*/9000),

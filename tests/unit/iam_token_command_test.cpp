@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "../tools/awrap/iam_token_command.cpp"  // NOLINT: the unit under test
+#include "iam_token_command.hpp"
 
 namespace {
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/property_docs.hpp"
+#include "iam_token_command.hpp"
 #include "query_command.hpp"
 
 namespace {
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   awrap::cli::add_query_command(app, exit_code);
+  awrap::cli::add_iam_token_command(app, exit_code);
   app.add_subcommand("config-reference", "Print docs/configuration.md (generated from the registry)")
       ->callback([] { std::cout << awrap::render_configuration_markdown(); });
   try {
