@@ -37,6 +37,12 @@ def config_file(state, k):
     return os.path.join(node_dir(state, k), "my.cnf")
 
 
+def tmp_dir(state, k):
+    # Each node has its own: bootstraps running side by side in a shared /tmp collide on the
+    # names of their temporary table files ("#sql-temptable-…"), and installs fail at random.
+    return os.path.join(node_dir(state, k), "tmp")
+
+
 def log_file(state, k):
     return os.path.join(node_dir(state, k), "error.log")
 
@@ -55,6 +61,7 @@ def write_config(state, k, read_only):
         "datadir=%s" % data_dir(state, k),
         "socket=%s" % socket_path(state, k),
         "pid-file=%s" % pid_file(state, k),
+        "tmpdir=%s" % tmp_dir(state, k),
         "log-error=%s" % log_file(state, k),
         "bind-address=%s" % common.node_ip(state["base"], k),
         "port=%d" % PORT,
@@ -173,7 +180,10 @@ def _install(state, k):
     common.remove_tree(directory)
     os.makedirs(directory, mode=0o755)
     os.chown(directory, *_mysql_ids())
+    os.makedirs(tmp_dir(state, k), mode=0o700)
+    os.chown(tmp_dir(state, k), *_mysql_ids())
     common.run(["mariadb-install-db", "--no-defaults", "--datadir=" + data_dir(state, k),
+                "--tmpdir=" + tmp_dir(state, k),
                 "--user=" + OS_USER, "--auth-root-authentication-method=normal",
                 "--skip-test-db"], timeout=120)
 
