@@ -155,6 +155,9 @@ TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   auto start = Clock::now();
   ++waiters_;
+  // A refresh in flight on the monitoring connection may be stuck on the failed writer (a black
+  // hole answers nothing until the socket timeout): abort it so high-rate probing starts now.
+  if (!high_rate_ && monitoring_in_flight_) monitoring_in_flight_->abort();
   high_rate_ = true;
   changed_.notify_all();
   bool ok = changed_.wait_until(lock, deadline, [&] {
@@ -177,6 +180,7 @@ std::unique_ptr<TargetConnection> TopologyMonitor::connect_tracked(const HostInf
 void TopologyMonitor::untrack(TargetConnection* connection) {
   std::lock_guard lock(mutex_);
   in_flight_.erase(connection);
+  if (connection == monitoring_in_flight_) monitoring_in_flight_ = nullptr;
 }
 
 std::vector<HostInfo> TopologyMonitor::probe_candidates() const {
@@ -237,6 +241,8 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       if (stop.stop_requested()) return;
       try {
         monitoring_connection_ = connect_tracked(h);
+        std::lock_guard lock(mutex_);
+        monitoring_in_flight_ = monitoring_connection_.get();
         break;
       } catch (const std::exception& e) {
         AWRAP_LOG(kDebug) << "topology monitor " << config_.cluster_id << ": " << h.endpoint() << ": " << e.what();

@@ -96,6 +96,9 @@ class TopologyMonitor {
   std::set<TargetConnection*> in_flight_;        // GUARDED_BY(mutex_): aborted on shutdown
   bool shutting_down_ = false;                   // GUARDED_BY(mutex_)
   int running_threads_ = 0;                      // GUARDED_BY(mutex_)
+  // The monitoring connection while it exists, so a failover waiter can abort a refresh blocked
+  // on a dead writer instead of waiting out its socket timeout.
+  TargetConnection* monitoring_in_flight_ = nullptr;  // GUARDED_BY(mutex_)
   std::unique_ptr<TargetConnection> monitoring_connection_;  // monitor thread only
   std::jthread thread_;                          // last: stopped and joined first
 };
