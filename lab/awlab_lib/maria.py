@@ -37,6 +37,11 @@ def config_file(state, k):
     return os.path.join(node_dir(state, k), "my.cnf")
 
 
+def tmp_dir(state, k):
+    # Own temp dir per node: servers sharing /tmp collide on temporary table names.
+    return os.path.join(node_dir(state, k), "tmp")
+
+
 def log_file(state, k):
     return os.path.join(node_dir(state, k), "error.log")
 
@@ -55,6 +60,7 @@ def write_config(state, k, read_only):
         "datadir=%s" % data_dir(state, k),
         "socket=%s" % socket_path(state, k),
         "pid-file=%s" % pid_file(state, k),
+        "tmpdir=%s" % tmp_dir(state, k),
         "log-error=%s" % log_file(state, k),
         "bind-address=%s" % common.node_ip(state["base"], k),
         "port=%d" % PORT,
@@ -173,9 +179,13 @@ def _install(state, k):
     common.remove_tree(directory)
     os.makedirs(directory, mode=0o755)
     os.chown(directory, *_mysql_ids())
+    os.makedirs(tmp_dir(state, k), mode=0o700)
+    os.chown(tmp_dir(state, k), *_mysql_ids())
+    env = dict(os.environ)
+    env["TMPDIR"] = tmp_dir(state, k)
     common.run(["mariadb-install-db", "--no-defaults", "--datadir=" + data_dir(state, k),
                 "--user=" + OS_USER, "--auth-root-authentication-method=normal",
-                "--skip-test-db"], timeout=120)
+                "--skip-test-db"], timeout=120, env=env)
 
 
 def _change_master_sql(state, writer, use_gtid="slave_pos"):
