@@ -244,7 +244,22 @@ def fault(args):
         else:
             raise LabError("fault kind must be crash, stop, hang or blackhole")
         common.save_state(state)
+        if args.failover_after_ms is not None and k == state["writer"]:
+            _schedule_failover(args.name, args.failover_after_ms)
         print_status(state)
+
+
+def _schedule_failover(name, delay_ms):
+    """Like Aurora's automatic failover: a detached `awlab failover` after a delay.
+    Its command line names the cluster dir, so `down` finds and kills it."""
+    import subprocess
+    log_path = os.path.join(common.cluster_dir(name), "auto-failover.log")
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "awlab")
+    with open(log_path, "ab") as log, open(os.devnull, "rb") as null_in:
+        subprocess.Popen(["/usr/bin/python3", script, "failover", "--name", name,
+                          "--delay-ms", str(delay_ms), "--log", log_path],
+                         stdin=null_in, stdout=log, stderr=log, start_new_session=True)
+    event(name, "failover_scheduled", delay_ms=delay_ms)
 
 
 def _node_arg(state, text):
@@ -356,6 +371,8 @@ def _promote_and_publish(state, engine, target, old_writer, dns_lag_ms):
 
 
 def failover(args):
+    if getattr(args, "delay_ms", None):
+        time.sleep(args.delay_ms / 1000.0)
     with common.cluster_lock(args.name):
         state = common.load_state(args.name)
         engine = engine_module(state)
