@@ -105,6 +105,9 @@ def up(args):
     flavour = args.flavour or "plain"
     if flavour not in ("plain", "aurora", "multi-az"):
         raise LabError("flavour must be plain, aurora or multi-az")
+    for setting in args.setting:
+        if "=" not in setting:
+            raise LabError("--setting must be NAME=VALUE, got %r" % setting)
     if engine_name == "mariadb" and flavour == "aurora":
         raise LabError("aurora flavour is PostgreSQL only: information_schema.replica_host_status "
                        "and @@aurora_server_id cannot be created on MariaDB")
@@ -114,8 +117,10 @@ def up(args):
     with common.cluster_lock(name):
         state = common.load_state(name, required=False)
         if state and state.get("complete") and (state["engine"], state["flavour"], state["nodes"],
-                                                 state["base"], bool(state.get("sync"))) == (
-                engine_name, flavour, nodes, base, bool(args.sync)):
+                                                 state["base"], bool(state.get("sync")),
+                                                 state.get("hba_lines", []),
+                                                 state.get("settings", [])) == (
+                engine_name, flavour, nodes, base, bool(args.sync), args.hba_line, args.setting):
             # Idempotent: bring back whatever is down, then report.
             for k in node_numbers(state):
                 if node_state(state, k)[0] != "running":
@@ -127,7 +132,8 @@ def up(args):
         _down(name)
         state = {"name": name, "engine": engine_name, "flavour": flavour, "nodes": nodes,
                  "base": base, "sync": bool(args.sync), "writer": 1,
-                 "dns_lag_ms": args.dns_lag_ms or 0, "complete": False}
+                 "dns_lag_ms": args.dns_lag_ms or 0, "complete": False,
+                 "hba_lines": args.hba_line, "settings": args.setting}
         os.makedirs(common.cluster_dir(name), mode=0o755)
         os.chmod(common.cluster_dir(name), 0o755)
         common.save_state(state)

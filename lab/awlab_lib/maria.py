@@ -86,6 +86,7 @@ def write_config(state, k, read_only):
         # otherwise wait (until the timeout) for acknowledgements nobody sends.
         lines += ["rpl_semi_sync_master_enabled=%s" % ("OFF" if read_only else "ON"),
                   "rpl_semi_sync_slave_enabled=ON", "rpl_semi_sync_master_timeout=30000"]
+    lines += [setting.strip() for setting in state.get("settings", [])]
     path = config_file(state, k)
     with open(path, "w") as handle:
         handle.write("\n".join(lines) + "\n")

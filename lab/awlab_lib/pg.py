@@ -128,10 +128,13 @@ def write_config(state, k, follow=None, allow_sync=True):
     ]
     if extensions:
         conf.append("rds.extensions = '%s'" % extensions)
+    for setting in state.get("settings", []):
+        key, value = setting.split("=", 1)
+        conf.append("%s = '%s'" % (key.strip(), value.strip().strip("'").replace("'", "''")))
     conf.append("include_if_exists = 'awlab_primary.conf'")
     data = data_dir(state, k)
     _write_owned(os.path.join(data, "postgresql.conf"), "\n".join(conf) + "\n")
-    hba = ("# written by awlab\n"
+    hba = ("# written by awlab\n" + "".join(line + "\n" for line in state.get("hba_lines", [])) +
            "host all all 127.0.0.0/8 scram-sha-256\n"
            "host replication all 127.0.0.0/8 scram-sha-256\n")
     _write_owned(os.path.join(data, "pg_hba.conf"), hba)
