@@ -352,8 +352,16 @@ def wait_streaming(state, writer, standbys, timeout):
 
 
 def promote(state, k):
-    common.run(_as_postgres([BIN + "/pg_ctl", "-D", data_dir(state, k), "-w", "-t", "60",
-                             "promote"]), timeout=90)
+    # pg_ctl's own wait polls at 100 ms steps; polling the server is quicker.
+    common.run(_as_postgres([BIN + "/pg_ctl", "-D", data_dir(state, k), "-W", "promote"]),
+               timeout=30)
+    ip = common.node_ip(state["base"], k)
+    deadline = time.monotonic() + 60
+    while psql(ip, "SELECT pg_is_in_recovery()", dbname="postgres", check=False,
+               timeout=5).stdout.strip() != "f":
+        if time.monotonic() > deadline:
+            raise LabError("%s did not leave recovery within 60 s" % common.node_name(k))
+        time.sleep(0.005)
     _write_owned(os.path.join(data_dir(state, k), "awlab_primary.conf"), "")
 
 
