@@ -325,15 +325,17 @@ def _choose_target(state, engine, explicit):
         if node_state(state, k, engine)[0] != "running":
             raise LabError("target %s is not running" % common.node_name(k))
         return k
+    import concurrent.futures
+    candidates = [k for k in node_numbers(state)
+                  if k != state["writer"] and node_state(state, k, engine)[0] == "running"]
     best, best_position = None, None
-    for k in node_numbers(state):
-        if k == state["writer"] or node_state(state, k, engine)[0] != "running":
-            continue
-        position = engine.replay_position(state, k)
-        if position is None:
-            continue
-        if best is None or position > best_position:
-            best, best_position = k, position
+    if candidates:
+        # Asked in parallel: failover time is what the benchmarks measure.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(candidates)) as pool:
+            positions = list(pool.map(lambda k: engine.replay_position(state, k), candidates))
+        for k, position in zip(candidates, positions):
+            if position is not None and (best is None or position > best_position):
+                best, best_position = k, position
     if best is None:
         raise LabError("no running standby to promote")
     return best
