@@ -103,6 +103,8 @@ class TopologyMonitor {
 // The process-wide map cluster_id -> monitor (a documented registry). Holds weak references:
 // a monitor lives while a Connection uses it.
 std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorConfig& config);
+// The monitor of `cluster_id` if some Connection has one running, else null.
+std::shared_ptr<TopologyMonitor> find_topology_monitor(const std::string& cluster_id);
 // Monitors alive now (for tests: thread counts before and after).
 int live_topology_monitors();
 
