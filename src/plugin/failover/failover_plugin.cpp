@@ -1,6 +1,7 @@
 #include "plugin/failover/failover_plugin.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <thread>
 
@@ -8,6 +9,7 @@
 #include "core/cluster_service.hpp"
 #include "core/logging.hpp"
 #include "plugin/failover/failover_mode.hpp"
+#include "plugin/failover/statement_kind.hpp"
 #include "plugin/endpoint_role.hpp"
 
 namespace awrap {
@@ -48,9 +50,13 @@ class FailoverPlugin final : public Plugin {
       transaction_open = status == TransactionStatus::kInTransaction ||
                          status == TransactionStatus::kInFailedTransaction;
     }
-    // A COMMIT in flight may have committed; a ROLLBACK in flight cannot have.
+    // Whether the lost call may have changed data: an open transaction or a COMMIT in flight may
+    // have committed, and so may a write in autocommit mode (its implicit transaction commits on
+    // the server before the reply that never came). A ROLLBACK in flight cannot have.
     if (call.method == Method::kCommit) transaction_open = true;
     if (call.method == Method::kRollback) transaction_open = false;
+    if ((call.method == Method::kExecute || call.method == Method::kExecutePrepared) && !is_read_only_sql(call.sql))
+      transaction_open = true;
     try {
       return next(call);
     } catch (const ConnectionLostError& e) {
@@ -104,7 +110,8 @@ class FailoverPlugin final : public Plugin {
                             std::to_string(took) + " ms)";
         if (transaction_open)
           throw TransactionResolutionUnknownError(
-              "the connection failed over while a transaction was open; it may or may not have committed" + where,
+              "the connection failed over while a transaction or a write was in flight; it may or may not "
+              "have committed" + where,
               "08007", 0, candidate->endpoint());
         throw FailoverSuccessError("the connection failed over; the statement was not applied, run it again" + where,
                                    "08S02", 0, candidate->endpoint());
