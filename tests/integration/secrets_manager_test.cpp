@@ -187,6 +187,12 @@ TEST_F(SecretsManagerIntegration, BadPropertiesAreConfigErrorsAtOpen) {
   } catch (const ConfigError& error) {
     EXPECT_EQ(error.property(), "secrets_manager_endpoint");
   }
+  try {
+    Connection::open(pg_app_conninfo(), properties("x", "iam,aws_secrets_manager"));
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.property(), "wrapper_plugins");
+  }
   EXPECT_EQ(get_secret_value_requests(), 0);
 }
 

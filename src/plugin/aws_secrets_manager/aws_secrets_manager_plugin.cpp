@@ -31,6 +31,14 @@ class AwsSecretsManagerPlugin final : public Plugin {
 // Everything is checked here, so a bad property is a ConfigError from Connection::open.
 SecretsManagerConfig config_from(const Properties& properties, const std::string& database_host) {
   using namespace plugin::secrets_manager;
+  for (const std::string& code : properties.get_list("wrapper_plugins")) {
+    if (code == "iam") {
+      // Both would set the password; whichever ran last would win without a word.
+      throw ConfigError(
+          "wrapper_plugins names both iam and aws_secrets_manager; use one authentication plugin",
+          "wrapper_plugins");
+    }
+  }
   SecretsManagerConfig config;
   config.secret_id = properties.get_string(kSecretId);
   if (config.secret_id.empty()) {
