@@ -69,6 +69,11 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "Which host failover may move to. Empty: reader_or_writer for an RDS reader endpoint, "
      "strict_writer otherwise.",
      "failover", 0, 0, "strict_writer|reader_or_writer|strict_reader"},
+    {"enable_connect_failover", T::kBoolean, "false",
+     "When the first connect fails (the cluster endpoint still points at a dead writer), connect to "
+     "the writer the cluster's topology names instead. Needs a topology monitor for the cluster, "
+     "i.e. another open Connection to it in this process.",
+     "failover"},
     {"failover_timeout_sec", T::kInteger, "300",
      "How long failover may look for a fitting host before FailoverFailedError.", "failover", 1, 86400},
     {"open_connection_retry_timeout_ms", T::kInteger, "30000",

@@ -24,6 +24,7 @@ class FailoverPlugin final : public Plugin {
         mode_(resolve_failover_mode(props.get_choice("failover_mode"),
                                     endpoint_role(props, service.initial_spec().host.host) == EndpointRole::kReader)),
         timeout_(std::chrono::seconds(props.get_int("failover_timeout_sec"))),
+        connect_failover_(props.get_bool("enable_connect_failover")),
         retry_pause_(std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))) {}
 
   std::string_view code() const noexcept override { return "failover"; }
@@ -32,7 +33,15 @@ class FailoverPlugin final : public Plugin {
   }
 
   std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
-    auto conn = next(request);
+    std::unique_ptr<TargetConnection> conn;
+    try {
+      conn = next(request);
+    } catch (const AuthError&) {
+      throw;
+    } catch (const ConnectError& e) {
+      if (!request.initial || !connect_failover_) throw;
+      conn = connect_to_topology_writer(request, next, e);
+    }
     if (request.initial) {
       // Decide once whether there is anything to fail over to. On a single plain server the
       // plugin steps aside: no monitor, no extra work per call.
@@ -133,6 +142,21 @@ class FailoverPlugin final : public Plugin {
                               "08001", 0, failed.endpoint());
   }
 
+  // The first connect failed: ask the cluster's shared monitor (run by other Connections) for
+  // the writer and connect there.
+  std::unique_ptr<TargetConnection> connect_to_topology_writer(ConnectRequest& request, const NextConnect& next,
+                                                               const ConnectError& cause) {
+    auto monitor = cluster_service(service_).existing_topology_monitor();
+    if (!monitor) throw cause;
+    AWRAP_LOG(kInfo) << "connect failover: " << request.spec.host.endpoint() << " failed (" << cause.what()
+                     << "); asking the topology for the writer";
+    auto topology = monitor->wait_for_writer(Clock::now() + timeout_);
+    if (!topology || !topology->writer()) throw cause;
+    ConnectRequest direct = request;
+    direct.spec.host = *topology->writer();
+    return next(direct);
+  }
+
   bool still_writer() {
     TargetConnection* c = service_.current_connection();
     if (!c) return false;
@@ -177,6 +201,7 @@ class FailoverPlugin final : public Plugin {
   PluginService& service_;
   FailoverMode mode_;
   std::chrono::seconds timeout_;
+  bool connect_failover_;
   std::chrono::milliseconds retry_pause_;
   std::shared_ptr<TopologyMonitor> monitor_;
   std::shared_ptr<const Dialect> dialect_;
