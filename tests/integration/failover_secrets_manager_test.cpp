@@ -79,12 +79,10 @@ TEST_F(SecretsManagerFailover, FailoverReconnectReusesTheCachedSecret) {
   c.close();
 }
 
-// Rotation just before the writer crashes. Known gap in the core (see docs/secrets-manager.md):
-// the TopologyMonitor's own connections use the credentials of the last successful connect and do
-// not go through the authentication plugins, so after a rotation the monitor cannot log in to
-// find the new writer, and strict_writer failover ends in FailoverFailedError. Enable this test
-// when monitoring connections take their credentials through the plugin chain.
-TEST_F(SecretsManagerFailover, DISABLED_FailoverRightAfterARotation) {
+// Rotation just before the writer crashes. The TopologyMonitor's own connections still hold the
+// old credentials and are refused; failover then probes the hosts through the Connection's own
+// chain (fresh secret) instead of waiting for the monitor (docs/secrets-manager.md).
+TEST_F(SecretsManagerFailover, FailoverRightAfterARotation) {
   const std::string role = unique("pg_fo_rot");
   const std::string before = "Fo2-" + std::to_string(::getpid()) + "-before";
   const std::string after = "Fo2-" + std::to_string(::getpid()) + "-after";
