@@ -38,8 +38,7 @@ def config_file(state, k):
 
 
 def tmp_dir(state, k):
-    # Each node has its own: bootstraps running side by side in a shared /tmp collide on the
-    # names of their temporary table files ("#sql-temptable-…"), and installs fail at random.
+    # Own temp dir per node: servers sharing /tmp collide on temporary table names.
     return os.path.join(node_dir(state, k), "tmp")
 
 
@@ -83,14 +82,15 @@ def write_config(state, k, read_only):
     ]
     if state.get("sync") and state["nodes"] > 1:
         # Semi-synchronous: a commit waits for one replica's acknowledgement.
-        # AFTER_SYNC: the writer's engine commits only after the acknowledgement, so a crashed
-        # writer holds no committed transaction that no replica has; restarted with
-        # rpl_semi_sync_slave_enabled, its crash recovery rolls back and truncates from its
-        # binlog what was never acknowledged, so it can rejoin as a replica without diverging.
+        # Only the writer waits: a replica applying with log_slave_updates would
+        # otherwise wait (until the timeout) for acknowledgements nobody sends.
         lines += ["rpl_semi_sync_master_enabled=%s" % ("OFF" if read_only else "ON"),
-                  "rpl_semi_sync_slave_enabled=ON",
-                  "rpl_semi_sync_master_timeout=30000",
+                  "rpl_semi_sync_slave_enabled=ON", "rpl_semi_sync_master_timeout=30000",
+                  # AFTER_SYNC: the writer's engine commits (and the client hears so) only
+                  # after a replica acknowledged the transaction, so no acknowledged commit
+                  # exists on the writer alone.
                   "rpl_semi_sync_master_wait_point=AFTER_SYNC"]
+    lines += [setting.strip() for setting in state.get("settings", [])]
     path = config_file(state, k)
     with open(path, "w") as handle:
         handle.write("\n".join(lines) + "\n")
@@ -191,10 +191,11 @@ def _install(state, k):
     os.chown(directory, *_mysql_ids())
     os.makedirs(tmp_dir(state, k), mode=0o700)
     os.chown(tmp_dir(state, k), *_mysql_ids())
+    env = dict(os.environ)
+    env["TMPDIR"] = tmp_dir(state, k)
     common.run(["mariadb-install-db", "--no-defaults", "--datadir=" + data_dir(state, k),
-                "--tmpdir=" + tmp_dir(state, k),
                 "--user=" + OS_USER, "--auth-root-authentication-method=normal",
-                "--skip-test-db"], timeout=120)
+                "--skip-test-db"], timeout=120, env=env)
 
 
 def _change_master_sql(state, writer, use_gtid="slave_pos"):
@@ -287,6 +288,12 @@ def wait_replicas(state, writer, replicas, timeout):
 # ---------------------------------------------------------------- roles
 
 
+def _semi_sync(state, writer):
+    if not (state.get("sync") and state["nodes"] > 1):
+        return ""
+    return "SET GLOBAL rpl_semi_sync_master_enabled=%s; " % ("ON" if writer else "OFF")
+
+
 def _slave_status_field(state, k, field):
     """One column of SHOW SLAVE STATUS by name; None when the node replicates from nobody."""
     done = admin(state, k, "SHOW SLAVE STATUS", check=False, timeout=5, column_names=True)
@@ -308,8 +315,8 @@ def promote(state, k):
         if done.returncode != 0 or done.stdout.strip() != "0":
             common.event(state["name"], "promote_apply_incomplete", k, received=received,
                          detail=(done.stdout + done.stderr)[-300:])
-    semi_sync = "SET GLOBAL rpl_semi_sync_master_enabled=ON; " if state.get("sync") else ""
-    admin(state, k, "STOP SLAVE; RESET SLAVE ALL; " + semi_sync + "SET GLOBAL read_only=OFF", timeout=30)
+    admin(state, k, "STOP SLAVE; RESET SLAVE ALL; " + _semi_sync(state, True) +
+          "SET GLOBAL read_only=OFF", timeout=30)
     write_config(state, k, read_only=False)
 
 
@@ -324,12 +331,13 @@ def follow(state, k, writer):
     write_config(state, k, read_only=True)
     current = _master_host(state, k)
     if current == common.node_ip(state["base"], writer):
-        admin(state, k, "SET GLOBAL read_only=ON; START SLAVE", timeout=5)
+        admin(state, k, _semi_sync(state, False) + "SET GLOBAL read_only=ON; START SLAVE",
+              timeout=5)
         return
     # A node that never replicated (a former writer) has its own transactions
     # in its binlog position, not in its slave position.
     use_gtid = "slave_pos" if current else "current_pos"
-    admin(state, k, "SET GLOBAL read_only=ON; STOP SLAVE; " +
+    admin(state, k, _semi_sync(state, False) + "SET GLOBAL read_only=ON; STOP SLAVE; " +
           _change_master_sql(state, writer, use_gtid) + "; START SLAVE", timeout=10)
 
 
@@ -342,7 +350,7 @@ def rejoin(state, k, writer):
     write_config(state, k, read_only=True)
     if not main_pid(state, k):
         start(state, k)
-    admin(state, k, "SET GLOBAL read_only=ON; STOP SLAVE; RESET SLAVE ALL; " +
+    admin(state, k, _semi_sync(state, False) + "SET GLOBAL read_only=ON; STOP SLAVE; RESET SLAVE ALL; " +
           _change_master_sql(state, writer, "current_pos") + "; START SLAVE", timeout=30)
     # The refusal comes just after the IO thread reports itself running: it counts as joined
     # once it has stayed running for a moment.

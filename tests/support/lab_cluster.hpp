@@ -42,7 +42,7 @@ struct LabOptions {
   std::string engine = "pg";      // "pg" or "mariadb"
   std::string flavour = "plain";  // "plain", "aurora" (pg only) or "multi-az"
   int nodes = 3;
-  std::string base = "127.0.0.31";  // address of instance-1; instance-K is base + K - 1
+  std::string base = "127.0.0.11";  // address of instance-1; instance-K is base + K - 1
   bool sync = false;                // commits wait for one standby (pg: ANY 1, mariadb: semi-sync)
   int dns_lag_ms = 0;  // delay between promotion and the cluster endpoint moving in /etc/hosts
 };
@@ -108,8 +108,12 @@ class LabCluster {
   LabNode node(std::string_view node_name) const;
 
   // Each returns the status after the action.
-  LabStatus fault(std::string_view node_name, LabFault fault);
-  LabStatus fault(std::string_view node_name, std::string_view kind);
+  // failover_after_ms: when the node is the writer, the lab fails over by itself after that
+  // delay, in the background (like Aurora's automatic failover); see the event log for when.
+  LabStatus fault(std::string_view node_name, LabFault fault,
+                  std::optional<int> failover_after_ms = std::nullopt);
+  LabStatus fault(std::string_view node_name, std::string_view kind,
+                  std::optional<int> failover_after_ms = std::nullopt);
   LabStatus heal(std::string_view node_name);
   LabStatus failover(std::optional<std::string> target = std::nullopt);
   LabStatus switchover(std::optional<std::string> target = std::nullopt);
