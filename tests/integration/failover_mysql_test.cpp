@@ -288,6 +288,18 @@ TEST_P(FailoverMysql, TrackerClosesIdleConnectionsLeftOnAPartitionedOldWriter) {
   expect_on_writer(b);
 }
 
+TEST_P(FailoverMysql, InitialConnectionLedToAReaderMovesToTheWriter) {
+  // As after a failover whose DNS has not caught up: the name the application uses as the
+  // writer endpoint leads to a reader (multi-az: the reader endpoint name; plain: a host list
+  // with a reader first).
+  std::string reader = any_reader();
+  std::string target = plain() ? reader_url(reader)
+                               : std::string("mysql://") + kCredentials + "@" + cluster().status().reader_endpoint +
+                                     ":3306/awrap";
+  auto c = Connection::open(target, props({{"cluster_endpoint_role", "writer"}}));
+  expect_on_writer(c);
+}
+
 TEST_P(FailoverMysql, ThreadsReturnToBaselineWhenConnectionsClose) {
   {
     auto a = open();
