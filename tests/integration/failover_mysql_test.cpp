@@ -294,8 +294,8 @@ TEST_P(FailoverMysql, InitialConnectionLedToAReaderMovesToTheWriter) {
   // with a reader first).
   std::string reader = any_reader();
   std::string target = plain() ? reader_url(reader)
-                               : std::string("mysql://") + kCredentials + "@" + cluster().status().reader_endpoint +
-                                     ":3306/awrap";
+                               : std::string("mysql://") + kCredentials + "@" +
+                                     cluster().status().reader_endpoint + ":3306/awrap";
   auto c = Connection::open(target, props({{"cluster_endpoint_role", "writer"}}));
   expect_on_writer(c);
 }
