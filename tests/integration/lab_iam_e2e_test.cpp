@@ -43,6 +43,9 @@ using SteadyClock = std::chrono::steady_clock;
 // The lab's known test key: the checker accepts tokens signed with it only.
 constexpr const char* kAccessKeyId = "AKIAAWRAPE2ETEST0001";
 constexpr const char* kSecretAccessKey = "awrap/e2e+LabOnlyTestSecretKey00000000000";
+// The key the lab rotates to in the rotation case.
+constexpr const char* kRotatedAccessKeyId = "AKIAAWRAPE2ETEST0002";
+constexpr const char* kRotatedSecretAccessKey = "awrap/e2e+LabOnlyRotatedSecretKey000000";
 constexpr const char* kRegion = "us-east-1";
 constexpr const char* kIamUser = "iam_user";
 
@@ -142,7 +145,7 @@ void write_file(const std::filesystem::path& path, const std::string& text, mode
 class IamPamService {
  public:
   IamPamService(std::string service, const std::string& server_os_user, const std::string& endpoint)
-      : service_(std::move(service)), owner_(os_user(server_os_user)) {
+      : service_(std::move(service)), owner_(os_user(server_os_user)), endpoint_(endpoint) {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "awrap-iam-e2e-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -151,13 +154,7 @@ class IamPamService {
     std::filesystem::permissions(dir_, std::filesystem::perms::owner_all |
                                            std::filesystem::perms::group_exec |
                                            std::filesystem::perms::others_exec);
-    const nlohmann::json config = {{"access_key_id", kAccessKeyId},
-                                   {"secret_access_key", kSecretAccessKey},
-                                   {"region", kRegion},
-                                   {"endpoint", endpoint},
-                                   {"max_clock_skew_seconds", 60},
-                                   {"log", log_path().string()}};
-    write_file(dir_ / "checker.json", config.dump(), 0400, owner_);
+    trust_key(kAccessKeyId, kSecretAccessKey);
     write_file(log_path(), "", 0600, owner_);
     write_file(
         pam_path(),
@@ -176,6 +173,17 @@ class IamPamService {
   }
   IamPamService(const IamPamService&) = delete;
   IamPamService& operator=(const IamPamService&) = delete;
+
+  // The one access key the checker accepts from now on (the lab "rotates" its key).
+  void trust_key(const std::string& access_key_id, const std::string& secret_access_key) {
+    const nlohmann::json config = {{"access_key_id", access_key_id},
+                                   {"secret_access_key", secret_access_key},
+                                   {"region", kRegion},
+                                   {"endpoint", endpoint_},
+                                   {"max_clock_skew_seconds", 60},
+                                   {"log", log_path().string()}};
+    write_file(dir_ / "checker.json", config.dump(), 0400, owner_);
+  }
 
   const std::string& service() const noexcept { return service_; }
   const std::filesystem::path& dir() const noexcept { return dir_; }
@@ -197,6 +205,7 @@ class IamPamService {
 
   std::string service_;
   OsUser owner_;
+  std::string endpoint_;  // host:port the tokens must be signed for
   std::filesystem::path dir_;
 };
 
@@ -229,6 +238,7 @@ std::string tampered(std::string token) {
 // Secrets that must never show in a log line or an error message.
 class SecretWatch {
  public:
+  void add_secret(const std::string& secret) { secrets_.push_back(secret); }
   void add_token(const std::string& token) {
     secrets_.push_back(token);
     secrets_.push_back(signature_of(token));
@@ -306,12 +316,16 @@ void expect_refused(const std::string& what, const IamPamService& pam, const std
   ASSERT_FALSE(decision.is_null()) << "the server never ran the checker";
   EXPECT_EQ(decision["decision"], "refused");
   EXPECT_EQ(decision["reason"], reason);
-  std::cout << "[ iam e2e ] " << what << ": refused by the server (" << reason << ") in "
-            << elapsed_ms << " ms\n";
+  std::cout << "[ iam e2e ] " << what << ": refused by the server ("
+            << decision["reason"].get<std::string>() << ") in " << elapsed_ms << " ms\n";
 }
 
+// AWRAP_IAM_E2E_SHOW_LOG=1 prints awrap's captured log (for debugging the test).
 std::string first_leak(const LogCapture& log, const SecretWatch& watch) {
+  const char* show = std::getenv("AWRAP_IAM_E2E_SHOW_LOG");
   for (const std::string& message : log.messages()) {
+    if (show != nullptr && std::string(show) == "1")
+      std::cout << "[ awrap log ] " << message << "\n";
     if (std::string leak = watch.leaked_in(message); !leak.empty()) return leak + " in: " + message;
   }
   return {};
@@ -395,6 +409,27 @@ TEST(LabIamE2ePg, IamLoginVerifiedByServerAndBadTokensRefused) {
     auto decisions = pam.decisions();
     ASSERT_EQ(decisions.size(), before + 1) << "a fresh token must not be retried";
     EXPECT_EQ(decisions.back()["reason"], "signed for another host:port");
+  }
+  {
+    // Key rotation: the lab trusts a new key and the application's environment has it; the
+    // plugin's cached token (old key) is refused, so the plugin drops it and the cached
+    // credentials, and retries once with a token made with the new key.
+    SCOPED_TRACE("key rotation: cached token refused, one retry with fresh credentials");
+    watch.add_secret(kRotatedSecretAccessKey);
+    pam.trust_key(kRotatedAccessKeyId, kRotatedSecretAccessKey);
+    ScopedEnvironment rotated{{"AWS_ACCESS_KEY_ID", kRotatedAccessKeyId},
+                              {"AWS_SECRET_ACCESS_KEY", kRotatedSecretAccessKey}};
+    const std::size_t before = pam.decisions().size();
+    Attempt ok = attempt(conninfo, {{"wrapper_plugins", "iam"}}, [](Connection& c, Attempt& a) {
+      a.current_user = c.execute("SELECT current_user").scalar<std::string>();
+    });
+    ASSERT_TRUE(ok.connected) << ok.error_type << ": " << ok.error;
+    EXPECT_EQ(ok.current_user, kIamUser);
+    auto decisions = pam.decisions();
+    ASSERT_EQ(decisions.size(), before + 2);
+    EXPECT_EQ(decisions[before]["decision"], "refused");
+    EXPECT_EQ(decisions[before]["reason"], "unknown access key id");
+    EXPECT_EQ(decisions[before + 1]["decision"], "accepted");
   }
 
   EXPECT_FALSE(log.messages().empty()) << "nothing logged at kTrace: the capture is not working";
