@@ -7,6 +7,7 @@
 #include "awrap/errors.hpp"
 #include "awrap/properties.hpp"
 #include "core/property_table.hpp"
+#include "plugin/aws_secrets_manager/secrets_manager_properties.hpp"
 #include "plugin/iam/iam_properties.hpp"
 
 namespace awrap {
@@ -112,6 +113,7 @@ const PropertyDefinition* find_in(std::span<const PropertyDefinition> defs, std:
 constexpr std::span<const PropertyDefinition> kBuiltinGroups[] = {
     kBuiltinProperties,
     plugin::iam::kIamProperties,
+    plugin::secrets_manager::kSecretsManagerProperties,
 };
 
 const PropertyDefinition* find_builtin(std::string_view name) {

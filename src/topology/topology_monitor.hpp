@@ -97,6 +97,9 @@ class TopologyMonitor {
   bool shutting_down_ = false;                   // GUARDED_BY(mutex_)
   int running_threads_ = 0;                      // GUARDED_BY(mutex_)
   std::unique_ptr<TargetConnection> monitoring_connection_;  // monitor thread only
+  // The same connection for other threads: a waiter aborts it so a refresh blocked on a hung
+  // writer cannot delay the switch to probing.
+  TargetConnection* monitoring_connection_raw_ = nullptr;     // GUARDED_BY(mutex_)
   std::jthread thread_;                          // last: stopped and joined first
 };
 

@@ -17,6 +17,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long failover waits for the shared topology monitor before probing hosts itself.
+constexpr std::chrono::seconds kMonitorPatience{2};
+
 class FailoverPlugin final : public Plugin {
  public:
   FailoverPlugin(PluginService& service, const Properties& props)
@@ -89,50 +92,32 @@ class FailoverPlugin final : public Plugin {
 
     std::string last_problem = cause.what();
     while (Clock::now() < deadline) {
-      auto candidate = pick_candidate(failed, deadline);
-      if (!candidate) {
-        pause(deadline);
-        continue;
-      }
-      try {
-        auto conn = service_.connect(*candidate);
-        bool writer = dialect_->is_writer(*conn);
-        if (mode_ == FailoverMode::kStrictWriter && !writer) {
-          last_problem = candidate->endpoint() + " is not the writer";
-          conn->close();
-          pause(deadline);
-          continue;
+      // The shared monitor usually names the new host within a few hundred milliseconds. If it
+      // cannot (its own connections refused, e.g. credentials rotated since it last logged in),
+      // probe the known hosts through this Connection's own chain, with fresh credentials.
+      std::vector<HostInfo> candidates;
+      if (auto candidate = pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience)))
+        candidates.push_back(*candidate);
+      else
+        candidates = fallback_candidates(failed);
+      for (HostInfo& candidate : candidates) {
+        if (Clock::now() >= deadline) break;
+        if (auto conn = connect_fitting(candidate, last_problem)) {
+          service_.set_current_connection(std::move(conn));
+          service_.set_availability(candidate, HostAvailability::kAvailable);
+          auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+          AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " (" << to_string(candidate.role) << ") took "
+                           << took << " ms";
+          std::string where = " (failed over from " + failed.endpoint() + " to " + candidate.endpoint() + " in " +
+                              std::to_string(took) + " ms)";
+          if (transaction_open)
+            throw TransactionResolutionUnknownError(
+                "the connection failed over while a transaction or a write was in flight; it may or may not "
+                "have committed" + where,
+                "08007", 0, candidate.endpoint());
+          throw FailoverSuccessError("the connection failed over; the statement was not applied, run it again" + where,
+                                     "08S02", 0, candidate.endpoint());
         }
-        if (mode_ == FailoverMode::kStrictReader && writer) {
-          last_problem = candidate->endpoint() + " is the writer, not a reader";
-          conn->close();
-          pause(deadline);
-          continue;
-        }
-        candidate->role = writer ? HostRole::kWriter : HostRole::kReader;
-        service_.set_current_connection(std::move(conn));
-        service_.set_availability(*candidate, HostAvailability::kAvailable);
-        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-        AWRAP_LOG(kInfo) << "failover to " << candidate->endpoint() << " (" << to_string(candidate->role) << ") took "
-                         << took << " ms";
-        std::string where = " (failed over from " + failed.endpoint() + " to " + candidate->endpoint() + " in " +
-                            std::to_string(took) + " ms)";
-        if (transaction_open)
-          throw TransactionResolutionUnknownError(
-              "the connection failed over while a transaction or a write was in flight; it may or may not "
-              "have committed" + where,
-              "08007", 0, candidate->endpoint());
-        throw FailoverSuccessError("the connection failed over; the statement was not applied, run it again" + where,
-                                   "08S02", 0, candidate->endpoint());
-      } catch (const AuthError&) {
-        throw;
-      } catch (const ConnectError& e) {
-        last_problem = e.what();
-        service_.set_availability(*candidate, HostAvailability::kUnavailable);
-      } catch (const ConnectionLostError& e) {
-        last_problem = e.what();
-      } catch (const QueryError& e) {
-        last_problem = e.what();
       }
       pause(deadline);
     }
@@ -155,6 +140,40 @@ class FailoverPlugin final : public Plugin {
     ConnectRequest direct = request;
     direct.spec.host = *topology->writer();
     return next(direct);
+  }
+
+  // Connects to `candidate` through the whole chain and checks that its role fits the mode. On
+  // success `candidate.role` is set; on failure `problem` says why. A login failure propagates.
+  std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, std::string& problem) {
+    try {
+      auto conn = service_.connect(candidate);
+      bool writer = dialect_->is_writer(*conn);
+      if ((mode_ == FailoverMode::kStrictWriter && !writer) || (mode_ == FailoverMode::kStrictReader && writer)) {
+        problem = candidate.endpoint() + (writer ? " is the writer, not a reader" : " is not the writer");
+        conn->close();
+        return nullptr;
+      }
+      candidate.role = writer ? HostRole::kWriter : HostRole::kReader;
+      return conn;
+    } catch (const AuthError&) {
+      throw;
+    } catch (const ConnectError& e) {
+      problem = e.what();
+      service_.set_availability(candidate, HostAvailability::kUnavailable);
+    } catch (const ConnectionLostError& e) {
+      problem = e.what();
+    } catch (const QueryError& e) {
+      problem = e.what();
+    }
+    return nullptr;
+  }
+
+  // Every known host, the failed one last (it may have come back).
+  std::vector<HostInfo> fallback_candidates(const HostInfo& failed) {
+    TopologyPtr topology = monitor_->topology();
+    std::vector<HostInfo> hosts = topology && !topology->hosts.empty() ? topology->hosts : service_.hosts();
+    std::stable_partition(hosts.begin(), hosts.end(), [&](const HostInfo& h) { return !h.same_endpoint(failed); });
+    return hosts;
   }
 
   bool still_writer() {
