@@ -431,6 +431,19 @@ TEST(LabIamE2ePg, IamLoginVerifiedByServerAndBadTokensRefused) {
     EXPECT_EQ(decisions[before]["reason"], "unknown access key id");
     EXPECT_EQ(decisions[before + 1]["decision"], "accepted");
   }
+  {
+    // And back: awrap's credential cache is process-wide, so later tests in this process must
+    // find the original key there again. Same path: refused cached token, one fresh retry.
+    SCOPED_TRACE("key rotation back to the original key");
+    pam.trust_key(kAccessKeyId, kSecretAccessKey);
+    const std::size_t before = pam.decisions().size();
+    Attempt ok = attempt(conninfo, {{"wrapper_plugins", "iam"}}, [](Connection&, Attempt&) {});
+    ASSERT_TRUE(ok.connected) << ok.error_type << ": " << ok.error;
+    auto decisions = pam.decisions();
+    ASSERT_EQ(decisions.size(), before + 2);
+    EXPECT_EQ(decisions[before]["reason"], "unknown access key id");
+    EXPECT_EQ(decisions[before + 1]["decision"], "accepted");
+  }
 
   EXPECT_FALSE(log.messages().empty()) << "nothing logged at kTrace: the capture is not working";
   EXPECT_EQ(first_leak(log, watch), "");
