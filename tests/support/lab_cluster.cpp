@@ -209,6 +209,12 @@ LabCluster LabCluster::up(LabOptions options) {
                                      "--dns-lag-ms",
                                      std::to_string(options.dns_lag_ms)};
   if (options.sync) arguments.emplace_back("--sync");
+  for (const std::string& line : options.hba_lines) {
+    arguments.insert(arguments.end(), {"--hba-line", line});
+  }
+  for (const std::string& setting : options.settings) {
+    arguments.insert(arguments.end(), {"--setting", setting});
+  }
   LabCluster cluster(std::move(options));
   cluster.run_for_status(arguments);
   return cluster;

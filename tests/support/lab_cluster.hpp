@@ -45,6 +45,10 @@ struct LabOptions {
   std::string base = "127.0.0.11";  // address of instance-1; instance-K is base + K - 1
   bool sync = false;                // commits wait for one standby (pg: ANY 1, mariadb: semi-sync)
   int dns_lag_ms = 0;  // delay between promotion and the cluster endpoint moving in /etc/hosts
+  // pg: extra pg_hba.conf lines placed before the lab's own (e.g. a `pam` line); mariadb: unused.
+  std::vector<std::string> hba_lines = {};
+  // Extra server settings NAME=VALUE (postgresql.conf / my.cnf), e.g. "plugin_load_add=auth_pam".
+  std::vector<std::string> settings = {};
 };
 
 enum class LabFault { kCrash, kStop, kHang, kBlackhole };
