@@ -2,7 +2,10 @@
 // every ~10 ms, through awrap or through the baseline a C++ user has today (libpq multi-host
 // conninfo with target_session_attrs=read-write and a reconnect-and-retry loop).
 //
-//   failover_workload --client awrap|baseline --conninfo "..." [--set name=value ...]
+//   failover_workload --client awrap|baseline|baseline_mysql --conninfo "..." [--set name=value ...]
+//
+// baseline_mysql: Connector/C with the same retry loop; --conninfo is "host1,host2,host3" and it
+// reconnects to the first host whose @@read_only is 0 (what target_session_attrs does for libpq).
 //                     [--threads 4] [--duration-ms 10000] [--interval-ms 10] [--run-id N]
 //
 // Prints one JSON object on stdout: every operation's outcome with CLOCK_MONOTONIC timestamps
@@ -10,6 +13,7 @@
 // application saw with what the cluster did. Threads still blocked at the deadline (the baseline
 // on a black-holed writer) are reported as hung and abandoned: the process exits at its deadline.
 #include <libpq-fe.h>
+#include <mysql.h>
 
 #include <atomic>
 #include <chrono>
@@ -128,6 +132,46 @@ void run_baseline(const Options& o, int thread, ThreadLog& log, std::int64_t dea
   });
 }
 
+void run_baseline_mysql(const Options& o, int thread, ThreadLog& log, std::int64_t deadline_ns) {
+  std::unique_ptr<MYSQL, decltype(&mysql_close)> conn(nullptr, &mysql_close);
+  std::vector<std::string> hosts;
+  for (std::size_t start = 0; start <= o.conninfo.size();) {
+    auto comma = o.conninfo.find(',', start);
+    hosts.push_back(o.conninfo.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  auto connect_writer = [&]() -> bool {
+    for (const auto& host : hosts) {
+      std::unique_ptr<MYSQL, decltype(&mysql_close)> c(mysql_init(nullptr), &mysql_close);
+      unsigned timeout = 2;
+      mysql_optionsv(c.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+      if (!mysql_real_connect(c.get(), host.c_str(), "awrap", "awrap-lab-password", "awrap", 3306, nullptr, 0)) continue;
+      if (mysql_query(c.get(), "SELECT @@read_only") != 0) continue;
+      std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> r(mysql_store_result(c.get()), &mysql_free_result);
+      MYSQL_ROW row = r ? mysql_fetch_row(r.get()) : nullptr;
+      if (row && row[0] && std::string(row[0]) == "0") {
+        conn = std::move(c);
+        return true;
+      }
+    }
+    return false;
+  };
+  workload_loop(o, thread, log, deadline_ns, [&](const std::string& sql) -> std::string {
+    if (!conn && !connect_writer()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.interval_ms));
+      return "connect_failed";
+    }
+    if (mysql_query(conn.get(), sql.c_str()) != 0) {
+      unsigned code = mysql_errno(conn.get());
+      conn.reset();  // the safe choice after any error: reconnect to whichever host is the writer
+      return "mysql_" + std::to_string(code);
+    }
+    if (MYSQL_RES* r = mysql_store_result(conn.get())) mysql_free_result(r);
+    return {};
+  });
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -158,8 +202,8 @@ Options parse(int argc, char** argv) {
       std::exit(2);
     }
   }
-  if (o.conninfo.empty() || (o.client != "awrap" && o.client != "baseline")) {
-    std::cerr << "usage: failover_workload --client awrap|baseline --conninfo CONNINFO [--set k=v]...\n";
+  if (o.conninfo.empty() || (o.client != "awrap" && o.client != "baseline" && o.client != "baseline_mysql")) {
+    std::cerr << "usage: failover_workload --client awrap|baseline|baseline_mysql --conninfo CONNINFO [--set k=v]...\n";
     std::exit(2);
   }
   return o;
@@ -177,6 +221,7 @@ int main(int argc, char** argv) {
     logs.push_back(std::make_unique<ThreadLog>());
     threads.emplace_back([&, t] {
       if (o.client == "awrap") run_awrap(o, t, *logs[t], deadline_ns);
+      else if (o.client == "baseline_mysql") run_baseline_mysql(o, t, *logs[t], deadline_ns);
       else run_baseline(o, t, *logs[t], deadline_ns);
     });
   }
