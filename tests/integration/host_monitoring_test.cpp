@@ -65,6 +65,15 @@ class AbortLog {
     if (aborts_.empty()) return std::nullopt;
     return aborts_.front();
   }
+  // Waits (bounded) for the first abort.
+  bool wait_for_abort(std::chrono::milliseconds limit) {
+    auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      if (first_abort()) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
   int count() {
     std::lock_guard lock(mutex_);
     return static_cast<int>(aborts_.size());
@@ -143,6 +152,9 @@ class HostMonitoringPg : public ::testing::Test {
     std::this_thread::sleep_for(1500ms);  // the call is watched (probed) before the fault
     auto started = Clock::now();
     cluster().fault(writer, fault);
+    // The lab's failover fences (kills) the old writer, which would end the call by itself: it
+    // runs only once the monitor has aborted the call (or has clearly failed to).
+    EXPECT_TRUE(AbortLog::instance().wait_for_abort(5s));
     cluster().failover();
     query.join();
     auto took =
@@ -163,7 +175,10 @@ class HostMonitoringPg : public ::testing::Test {
     c.execute("SELECT 1");
     auto writer = cluster().writer().name;
     cluster().fault(writer, fault);
-    std::thread promoter([&] { cluster().failover(); });
+    std::thread promoter([&] {
+      EXPECT_TRUE(AbortLog::instance().wait_for_abort(5s));
+      cluster().failover();
+    });
     EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
     promoter.join();
     double detected = detection_ms(writer);
@@ -301,7 +316,10 @@ TEST_F(HostMonitoringPg, FollowsTheConnectionToTheNewHost) {
   auto c = Connection::open(conninfo(), props({{"failover_timeout_sec", "3"}}));
   auto first = cluster().writer().name;
   cluster().fault(first, LabFault::kHang);
-  std::thread promoter([&] { cluster().failover(); });
+  std::thread promoter([&] {
+    EXPECT_TRUE(AbortLog::instance().wait_for_abort(5s));
+    cluster().failover();
+  });
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
   promoter.join();
   auto second = cluster().writer().name;
