@@ -2,7 +2,13 @@
 // clock: MonitorStateMachine has no I/O, so every time point here is made up.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include "awrap/log.hpp"
+#include "plugin/host_monitoring/host_monitor.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
+#include "support/fake_driver.hpp"
 
 namespace awrap {
 namespace {
@@ -148,6 +154,62 @@ TEST(HostMonitorState, NextEventNeverInThePastWhileIdle) {
   m.observe(t0 + 1200ms, t0, t0);
   // Active, probe answered: the next event is the next probe, not the (past) long-call moment.
   EXPECT_EQ(m.next_event(t0 + 1200ms), t0 + 1500ms);
+}
+
+}  // namespace
+}  // namespace awrap
+
+// The real event loop, with a probe that cannot even be created (an engine no probe exists
+// for): the failure is logged and retried once per interval, never in a tight loop; the loop
+// thread ends after disposal.
+namespace awrap {
+namespace {
+
+TEST(HostMonitorLoop, AProbeThatThrowsIsRetriedPerIntervalAndTheLoopEnds) {
+  static std::atomic<int> failures{0};
+  failures = 0;
+  set_log_level(LogLevel::kWarning);
+  set_log_sink([](LogLevel, std::string_view message) {
+    if (message.find("probe failed to run") != std::string_view::npos) ++failures;
+  });
+  HostMonitorKey key;
+  key.engine = "no-such-engine";
+  key.host.host = "127.0.0.1";
+  key.host.port = 1;
+  key.settings = {20ms, 50ms, 1, 200ms};
+  testing::FakeDriver driver;
+  auto connection = driver.connect(ConnectSpec{});
+  auto registration = std::make_shared<MonitoredConnection>();
+  {
+    auto monitor = acquire_host_monitor(key);
+    monitor->attach(registration, connection.get());
+    EXPECT_EQ(host_monitoring_stats().threads, 1);
+    registration->begin_call();
+    std::this_thread::sleep_for(520ms);
+    registration->end_call();
+    monitor->detach(registration.get());
+  }
+  set_log_sink(nullptr);
+  set_log_level(LogLevel::kWarning);
+  // About one attempt per 50 ms from 20 ms on: 10, never hundreds.
+  EXPECT_GE(failures.load(), 5);
+  EXPECT_LE(failures.load(), 12);
+  EXPECT_FALSE(connection->is_broken()) << "a host is never declared dead on our own error";
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (host_monitoring_stats().threads != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(host_monitoring_stats().threads, 0);
+  EXPECT_EQ(host_monitoring_stats().monitors, 0);
+}
+
+TEST(HostMonitorState, ACancelledProbeWaitsForTheNextInterval) {
+  MonitorStateMachine m(kFast, t0);
+  m.observe(t0 + 1000ms, t0, t0);
+  m.start_probe(t0 + 1000ms);
+  m.cancel_probe();
+  EXPECT_FALSE(m.probe_due(t0 + 1001ms));
+  EXPECT_TRUE(m.probe_due(t0 + 1500ms));
+  EXPECT_EQ(m.failures(), 0);
 }
 
 }  // namespace

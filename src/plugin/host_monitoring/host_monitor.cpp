@@ -269,28 +269,34 @@ Clock::time_point HostMonitor::step(Clock::time_point now) {
     finish_probe(false, now);
   }
   if (state_.probe_due(now)) {
-    if (!probe_) {
-      std::lock_guard lock(mutex_);
-      probe_ = make_host_probe(config_.engine, probe_spec_);
-      credentials_changed_ = false;
-    } else {
-      std::lock_guard lock(mutex_);
-      if (credentials_changed_ && !probe_->has_session()) {
-        probe_ = make_host_probe(config_.engine, probe_spec_);
-        credentials_changed_ = false;
-      }
-    }
+    // Recorded first: if anything below throws, the next attempt waits for the next interval
+    // (supervision without spinning).
     state_.start_probe(now);
     probe_started_ = now;
-    switch (probe_->start()) {
-      case HostProbe::Status::kWaiting:
-        break;
-      case HostProbe::Status::kSucceeded:
-        finish_probe(true, now);
-        break;
-      case HostProbe::Status::kFailed:
-        finish_probe(false, now);
-        break;
+    try {
+      {
+        std::lock_guard lock(mutex_);
+        if (!probe_ || (credentials_changed_ && !probe_->has_session())) {
+          probe_ = make_host_probe(config_.engine, probe_spec_);
+          credentials_changed_ = false;
+        }
+      }
+      switch (probe_->start()) {
+        case HostProbe::Status::kWaiting:
+          break;
+        case HostProbe::Status::kSucceeded:
+          finish_probe(true, now);
+          break;
+        case HostProbe::Status::kFailed:
+          finish_probe(false, now);
+          break;
+      }
+    } catch (const std::exception& e) {
+      AWRAP_LOG(kWarning) << "host monitor for " << config_.host.endpoint()
+                          << ": probe failed to run (" << e.what() << "); retrying in "
+                          << config_.settings.interval.count() << " ms";
+      state_.cancel_probe();
+      if (probe_) probe_->abandon();
     }
   }
   if (state_.host_dead()) abort_stuck_calls(now);
