@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <iostream>
 #include <thread>
 
 #include "awrap/log.hpp"
@@ -168,8 +170,10 @@ namespace {
 TEST(HostMonitorLoop, AProbeThatThrowsIsRetriedPerIntervalAndTheLoopEnds) {
   static std::atomic<int> failures{0};
   failures = 0;
-  set_log_level(LogLevel::kWarning);
-  set_log_sink([](LogLevel, std::string_view message) {
+  const bool debug = std::getenv("AWRAP_TEST_DEBUG") != nullptr;
+  set_log_level(debug ? LogLevel::kDebug : LogLevel::kWarning);
+  set_log_sink([debug](LogLevel, std::string_view message) {
+    if (debug) std::cerr << message << "\n";
     if (message.find("probe failed to run") != std::string_view::npos) ++failures;
   });
   HostMonitorKey key;

@@ -119,15 +119,30 @@ class MonitorService {
             for (auto& [key, m] : monitors_) left.push_back(m);
             break;
           }
-          auto now = Clock::now();
+          for (auto& [key, m] : monitors_) current.push_back(m);
+        }
+        auto now = Clock::now();
+        auto next = now + std::chrono::seconds(1);
+        for (const auto& m : current) {
+          try {
+            next = std::min(next, m->step(now));
+          } catch (const std::exception& e) {
+            AWRAP_LOG(kWarning) << "host monitor for " << m->host().endpoint()
+                                << " failed: " << e.what() << "; it carries on";
+          }
+        }
+        // Disposal right after a fresh scan, under the mutex acquire() takes: a monitor just
+        // handed out (touched) or with a call in flight is never disposed.
+        {
+          std::lock_guard lock(mutex_);
+          const auto checked = Clock::now();
           for (auto it = monitors_.begin(); it != monitors_.end();) {
-            if (it->second->disposed() || it->second->disposable(now)) {
+            if (it->second->disposed() || it->second->disposable(checked)) {
               it->second->dispose();
               AWRAP_LOG(kDebug) << "host monitor for " << it->second->host().endpoint()
                                 << " disposed";
               it = monitors_.erase(it);
             } else {
-              current.push_back(it->second);
               ++it;
             }
           }
@@ -136,19 +151,11 @@ class MonitorService {
             break;
           }
         }
-        auto now = Clock::now();
-        auto next = now + std::chrono::seconds(1);
         fds.clear();
         fd_owner.clear();
         fds.push_back({wake_fd_, POLLIN, 0});
         fd_owner.push_back(nullptr);
         for (const auto& m : current) {
-          try {
-            next = std::min(next, m->step(now));
-          } catch (const std::exception& e) {
-            AWRAP_LOG(kWarning) << "host monitor for " << m->host().endpoint()
-                                << " failed: " << e.what() << "; it carries on";
-          }
           if (int fd = m->probe_socket(); fd >= 0) {
             fds.push_back({fd, m->probe_events(), 0});
             fd_owner.push_back(m.get());
@@ -196,6 +203,10 @@ class MonitorService {
 
 }  // namespace
 
+void HostMonitor::wake_loop() noexcept {
+  MonitorService::instance().wake();
+}
+
 HostMonitor::HostMonitor(std::string key, HostMonitorKey config)
     : key_(std::move(key)),
       config_(std::move(config)),
@@ -208,7 +219,12 @@ HostMonitor::~HostMonitor() = default;
 
 bool HostMonitor::disposable(Clock::time_point now) const noexcept {
   const auto touched = from_ticks(touched_ns_.load(std::memory_order_relaxed));
-  return state_.disposable(now) && now - touched >= config_.settings.disposal;
+  if (!state_.disposable(now) || now - touched < config_.settings.disposal) return false;
+  std::lock_guard lock(mutex_);
+  for (const auto& r : registrations_)
+    if (r->call_start_ns_.load(std::memory_order_relaxed) != 0)
+      return false;  // a call began since the scan
+  return true;
 }
 
 void HostMonitor::attach(const std::shared_ptr<MonitoredConnection>& registration,
@@ -217,6 +233,8 @@ void HostMonitor::attach(const std::shared_ptr<MonitoredConnection>& registratio
   registration->connection_ = connection;
   registration->aborted_call_ns_ = 0;
   registrations_.push_back(registration);
+  touch();
+  wake_loop();  // scanned at once, not only at the loop's next turn
 }
 
 void HostMonitor::detach(const MonitoredConnection* registration) noexcept {

@@ -102,6 +102,7 @@ class HostMonitor {
   void dispose() noexcept;
 
  private:
+  static void wake_loop() noexcept;
   void finish_probe(bool answered, Clock::time_point now);
   void abort_stuck_calls(Clock::time_point now);
   std::chrono::milliseconds scan_tick() const noexcept;
