@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is needed, builds with warnings as errors, runs the unit and
-# integration suites (integration tests start real PostgreSQL and MariaDB servers through the
-# lab), then builds with AddressSanitizer+UndefinedBehaviorSanitizer and runs both suites again.
+# Runs every test: installs what is needed, builds with warnings as errors, runs the unit suite,
+# the integration suite (real PostgreSQL and MariaDB servers started through the lab) and the
+# cluster suite (lab clusters with real faults: crash, hang, black hole, failover), then rebuilds
+# with AddressSanitizer+UndefinedBehaviorSanitizer and runs the unit and integration suites again.
 # Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer pass)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,20 +17,21 @@ export AWLAB_ROOT=${AWLAB_ROOT:-/dev/shm/awlab}
 cleanup() { /usr/bin/python3 lab/awlab down --all >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-run_suite() {  # build-dir, extra cmake args...
-  local dir=$1; shift
+run_suite() {  # build-dir, label regex, extra cmake args...
+  local dir=$1 labels=$2; shift 2
   echo "== configure and build: $dir $*"
   cmake -S . -B "$dir" -G Ninja -DAWRAP_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   echo "== unit tests ($dir)"
   (cd "$dir" && ctest -L unit -j "$jobs" --output-on-failure)
-  echo "== integration tests ($dir)"
-  (cd "$dir" && ctest -L integration -j 1 --output-on-failure)
+  echo "== $labels tests ($dir)"
+  # Servers and clusters are shared within a suite: one test at a time.
+  (cd "$dir" && ctest -L "$labels" -j 1 --output-on-failure)
 }
 
-run_suite build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite build/release 'integration|cluster' -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if ((quick == 0)); then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DAWRAP_SANITIZE=address -DAWRAP_BUILD_BENCH=OFF
+    run_suite build/asan integration -DCMAKE_BUILD_TYPE=Debug -DAWRAP_SANITIZE=address -DAWRAP_BUILD_BENCH=OFF
 fi
 echo "== all tests passed"

@@ -37,6 +37,11 @@ def config_file(state, k):
     return os.path.join(node_dir(state, k), "my.cnf")
 
 
+def tmp_dir(state, k):
+    # Own temp dir per node: servers sharing /tmp collide on temporary table names.
+    return os.path.join(node_dir(state, k), "tmp")
+
+
 def log_file(state, k):
     return os.path.join(node_dir(state, k), "error.log")
 
@@ -55,6 +60,7 @@ def write_config(state, k, read_only):
         "datadir=%s" % data_dir(state, k),
         "socket=%s" % socket_path(state, k),
         "pid-file=%s" % pid_file(state, k),
+        "tmpdir=%s" % tmp_dir(state, k),
         "log-error=%s" % log_file(state, k),
         "bind-address=%s" % common.node_ip(state["base"], k),
         "port=%d" % PORT,
@@ -76,8 +82,11 @@ def write_config(state, k, read_only):
     ]
     if state.get("sync") and state["nodes"] > 1:
         # Semi-synchronous: a commit waits for one replica's acknowledgement.
-        lines += ["rpl_semi_sync_master_enabled=ON", "rpl_semi_sync_slave_enabled=ON",
-                  "rpl_semi_sync_master_timeout=30000"]
+        # Only the writer waits: a replica applying with log_slave_updates would
+        # otherwise wait (until the timeout) for acknowledgements nobody sends.
+        lines += ["rpl_semi_sync_master_enabled=%s" % ("OFF" if read_only else "ON"),
+                  "rpl_semi_sync_slave_enabled=ON", "rpl_semi_sync_master_timeout=30000"]
+    lines += [setting.strip() for setting in state.get("settings", [])]
     path = config_file(state, k)
     with open(path, "w") as handle:
         handle.write("\n".join(lines) + "\n")
@@ -173,9 +182,13 @@ def _install(state, k):
     common.remove_tree(directory)
     os.makedirs(directory, mode=0o755)
     os.chown(directory, *_mysql_ids())
+    os.makedirs(tmp_dir(state, k), mode=0o700)
+    os.chown(tmp_dir(state, k), *_mysql_ids())
+    env = dict(os.environ)
+    env["TMPDIR"] = tmp_dir(state, k)
     common.run(["mariadb-install-db", "--no-defaults", "--datadir=" + data_dir(state, k),
                 "--user=" + OS_USER, "--auth-root-authentication-method=normal",
-                "--skip-test-db"], timeout=120)
+                "--skip-test-db"], timeout=120, env=env)
 
 
 def _change_master_sql(state, writer, use_gtid="slave_pos"):
@@ -268,8 +281,15 @@ def wait_replicas(state, writer, replicas, timeout):
 # ---------------------------------------------------------------- roles
 
 
+def _semi_sync(state, writer):
+    if not (state.get("sync") and state["nodes"] > 1):
+        return ""
+    return "SET GLOBAL rpl_semi_sync_master_enabled=%s; " % ("ON" if writer else "OFF")
+
+
 def promote(state, k):
-    admin(state, k, "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=OFF", timeout=30)
+    admin(state, k, "STOP SLAVE; RESET SLAVE ALL; " + _semi_sync(state, True) +
+          "SET GLOBAL read_only=OFF", timeout=30)
     write_config(state, k, read_only=False)
 
 
@@ -288,12 +308,13 @@ def follow(state, k, writer):
     write_config(state, k, read_only=True)
     current = _master_host(state, k)
     if current == common.node_ip(state["base"], writer):
-        admin(state, k, "SET GLOBAL read_only=ON; START SLAVE", timeout=5)
+        admin(state, k, _semi_sync(state, False) + "SET GLOBAL read_only=ON; START SLAVE",
+              timeout=5)
         return
     # A node that never replicated (a former writer) has its own transactions
     # in its binlog position, not in its slave position.
     use_gtid = "slave_pos" if current else "current_pos"
-    admin(state, k, "SET GLOBAL read_only=ON; STOP SLAVE; " +
+    admin(state, k, _semi_sync(state, False) + "SET GLOBAL read_only=ON; STOP SLAVE; " +
           _change_master_sql(state, writer, use_gtid) + "; START SLAVE", timeout=10)
 
 
@@ -303,7 +324,7 @@ def rejoin(state, k, writer):
     write_config(state, k, read_only=True)
     if not main_pid(state, k):
         start(state, k)
-    admin(state, k, "SET GLOBAL read_only=ON; STOP SLAVE; RESET SLAVE ALL; " +
+    admin(state, k, _semi_sync(state, False) + "SET GLOBAL read_only=ON; STOP SLAVE; RESET SLAVE ALL; " +
           _change_master_sql(state, writer, "current_pos") + "; START SLAVE", timeout=30)
     return "change_master"
 

@@ -83,14 +83,16 @@ def primary_conninfo_line(state, k, writer):
     return "primary_conninfo = '%s'\n" % info
 
 
-def write_config(state, k, follow=None, allow_sync=True):
+def write_config(state, k, follow=None, bootstrap=False):
     """Writes the node's configuration; follow=K makes it a standby of node K.
-    allow_sync=False leaves synchronous replication off (while standbys are built)."""
+    bootstrap=True (while the cluster is built): no synchronous replication, and
+    fsync off, since the checkpoints of CREATE DATABASE and pg_basebackup would
+    otherwise sync hundreds of files. Reverted before up returns."""
     name = state["name"]
     ip = common.node_ip(state["base"], k)
     extensions = {"aurora": "aurora_stat_utils", "multi-az": "rds_tools"}.get(state["flavour"])
     sync_names = ""
-    if state.get("sync") and state["nodes"] > 1 and allow_sync:
+    if state.get("sync") and state["nodes"] > 1 and not bootstrap:
         sync_names = "ANY 1 (%s)" % ", ".join(
             '"%s"' % common.node_name(i) for i in range(1, state["nodes"] + 1))
     conf = [
@@ -109,7 +111,10 @@ def write_config(state, k, follow=None, allow_sync=True):
         "hot_standby = on",
         "hot_standby_feedback = on",
         "wal_log_hints = on",
-        "fsync = on",
+        "fsync = %s" % ("off" if bootstrap else "on"),
+        # Start-up after a crash syncs the whole data dir; one syncfs() is far
+        # quicker than an fsync() per file.
+        "recovery_init_sync_method = syncfs",
         "synchronous_commit = on",
         "synchronous_standby_names = '%s'" % sync_names.replace("'", "''"),
         # Fast reaction to a lost or new primary.
@@ -128,10 +133,13 @@ def write_config(state, k, follow=None, allow_sync=True):
     ]
     if extensions:
         conf.append("rds.extensions = '%s'" % extensions)
+    for setting in state.get("settings", []):
+        key, value = setting.split("=", 1)
+        conf.append("%s = '%s'" % (key.strip(), value.strip().strip("'").replace("'", "''")))
     conf.append("include_if_exists = 'awlab_primary.conf'")
     data = data_dir(state, k)
     _write_owned(os.path.join(data, "postgresql.conf"), "\n".join(conf) + "\n")
-    hba = ("# written by awlab\n"
+    hba = ("# written by awlab\n" + "".join(line + "\n" for line in state.get("hba_lines", [])) +
            "host all all 127.0.0.0/8 scram-sha-256\n"
            "host replication all 127.0.0.0/8 scram-sha-256\n")
     _write_owned(os.path.join(data, "pg_hba.conf"), hba)
@@ -274,7 +282,7 @@ def _basebackup(state, k, source):
     _prepare_node_dir(state, k)
     common.run(_as_postgres([BIN + "/pg_basebackup", "-d",
                              conninfo(common.node_ip(state["base"], source), "postgres"),
-                             "-D", data_dir(state, k), "-X", "stream", "-c", "fast",
+                             "-D", data_dir(state, k), "-X", "fetch", "-c", "fast",
                              "--no-sync"]), env=_password_env(), timeout=120)
     write_config(state, k, follow=source)
 
@@ -291,7 +299,7 @@ def create(state):
                                  "-A", "scram-sha-256", "-E", "UTF8", "--locale=C"]))
     finally:
         os.unlink(password_file)
-    write_config(state, writer, allow_sync=False)
+    write_config(state, writer, bootstrap=True)
     start(state, writer)
     common.event(name, "node_up", writer, role="writer")
     ip = common.node_ip(state["base"], writer)
@@ -305,6 +313,7 @@ def create(state):
 
     def make_standby(k):
         _basebackup(state, k, writer)
+        common.event(name, "base_backup_done", k)
         start(state, k)
         common.event(name, "node_up", k, role="reader")
 
@@ -312,9 +321,16 @@ def create(state):
         for future in [pool.submit(make_standby, k) for k in standbys]:
             future.result()
     wait_streaming(state, writer, standbys, timeout=30)
-    if state.get("sync"):
-        write_config(state, writer)
-        reload(state, writer)
+    write_config(state, writer)
+    reload(state, writer)
+    # The reload is asynchronous: wait until the writer runs with the final settings.
+    deadline = time.monotonic() + 10
+    while psql(common.node_ip(state["base"], writer), "SHOW fsync", dbname="postgres",
+               check=False, timeout=5).stdout.strip() != "on":
+        if time.monotonic() > deadline:
+            raise LabError("writer did not reload its final configuration")
+        time.sleep(0.02)
+    psql(common.node_ip(state["base"], writer), "CHECKPOINT", dbname="postgres", timeout=60)
 
 
 def wait_streaming(state, writer, standbys, timeout):
@@ -336,8 +352,16 @@ def wait_streaming(state, writer, standbys, timeout):
 
 
 def promote(state, k):
-    common.run(_as_postgres([BIN + "/pg_ctl", "-D", data_dir(state, k), "-w", "-t", "60",
-                             "promote"]), timeout=90)
+    # pg_ctl's own wait polls at 100 ms steps; polling the server is quicker.
+    common.run(_as_postgres([BIN + "/pg_ctl", "-D", data_dir(state, k), "-W", "promote"]),
+               timeout=30)
+    ip = common.node_ip(state["base"], k)
+    deadline = time.monotonic() + 60
+    while psql(ip, "SELECT pg_is_in_recovery()", dbname="postgres", check=False,
+               timeout=5).stdout.strip() != "f":
+        if time.monotonic() > deadline:
+            raise LabError("%s did not leave recovery within 60 s" % common.node_name(k))
+        time.sleep(0.005)
     _write_owned(os.path.join(data_dir(state, k), "awlab_primary.conf"), "")
 
 

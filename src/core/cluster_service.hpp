@@ -23,6 +23,9 @@ class ClusterService {
   virtual std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) = 0;
   // The monitor if already created, else null.
   virtual std::shared_ptr<TopologyMonitor> topology_monitor() const = 0;
+  // The monitor other Connections to the same cluster already run (same cluster_id), adopted
+  // by this Connection; null when there is none. Used when the first connect fails.
+  virtual std::shared_ptr<TopologyMonitor> existing_topology_monitor() = 0;
 };
 
 // REQUIRES: `service` is awrap's own (every PluginService handed to plugins is).

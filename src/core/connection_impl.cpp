@@ -276,11 +276,25 @@ std::shared_ptr<TopologyMonitor> Connection::Impl::topology_monitor_for(TargetCo
   return monitor_;
 }
 
+std::string Connection::Impl::cluster_id() const {
+  std::string id = properties_.get_string("cluster_id");
+  return id.empty() ? default_cluster_id(hosts_) : id;
+}
+
+std::shared_ptr<TopologyMonitor> Connection::Impl::existing_topology_monitor() {
+  if (monitor_) return monitor_;
+  auto monitor = find_topology_monitor(cluster_id());
+  if (!monitor) return nullptr;
+  monitor_ = monitor;
+  dialect_ = std::shared_ptr<const Dialect>(monitor, &monitor->dialect());
+  monitor_decided_ = true;
+  return monitor_;
+}
+
 TopologyMonitorConfig Connection::Impl::monitor_config(std::shared_ptr<const Dialect> dialect,
                                                        const std::vector<TopologyEntry>& entries) const {
   TopologyMonitorConfig config;
-  config.cluster_id = properties_.get_string("cluster_id");
-  if (config.cluster_id.empty()) config.cluster_id = default_cluster_id(hosts_);
+  config.cluster_id = cluster_id();
   config.driver = driver_;
   config.dialect = dialect;
   config.seed_hosts = hosts_;

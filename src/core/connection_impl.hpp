@@ -56,6 +56,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) override;
   std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) override;
   std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }
+  std::shared_ptr<TopologyMonitor> existing_topology_monitor() override;
 
   const PluginChain& chain() const noexcept { return *chain_; }
 
@@ -69,6 +70,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   void restore_session_state(TargetConnection& connection) const;
   HostInfo identify_host(TargetConnection& connection);
   void remember_session_change(const Call& call);
+  std::string cluster_id() const;
   TopologyMonitorConfig monitor_config(std::shared_ptr<const Dialect> dialect,
                                        const std::vector<TopologyEntry>& entries) const;
 

@@ -7,6 +7,7 @@
 #include "awrap/errors.hpp"
 #include "awrap/properties.hpp"
 #include "core/property_table.hpp"
+#include "plugin/aws_secrets_manager/secrets_manager_properties.hpp"
 #include "plugin/iam/iam_properties.hpp"
 
 namespace awrap {
@@ -68,6 +69,11 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "Which host failover may move to. Empty: reader_or_writer for an RDS reader endpoint, "
      "strict_writer otherwise.",
      "failover", 0, 0, "strict_writer|reader_or_writer|strict_reader"},
+    {"enable_connect_failover", T::kBoolean, "false",
+     "When the first connect fails (the cluster endpoint still points at a dead writer), connect to "
+     "the writer the cluster's topology names instead. Needs a topology monitor for the cluster, "
+     "i.e. another open Connection to it in this process.",
+     "failover"},
     {"failover_timeout_sec", T::kInteger, "300",
      "How long failover may look for a fitting host before FailoverFailedError.", "failover", 1, 86400},
     {"open_connection_retry_timeout_ms", T::kInteger, "30000",
@@ -122,6 +128,7 @@ const PropertyDefinition* find_in(std::span<const PropertyDefinition> defs, std:
 constexpr std::span<const PropertyDefinition> kBuiltinGroups[] = {
     kBuiltinProperties,
     plugin::iam::kIamProperties,
+    plugin::secrets_manager::kSecretsManagerProperties,
 };
 
 const PropertyDefinition* find_builtin(std::string_view name) {

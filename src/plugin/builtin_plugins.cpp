@@ -1,6 +1,7 @@
 #include "plugin/builtin_plugins.hpp"
 
 #include "plugin/aurora_connection_tracker/aurora_connection_tracker_plugin.hpp"
+#include "plugin/aws_secrets_manager/aws_secrets_manager_plugin.hpp"
 #include "plugin/connect_time/connect_time_plugin.hpp"
 #include "plugin/dev/dev_plugin.hpp"
 #include "plugin/execute_time/execute_time_plugin.hpp"
@@ -19,6 +20,8 @@ std::vector<PluginRegistration> builtin_plugin_registrations() {
   return {
       make_initial_connection_registration(/*weight=*/100),
       iam,
+      // Like iam: outside failover, so its reconnects reuse the cached secret.
+      make_aws_secrets_manager_registration(/*weight=*/150),
       make_aurora_connection_tracker_registration(/*weight=*/200),
       make_failover_registration(/*weight=*/400),
       // Inside failover: the ConnectionLostError of an aborted call reaches failover.

@@ -155,6 +155,7 @@ TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   auto start = Clock::now();
   ++waiters_;
+  if (!high_rate_ && monitoring_connection_raw_) monitoring_connection_raw_->abort();
   high_rate_ = true;
   changed_.notify_all();
   bool ok = changed_.wait_until(lock, deadline, [&] {
@@ -177,6 +178,7 @@ std::unique_ptr<TargetConnection> TopologyMonitor::connect_tracked(const HostInf
 void TopologyMonitor::untrack(TargetConnection* connection) {
   std::lock_guard lock(mutex_);
   in_flight_.erase(connection);
+  if (monitoring_connection_raw_ == connection) monitoring_connection_raw_ = nullptr;
 }
 
 std::vector<HostInfo> TopologyMonitor::probe_candidates() const {
@@ -237,6 +239,8 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       if (stop.stop_requested()) return;
       try {
         monitoring_connection_ = connect_tracked(h);
+        std::lock_guard lock(mutex_);
+        monitoring_connection_raw_ = monitoring_connection_.get();
         break;
       } catch (const std::exception& e) {
         AWRAP_LOG(kDebug) << "topology monitor " << config_.cluster_id << ": " << h.endpoint() << ": " << e.what();

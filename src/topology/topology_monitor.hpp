@@ -97,12 +97,17 @@ class TopologyMonitor {
   bool shutting_down_ = false;                   // GUARDED_BY(mutex_)
   int running_threads_ = 0;                      // GUARDED_BY(mutex_)
   std::unique_ptr<TargetConnection> monitoring_connection_;  // monitor thread only
+  // The same connection for other threads: a waiter aborts it so a refresh blocked on a hung
+  // writer cannot delay the switch to probing.
+  TargetConnection* monitoring_connection_raw_ = nullptr;     // GUARDED_BY(mutex_)
   std::jthread thread_;                          // last: stopped and joined first
 };
 
 // The process-wide map cluster_id -> monitor (a documented registry). Holds weak references:
 // a monitor lives while a Connection uses it.
 std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorConfig& config);
+// The monitor of `cluster_id` if some Connection has one running, else null.
+std::shared_ptr<TopologyMonitor> find_topology_monitor(const std::string& cluster_id);
 // Monitors alive now (for tests: thread counts before and after).
 int live_topology_monitors();
 

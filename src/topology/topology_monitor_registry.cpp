@@ -29,6 +29,12 @@ std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorC
   return monitor;
 }
 
+std::shared_ptr<TopologyMonitor> find_topology_monitor(const std::string& cluster_id) {
+  std::lock_guard lock(registry().mutex);
+  auto it = registry().monitors.find(cluster_id);
+  return it == registry().monitors.end() ? nullptr : it->second.lock();
+}
+
 int live_topology_monitors() {
   std::lock_guard lock(registry().mutex);
   int n = 0;

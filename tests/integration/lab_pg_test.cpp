@@ -253,6 +253,25 @@ TEST_F(LabPgAuroraTest, FailoverMovesTheWriterEverywhere) {
   }));
 }
 
+TEST_F(LabPgAuroraTest, AutomaticFailoverAfterAFault) {
+  // Like Aurora: the test only breaks the writer; the lab fails over by itself.
+  cluster().fault("instance-1", LabFault::kBlackhole, 300);
+  std::string writer;
+  EXPECT_TRUE(eventually(
+      [&] {
+        writer = cluster().status().writer;
+        return writer != "instance-1" && cluster().last_event("dns_updated").has_value();
+      },
+      std::chrono::seconds(20)));
+  const auto scheduled = cluster().last_event("failover_scheduled");
+  const auto accepting = cluster().last_event("writer_accepting_writes", writer);
+  ASSERT_TRUE(scheduled && accepting);
+  EXPECT_GE(
+      accepting->at("mono_ns").get<std::int64_t>() - scheduled->at("mono_ns").get<std::int64_t>(),
+      300'000'000);
+  query_node(cluster(), writer, "CREATE TABLE after_automatic_failover(v int)");
+}
+
 TEST(LabPgTest, MultiAzFunctionsOnEveryNode) {
   auto cluster = LabCluster::up(
       {.name = "labself-pg-maz", .engine = "pg", .flavour = "multi-az", .base = kBase});

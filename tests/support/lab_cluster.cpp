@@ -209,6 +209,12 @@ LabCluster LabCluster::up(LabOptions options) {
                                      "--dns-lag-ms",
                                      std::to_string(options.dns_lag_ms)};
   if (options.sync) arguments.emplace_back("--sync");
+  for (const std::string& line : options.hba_lines) {
+    arguments.insert(arguments.end(), {"--hba-line", line});
+  }
+  for (const std::string& setting : options.settings) {
+    arguments.insert(arguments.end(), {"--setting", setting});
+  }
   LabCluster cluster(std::move(options));
   cluster.run_for_status(arguments);
   return cluster;
@@ -263,13 +269,19 @@ LabNode LabCluster::node(std::string_view node_name) const {
   return status().node(node_name);
 }
 
-LabStatus LabCluster::fault(std::string_view node_name, LabFault fault) {
-  return this->fault(node_name, to_string(fault));
+LabStatus LabCluster::fault(std::string_view node_name, LabFault fault,
+                            std::optional<int> failover_after_ms) {
+  return this->fault(node_name, to_string(fault), failover_after_ms);
 }
 
-LabStatus LabCluster::fault(std::string_view node_name, std::string_view kind) {
-  return run_for_status(
-      {"fault", "--name", name(), "--node", std::string(node_name), "--kind", std::string(kind)});
+LabStatus LabCluster::fault(std::string_view node_name, std::string_view kind,
+                            std::optional<int> failover_after_ms) {
+  std::vector<std::string> arguments{
+      "fault", "--name", name(), "--node", std::string(node_name), "--kind", std::string(kind)};
+  if (failover_after_ms) {
+    arguments.insert(arguments.end(), {"--failover-after-ms", std::to_string(*failover_after_ms)});
+  }
+  return run_for_status(arguments);
 }
 
 LabStatus LabCluster::heal(std::string_view node_name) {

@@ -42,9 +42,13 @@ struct LabOptions {
   std::string engine = "pg";      // "pg" or "mariadb"
   std::string flavour = "plain";  // "plain", "aurora" (pg only) or "multi-az"
   int nodes = 3;
-  std::string base = "127.0.0.31";  // address of instance-1; instance-K is base + K - 1
+  std::string base = "127.0.0.11";  // address of instance-1; instance-K is base + K - 1
   bool sync = false;                // commits wait for one standby (pg: ANY 1, mariadb: semi-sync)
   int dns_lag_ms = 0;  // delay between promotion and the cluster endpoint moving in /etc/hosts
+  // pg: extra pg_hba.conf lines placed before the lab's own (e.g. a `pam` line); mariadb: unused.
+  std::vector<std::string> hba_lines = {};
+  // Extra server settings NAME=VALUE (postgresql.conf / my.cnf), e.g. "plugin_load_add=auth_pam".
+  std::vector<std::string> settings = {};
 };
 
 enum class LabFault { kCrash, kStop, kHang, kBlackhole };
@@ -108,8 +112,12 @@ class LabCluster {
   LabNode node(std::string_view node_name) const;
 
   // Each returns the status after the action.
-  LabStatus fault(std::string_view node_name, LabFault fault);
-  LabStatus fault(std::string_view node_name, std::string_view kind);
+  // failover_after_ms: when the node is the writer, the lab fails over by itself after that
+  // delay, in the background (like Aurora's automatic failover); see the event log for when.
+  LabStatus fault(std::string_view node_name, LabFault fault,
+                  std::optional<int> failover_after_ms = std::nullopt);
+  LabStatus fault(std::string_view node_name, std::string_view kind,
+                  std::optional<int> failover_after_ms = std::nullopt);
   LabStatus heal(std::string_view node_name);
   LabStatus failover(std::optional<std::string> target = std::nullopt);
   LabStatus switchover(std::optional<std::string> target = std::nullopt);

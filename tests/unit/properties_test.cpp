@@ -97,3 +97,22 @@ TEST(Properties, TypeMismatchIsAProgrammingError) {
 
 }  // namespace
 }  // namespace awrap
+
+namespace awrap {
+namespace {
+
+TEST(Properties, FailoverModeAcceptsHyphensAndRejectsTheRest) {
+  EXPECT_EQ(Properties::parse({{"failover_mode", "strict-writer"}}).get_choice("failover_mode"), "strict_writer");
+  EXPECT_EQ(Properties::parse({{"failover_mode", "Reader-Or-Writer"}}).get_choice("failover_mode"), "reader_or_writer");
+  try {
+    Properties::parse({{"failover_mode", "writer"}});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("strict_writer, reader_or_writer, strict_reader"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(Properties::parse({{"failover_timeout_sec", "0"}}), ConfigError);
+  EXPECT_THROW(Properties::parse({{"cluster_topology_high_refresh_rate_ms", "fast"}}), ConfigError);
+}
+
+}  // namespace
+}  // namespace awrap

@@ -1,6 +1,7 @@
 #include "plugin/failover/failover_plugin.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <thread>
 
@@ -8,12 +9,16 @@
 #include "core/cluster_service.hpp"
 #include "core/logging.hpp"
 #include "plugin/failover/failover_mode.hpp"
+#include "plugin/failover/statement_kind.hpp"
 #include "plugin/endpoint_role.hpp"
 
 namespace awrap {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long failover waits for the shared topology monitor before probing hosts itself.
+constexpr std::chrono::seconds kMonitorPatience{2};
 
 class FailoverPlugin final : public Plugin {
  public:
@@ -22,6 +27,7 @@ class FailoverPlugin final : public Plugin {
         mode_(resolve_failover_mode(props.get_choice("failover_mode"),
                                     endpoint_role(props, service.initial_spec().host.host) == EndpointRole::kReader)),
         timeout_(std::chrono::seconds(props.get_int("failover_timeout_sec"))),
+        connect_failover_(props.get_bool("enable_connect_failover")),
         retry_pause_(std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))) {}
 
   std::string_view code() const noexcept override { return "failover"; }
@@ -30,7 +36,15 @@ class FailoverPlugin final : public Plugin {
   }
 
   std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
-    auto conn = next(request);
+    std::unique_ptr<TargetConnection> conn;
+    try {
+      conn = next(request);
+    } catch (const AuthError&) {
+      throw;
+    } catch (const ConnectError& e) {
+      if (!request.initial || !connect_failover_) throw;
+      conn = connect_to_topology_writer(request, next, e);
+    }
     if (request.initial) {
       // Decide once whether there is anything to fail over to. On a single plain server the
       // plugin steps aside: no monitor, no extra work per call.
@@ -48,9 +62,13 @@ class FailoverPlugin final : public Plugin {
       transaction_open = status == TransactionStatus::kInTransaction ||
                          status == TransactionStatus::kInFailedTransaction;
     }
-    // A COMMIT in flight may have committed; a ROLLBACK in flight cannot have.
+    // Whether the lost call may have changed data: an open transaction or a COMMIT in flight may
+    // have committed, and so may a write in autocommit mode (its implicit transaction commits on
+    // the server before the reply that never came). A ROLLBACK in flight cannot have.
     if (call.method == Method::kCommit) transaction_open = true;
     if (call.method == Method::kRollback) transaction_open = false;
+    if ((call.method == Method::kExecute || call.method == Method::kExecutePrepared) && !is_read_only_sql(call.sql))
+      transaction_open = true;
     try {
       return next(call);
     } catch (const ConnectionLostError& e) {
@@ -74,49 +92,32 @@ class FailoverPlugin final : public Plugin {
 
     std::string last_problem = cause.what();
     while (Clock::now() < deadline) {
-      auto candidate = pick_candidate(failed, deadline);
-      if (!candidate) {
-        pause(deadline);
-        continue;
-      }
-      try {
-        auto conn = service_.connect(*candidate);
-        bool writer = dialect_->is_writer(*conn);
-        if (mode_ == FailoverMode::kStrictWriter && !writer) {
-          last_problem = candidate->endpoint() + " is not the writer";
-          conn->close();
-          pause(deadline);
-          continue;
+      // The shared monitor usually names the new host within a few hundred milliseconds. If it
+      // cannot (its own connections refused, e.g. credentials rotated since it last logged in),
+      // probe the known hosts through this Connection's own chain, with fresh credentials.
+      std::vector<HostInfo> candidates;
+      if (auto candidate = pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience)))
+        candidates.push_back(*candidate);
+      else
+        candidates = fallback_candidates(failed);
+      for (HostInfo& candidate : candidates) {
+        if (Clock::now() >= deadline) break;
+        if (auto conn = connect_fitting(candidate, last_problem)) {
+          service_.set_current_connection(std::move(conn));
+          service_.set_availability(candidate, HostAvailability::kAvailable);
+          auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+          AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " (" << to_string(candidate.role) << ") took "
+                           << took << " ms";
+          std::string where = " (failed over from " + failed.endpoint() + " to " + candidate.endpoint() + " in " +
+                              std::to_string(took) + " ms)";
+          if (transaction_open)
+            throw TransactionResolutionUnknownError(
+                "the connection failed over while a transaction or a write was in flight; it may or may not "
+                "have committed" + where,
+                "08007", 0, candidate.endpoint());
+          throw FailoverSuccessError("the connection failed over; the statement was not applied, run it again" + where,
+                                     "08S02", 0, candidate.endpoint());
         }
-        if (mode_ == FailoverMode::kStrictReader && writer) {
-          last_problem = candidate->endpoint() + " is the writer, not a reader";
-          conn->close();
-          pause(deadline);
-          continue;
-        }
-        candidate->role = writer ? HostRole::kWriter : HostRole::kReader;
-        service_.set_current_connection(std::move(conn));
-        service_.set_availability(*candidate, HostAvailability::kAvailable);
-        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-        AWRAP_LOG(kInfo) << "failover to " << candidate->endpoint() << " (" << to_string(candidate->role) << ") took "
-                         << took << " ms";
-        std::string where = " (failed over from " + failed.endpoint() + " to " + candidate->endpoint() + " in " +
-                            std::to_string(took) + " ms)";
-        if (transaction_open)
-          throw TransactionResolutionUnknownError(
-              "the connection failed over while a transaction was open; it may or may not have committed" + where,
-              "08007", 0, candidate->endpoint());
-        throw FailoverSuccessError("the connection failed over; the statement was not applied, run it again" + where,
-                                   "08S02", 0, candidate->endpoint());
-      } catch (const AuthError&) {
-        throw;
-      } catch (const ConnectError& e) {
-        last_problem = e.what();
-        service_.set_availability(*candidate, HostAvailability::kUnavailable);
-      } catch (const ConnectionLostError& e) {
-        last_problem = e.what();
-      } catch (const QueryError& e) {
-        last_problem = e.what();
       }
       pause(deadline);
     }
@@ -124,6 +125,55 @@ class FailoverPlugin final : public Plugin {
                                   " within failover_timeout_sec=" + std::to_string(timeout_.count()) +
                                   "; last problem: " + last_problem,
                               "08001", 0, failed.endpoint());
+  }
+
+  // The first connect failed: ask the cluster's shared monitor (run by other Connections) for
+  // the writer and connect there.
+  std::unique_ptr<TargetConnection> connect_to_topology_writer(ConnectRequest& request, const NextConnect& next,
+                                                               const ConnectError& cause) {
+    auto monitor = cluster_service(service_).existing_topology_monitor();
+    if (!monitor) throw cause;
+    AWRAP_LOG(kInfo) << "connect failover: " << request.spec.host.endpoint() << " failed (" << cause.what()
+                     << "); asking the topology for the writer";
+    auto topology = monitor->wait_for_writer(Clock::now() + timeout_);
+    if (!topology || !topology->writer()) throw cause;
+    ConnectRequest direct = request;
+    direct.spec.host = *topology->writer();
+    return next(direct);
+  }
+
+  // Connects to `candidate` through the whole chain and checks that its role fits the mode. On
+  // success `candidate.role` is set; on failure `problem` says why. A login failure propagates.
+  std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, std::string& problem) {
+    try {
+      auto conn = service_.connect(candidate);
+      bool writer = dialect_->is_writer(*conn);
+      if ((mode_ == FailoverMode::kStrictWriter && !writer) || (mode_ == FailoverMode::kStrictReader && writer)) {
+        problem = candidate.endpoint() + (writer ? " is the writer, not a reader" : " is not the writer");
+        conn->close();
+        return nullptr;
+      }
+      candidate.role = writer ? HostRole::kWriter : HostRole::kReader;
+      return conn;
+    } catch (const AuthError&) {
+      throw;
+    } catch (const ConnectError& e) {
+      problem = e.what();
+      service_.set_availability(candidate, HostAvailability::kUnavailable);
+    } catch (const ConnectionLostError& e) {
+      problem = e.what();
+    } catch (const QueryError& e) {
+      problem = e.what();
+    }
+    return nullptr;
+  }
+
+  // Every known host, the failed one last (it may have come back).
+  std::vector<HostInfo> fallback_candidates(const HostInfo& failed) {
+    TopologyPtr topology = monitor_->topology();
+    std::vector<HostInfo> hosts = topology && !topology->hosts.empty() ? topology->hosts : service_.hosts();
+    std::stable_partition(hosts.begin(), hosts.end(), [&](const HostInfo& h) { return !h.same_endpoint(failed); });
+    return hosts;
   }
 
   bool still_writer() {
@@ -170,6 +220,7 @@ class FailoverPlugin final : public Plugin {
   PluginService& service_;
   FailoverMode mode_;
   std::chrono::seconds timeout_;
+  bool connect_failover_;
   std::chrono::milliseconds retry_pause_;
   std::shared_ptr<TopologyMonitor> monitor_;
   std::shared_ptr<const Dialect> dialect_;

@@ -1,0 +1,103 @@
+// The aws_secrets_manager plugin through a real failover: a two-node PostgreSQL cluster of its own
+// (lab cluster "sm-failover" on 127.0.0.176-177), secrets from the local HTTPS Secrets Manager.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "integration/secrets_manager_fixture.hpp"
+#include "support/lab_cluster.hpp"
+
+namespace awrap::secrets_manager_test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A real failover on a two-node PostgreSQL cluster (own addresses 127.0.0.176-177): failover's
+// reconnect goes through the plugin (weight 150, outside failover) and reuses the cached secret;
+// the application sees exactly the FailoverSuccessError it would see with a plain password.
+class SecretsManagerFailover : public SecretsManagerIntegration {
+ protected:
+  void SetUp() override {
+    SecretsManagerIntegration::SetUp();
+    cluster_.emplace(awrap::testing::LabCluster::up({.name = "sm-failover",
+                                                     .engine = "pg",
+                                                     .flavour = "plain",
+                                                     .nodes = 2,
+                                                     .base = "127.0.0.176"}));
+    writer_ = cluster_->writer().name;
+    for (const auto& node : cluster_->status().nodes) {
+      if (!node.is_writer()) reader_ = node.name;
+      hosts_ += (hosts_.empty() ? "" : ",") + node.host;
+    }
+  }
+  void TearDown() override { cluster_.reset(); }
+
+  // Runs on the writer and waits until the reader has applied it (same rolpassword).
+  void set_password_replicated(const std::string& role, const std::string& password) {
+    cluster_->sql(writer_, "ALTER ROLE " + role + " PASSWORD '" + password + "'");
+    const std::string query = "SELECT rolpassword FROM pg_authid WHERE rolname = '" + role + "'";
+    const std::string on_writer = cluster_->sql(writer_, query);
+    for (int i = 0; i < 200 && cluster_->sql(reader_, query) != on_writer; ++i) {
+      std::this_thread::sleep_for(25ms);
+    }
+    ASSERT_EQ(cluster_->sql(reader_, query), on_writer) << "not replicated";
+  }
+  Connection open(const std::string& role) {
+    PropertyMap props = properties(role, "aws_secrets_manager,failover");
+    props["failover_timeout_sec"] = "20";
+    props["connect_timeout"] = "2";
+    props["cluster_topology_high_refresh_rate_ms"] = "50";
+    props["topology_refresh_ms"] = "1000";
+    return Connection::open(
+        "host=" + hosts_ + " port=5432 dbname=postgres user=sm_nobody password=wrong", props);
+  }
+  void crash_writer_and_fail_over() {
+    cluster_->fault(writer_, awrap::testing::LabFault::kCrash);
+    cluster_->failover();
+  }
+
+  std::optional<awrap::testing::LabCluster> cluster_;
+  std::string writer_, reader_, hosts_;
+};
+
+TEST_F(SecretsManagerFailover, FailoverReconnectReusesTheCachedSecret) {
+  const std::string role = unique("pg_fo");
+  const std::string password = "Fo1-" + std::to_string(::getpid());
+  cluster_->sql(writer_, "CREATE ROLE " + role + " LOGIN");
+  set_password_replicated(role, password);
+  serve(role, secret_json(role, password));
+  Connection c = open(role);
+  EXPECT_EQ(c.execute("SELECT current_user").scalar<std::string>(), role);
+  crash_writer_and_fail_over();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
+  EXPECT_EQ(c.execute("SELECT current_user").scalar<std::string>(), role);
+  EXPECT_EQ(c.execute("SELECT pg_is_in_recovery()").scalar<bool>(), false);
+  EXPECT_EQ(get_secret_value_requests(), 1);
+  c.close();
+}
+
+// Rotation just before the writer crashes. The TopologyMonitor's own connections still hold the
+// old credentials and are refused; failover then probes the hosts through the Connection's own
+// chain (fresh secret) instead of waiting for the monitor (docs/secrets-manager.md).
+TEST_F(SecretsManagerFailover, FailoverRightAfterARotation) {
+  const std::string role = unique("pg_fo_rot");
+  const std::string before = "Fo2-" + std::to_string(::getpid()) + "-before";
+  const std::string after = "Fo2-" + std::to_string(::getpid()) + "-after";
+  cluster_->sql(writer_, "CREATE ROLE " + role + " LOGIN");
+  set_password_replicated(role, before);
+  serve(role, secret_json(role, before));
+  Connection c = open(role);
+  set_password_replicated(role, after);
+  serve(role, secret_json(role, after));
+  crash_writer_and_fail_over();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
+  EXPECT_EQ(c.execute("SELECT current_user").scalar<std::string>(), role);
+  EXPECT_EQ(get_secret_value_requests(), 2);
+  c.close();
+}
+
+}  // namespace
+}  // namespace awrap::secrets_manager_test
