@@ -73,8 +73,8 @@ class MonitorService {
       monitor->touch();  // under the mutex the loop disposes under: never disposed right now
       if (!running_ && !stopping_) {
         if (thread_.joinable()) thread_.join();  // a loop that ended: it no longer takes the mutex
-        running_ = true;
-        thread_ = std::thread([this] { run(); });
+        thread_ = std::thread([this] { run(); });  // it waits for the mutex we hold
+        running_ = true;                           // only once a thread really runs
       }
     }
     monitor->update_credentials(config.probe_spec);

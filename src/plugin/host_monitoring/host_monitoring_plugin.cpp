@@ -48,7 +48,16 @@ class HostMonitoringPlugin final : public Plugin {
     }
     TargetConnection* connection = service_.current_connection();
     if (connection == nullptr) return next(call);
-    if (connection != bound_ || monitor_->disposed()) bind(connection);
+    if (connection != bound_ || monitor_->disposed()) {
+      try {
+        bind(connection);
+      } catch (const std::exception& e) {
+        // Monitoring must never fail the application's call (e.g. no thread could be started).
+        AWRAP_LOG(kWarning) << "host monitoring unavailable for this call: " << e.what();
+        unbind();
+        return next(call);
+      }
+    }
     registration_->begin_call();
     struct EndCall {
       MonitoredConnection& registration;
