@@ -85,7 +85,11 @@ def write_config(state, k, read_only):
         # Only the writer waits: a replica applying with log_slave_updates would
         # otherwise wait (until the timeout) for acknowledgements nobody sends.
         lines += ["rpl_semi_sync_master_enabled=%s" % ("OFF" if read_only else "ON"),
-                  "rpl_semi_sync_slave_enabled=ON", "rpl_semi_sync_master_timeout=30000"]
+                  "rpl_semi_sync_slave_enabled=ON", "rpl_semi_sync_master_timeout=30000",
+                  # AFTER_SYNC: the writer's engine commits (and the client hears so) only
+                  # after a replica acknowledged the transaction, so no acknowledged commit
+                  # exists on the writer alone.
+                  "rpl_semi_sync_master_wait_point=AFTER_SYNC"]
     lines += [setting.strip() for setting in state.get("settings", [])]
     path = config_file(state, k)
     with open(path, "w") as handle:
@@ -93,10 +97,13 @@ def write_config(state, k, read_only):
     os.chmod(path, 0o644)
 
 
-def admin(state, k, sql, timeout=30, check=True, database=None):
-    """Runs SQL as root over the node's unix socket; rows tab-separated."""
+def admin(state, k, sql, timeout=30, check=True, database=None, column_names=False):
+    """Runs SQL as root over the node's unix socket; rows tab-separated (a header row first
+    with column_names)."""
     argv = ["mariadb", "--no-defaults", "--socket=" + socket_path(state, k), "-uroot",
-            "--batch", "--skip-column-names", "--connect-timeout=2"]
+            "--batch", "--connect-timeout=2"]
+    if not column_names:
+        argv.append("--skip-column-names")
     if database:
         argv += ["-D", database]
     # SQL on stdin, not argv: CHANGE MASTER carries a password.
@@ -287,18 +294,34 @@ def _semi_sync(state, writer):
     return "SET GLOBAL rpl_semi_sync_master_enabled=%s; " % ("ON" if writer else "OFF")
 
 
+def _slave_status_field(state, k, field):
+    """One column of SHOW SLAVE STATUS by name; None when the node replicates from nobody."""
+    done = admin(state, k, "SHOW SLAVE STATUS", check=False, timeout=5, column_names=True)
+    lines = done.stdout.split("\n")
+    if done.returncode != 0 or len(lines) < 2 or not lines[1]:
+        return None
+    row = dict(zip(lines[0].split("\t"), lines[1].split("\t")))
+    value = row.get(field)
+    return None if value in (None, "NULL") else value
+
+
 def promote(state, k):
+    # Apply everything the replica has received before it stops being one: RESET SLAVE ALL
+    # throws the relay log away, and with semi-sync an acknowledged commit may be only there.
+    admin(state, k, "STOP SLAVE IO_THREAD", timeout=30, check=False)
+    received = _slave_status_field(state, k, "Gtid_IO_Pos")
+    if received:
+        done = admin(state, k, "SELECT MASTER_GTID_WAIT('%s', 30)" % received, timeout=35, check=False)
+        if done.returncode != 0 or done.stdout.strip() != "0":
+            common.event(state["name"], "promote_apply_incomplete", k, received=received,
+                         detail=(done.stdout + done.stderr)[-300:])
     admin(state, k, "STOP SLAVE; RESET SLAVE ALL; " + _semi_sync(state, True) +
           "SET GLOBAL read_only=OFF", timeout=30)
     write_config(state, k, read_only=False)
 
 
 def _master_host(state, k):
-    done = admin(state, k, "SHOW SLAVE STATUS\\G", check=False, timeout=5)
-    for line in done.stdout.splitlines():
-        if line.strip().startswith("Master_Host:"):
-            return line.split(":", 1)[1].strip()
-    return None
+    return _slave_status_field(state, k, "Master_Host")
 
 
 def follow(state, k, writer):
@@ -320,13 +343,53 @@ def follow(state, k, writer):
 
 def rejoin(state, k, writer):
     """Makes node k (typically a former writer) a read-only replica of the writer.
-    current_pos: a former writer's own transactions are in its binlog, not its slave pos."""
+    current_pos: a former writer's own transactions are in its binlog, not its slave pos.
+    A former writer that crashed may hold transactions no replica received (committed in its
+    binlog, never acknowledged); the writer then refuses it (error 1236, "diverged"), and it is
+    rebuilt from a copy of the writer's data instead."""
     write_config(state, k, read_only=True)
     if not main_pid(state, k):
         start(state, k)
     admin(state, k, _semi_sync(state, False) + "SET GLOBAL read_only=ON; STOP SLAVE; RESET SLAVE ALL; " +
           _change_master_sql(state, writer, "current_pos") + "; START SLAVE", timeout=30)
+    # The refusal comes just after the IO thread reports itself running: it counts as joined
+    # once it has stayed running for a moment.
+    deadline = time.monotonic() + 5
+    running_since = None
+    while time.monotonic() < deadline:
+        if _slave_status_field(state, k, "Last_IO_Errno") == "1236":
+            common.event(state["name"], "diverged", k,
+                         detail=(_slave_status_field(state, k, "Last_IO_Error") or "")[-300:])
+            reclone(state, k, writer)
+            return "reclone"
+        if _slave_status_field(state, k, "Slave_IO_Running") == "Yes":
+            running_since = running_since or time.monotonic()
+            if time.monotonic() - running_since > 0.5:
+                return "change_master"
+        else:
+            running_since = None
+        time.sleep(0.02)
     return "change_master"
+
+
+def reclone(state, k, writer):
+    """Rebuilds node k as an empty server loaded with a consistent copy of the writer's
+    databases (mariadb-dump --single-transaction --gtid), replicating from the dump's position."""
+    pid = main_pid(state, k)
+    if pid:
+        common.signal_all(server_pids(state, k), signal.SIGKILL)
+        common.wait_dead([pid], 10)
+    _install(state, k)
+    write_config(state, k, read_only=True)
+    start(state, k)
+    # The node's own setup is not replicated: it must not add GTIDs of its own.
+    admin(state, k, "SET sql_log_bin=0;\n" + _setup_sql(state))
+    dump = common.run(["mariadb-dump", "--no-defaults", "--socket=" + socket_path(state, writer), "-uroot",
+                       "--single-transaction", "--gtid", "--master-data=1", "--databases",
+                       LAB_DATABASE, "awlab"], timeout=60)
+    admin(state, k, "SET sql_log_bin=0;\n" + dump.stdout, timeout=60)
+    admin(state, k, "SET GLOBAL read_only=ON; " + _change_master_sql(state, writer, "slave_pos") +
+          "; START SLAVE", timeout=30)
 
 
 def recover_reader(state, k, writer):
@@ -337,8 +400,13 @@ def recover_reader(state, k, writer):
 
 
 def replay_position(state, k):
+    """How far the replica's data reaches: what it applied or, beyond that, received (promote
+    applies the received rest first), so the replica holding the newest acknowledged commit
+    is chosen."""
     done = admin(state, k, "SELECT @@gtid_slave_pos", check=False, timeout=4)
-    return _gtid_seq(done.stdout) if done.returncode == 0 else None
+    if done.returncode != 0:
+        return None
+    return max(_gtid_seq(done.stdout), _gtid_seq(_slave_status_field(state, k, "Gtid_IO_Pos")))
 
 
 def write_probe(state, k):

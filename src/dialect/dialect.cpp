@@ -1,6 +1,7 @@
 #include "dialect/dialect.hpp"
 
 #include "awrap/errors.hpp"
+#include "dialect/mysql_dialects.hpp"
 #include "dialect/pg_dialects.hpp"
 
 #include <algorithm>
@@ -21,14 +22,22 @@ std::unique_ptr<Dialect> make_dialect(std::string_view code_in, std::string_view
                           "aurora-pg, multi-az-pg",
                       "wrapper_dialect");
   }
-  throw ConfigError("invalid value '" + std::string(code) + "' for property 'wrapper_dialect' on MySQL: "
-                        "no MySQL dialects are built yet",
-                    "wrapper_dialect");
+  if (engine == "mysql") {
+    if (code == "mysql" || code == "mariadb" || code == "rds-mysql") return make_plain_mysql_dialect(code);
+    if (code == "aurora-mysql") return make_aurora_mysql_dialect();
+    if (code == "multi-az-mysql") return make_multi_az_mysql_dialect();
+    throw ConfigError("invalid value '" + code +
+                          "' for property 'wrapper_dialect' on MySQL: expected one of mysql, mariadb, "
+                          "rds-mysql, aurora-mysql, multi-az-mysql",
+                      "wrapper_dialect");
+  }
+  throw ConfigError("no dialects are built for engine '" + std::string(engine) + "'", "wrapper_dialect");
 }
 
 std::unique_ptr<Dialect> detect_dialect(TargetConnection& connection, std::string_view engine) {
   if (engine == "pg") return detect_pg_dialect(connection);
-  throw ConfigError("no dialects are built for engine '" + std::string(engine) + "' yet", "wrapper_dialect");
+  if (engine == "mysql") return detect_mysql_dialect(connection);
+  throw ConfigError("no dialects are built for engine '" + std::string(engine) + "'", "wrapper_dialect");
 }
 
 std::shared_ptr<const Dialect> detect_dialect_cached(TargetConnection& connection, std::string_view engine) {

@@ -19,6 +19,8 @@ using Clock = std::chrono::steady_clock;
 
 // How long failover waits for the shared topology monitor before probing hosts itself.
 constexpr std::chrono::seconds kMonitorPatience{2};
+// How fresh a confirmed writer must be for a failover to try it without a new probe round.
+constexpr std::chrono::seconds kRecentlyConfirmed{2};
 
 class FailoverPlugin final : public Plugin {
  public:
@@ -59,6 +61,9 @@ class FailoverPlugin final : public Plugin {
     bool transaction_open = false;
     if (TargetConnection* c = service_.current_connection()) {
       auto status = c->transaction_status();
+      // A connection closed under us (the tracker aborts idle connections to an old writer)
+      // no longer knows its state: what it reported after the last call still holds.
+      if (status == TransactionStatus::kUnknown) status = last_known_status_;
       transaction_open = status == TransactionStatus::kInTransaction ||
                          status == TransactionStatus::kInFailedTransaction;
     }
@@ -70,22 +75,36 @@ class FailoverPlugin final : public Plugin {
     if ((call.method == Method::kExecute || call.method == Method::kExecutePrepared) && !is_read_only_sql(call.sql))
       transaction_open = true;
     try {
-      return next(call);
+      auto result = next(call);
+      remember_transaction_status();
+      return result;
     } catch (const ConnectionLostError& e) {
       fail_over(transaction_open, e);
     } catch (const ReadOnlyViolationError& e) {
+      remember_transaction_status();
       // A read-only error from a server that is no longer the writer means it was demoted
       // behind our back; one from a read-only transaction the application asked for does not.
       if (mode_ != FailoverMode::kStrictWriter || service_.read_only() || still_writer()) throw;
       fail_over(transaction_open, e);
+    } catch (const QueryError&) {
+      remember_transaction_status();
+      throw;
     }
   }
 
  private:
+  void remember_transaction_status() noexcept {
+    if (TargetConnection* c = service_.current_connection()) {
+      auto status = c->transaction_status();
+      if (status != TransactionStatus::kUnknown) last_known_status_ = status;
+    }
+  }
+
   [[noreturn]] void fail_over(bool transaction_open, const Error& cause) {
     auto started = Clock::now();
     auto deadline = started + timeout_;
     HostInfo failed = service_.current_host();
+    tried_known_writer_ = false;
     AWRAP_LOG(kInfo) << "failover (" << to_string(mode_) << ") from " << failed.endpoint() << " after: " << cause.what();
     if (TargetConnection* c = service_.current_connection()) c->abort();
     if (dynamic_cast<const ConnectionLostError*>(&cause)) service_.set_availability(failed, HostAvailability::kUnavailable);
@@ -104,6 +123,8 @@ class FailoverPlugin final : public Plugin {
         if (Clock::now() >= deadline) break;
         if (auto conn = connect_fitting(candidate, last_problem)) {
           service_.set_current_connection(std::move(conn));
+          last_known_status_ = TransactionStatus::kIdle;
+          remember_transaction_status();
           service_.set_availability(candidate, HostAvailability::kAvailable);
           auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
           AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " (" << to_string(candidate.role) << ") took "
@@ -188,6 +209,18 @@ class FailoverPlugin final : public Plugin {
 
   std::optional<HostInfo> pick_candidate(const HostInfo& failed, Clock::time_point deadline) {
     if (mode_ == FailoverMode::kStrictWriter) {
+      // A writer other than the failed host, confirmed by a live probe moments ago (e.g. by the
+      // failover that made the tracker close this connection): try it at once instead of waiting
+      // for a new probe round. The writer check on the new connection still decides.
+      if (!tried_known_writer_) {
+        tried_known_writer_ = true;
+        TopologyPtr known = monitor_->topology();
+        if (known && known->writer() && !known->writer()->same_endpoint(failed) &&
+            known->writer_confirmed_at != Clock::time_point{} &&
+            Clock::now() - known->writer_confirmed_at < kRecentlyConfirmed &&
+            service_.availability(*known->writer()) == HostAvailability::kAvailable)
+          return known->writer();
+      }
       auto topology = monitor_->wait_for_writer(deadline);
       if (!topology) return std::nullopt;
       return topology->writer();
@@ -225,6 +258,9 @@ class FailoverPlugin final : public Plugin {
   std::shared_ptr<TopologyMonitor> monitor_;
   std::shared_ptr<const Dialect> dialect_;
   std::minstd_rand random_{std::random_device{}()};
+  bool tried_known_writer_ = false;  // within the current fail_over()
+  // The current connection's transaction status after the last call that reached the server.
+  TransactionStatus last_known_status_ = TransactionStatus::kIdle;
 };
 
 }  // namespace
