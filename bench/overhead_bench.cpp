@@ -3,6 +3,9 @@
 //   BM_SelectOne/direct_libpq            libpq PQexec("SELECT 1") on a loopback server
 //   BM_SelectOne/awrap_no_plugins        the same through awrap::Connection, no plugins
 //   BM_SelectOne/awrap_default_plugins   the same with every plugin implemented so far
+//   BM_SelectOneMysql/direct_connector_c MariaDB Connector/C mysql_query("SELECT 1") on loopback
+//   BM_SelectOneMysql/awrap_no_plugins    the same through awrap
+//   BM_SelectOneMysql/awrap_default_plugins
 //   BM_Dispatch/direct_virtual_call      a virtual call into an in-process fake driver
 //   BM_Dispatch/awrap_plugins:N          Connection::execute through N no-op plugins (fake driver)
 //   BM_Dispatch/host_monitoring          Connection::execute through host_monitoring (fake driver)
@@ -11,10 +14,12 @@
 //   BM_HostMonitoring/attach_detach      registering a physical connection with its host's monitor
 //                                        and removing it (once per physical connection)
 //
-// The loopback pair needs a server: AWRAP_BENCH_PG_CONNINFO (default: the lab's itest-pg node).
+// The loopback pairs need servers: AWRAP_BENCH_PG_CONNINFO (default: the lab's itest-pg node) and
+// the lab's itest-maria node on 127.0.0.41.
 // Run: build/release/bench/overhead_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 #include <libpq-fe.h>
+#include <mysql.h>
 
 #include <cstdlib>
 #include <memory>
@@ -63,6 +68,40 @@ BENCHMARK(BM_SelectOne_awrap_no_plugins)->Name("BM_SelectOne/awrap_no_plugins")-
 constexpr const char* kDefaultPlugins = "initial_connection,aurora_connection_tracker,failover,host_monitoring";
 void BM_SelectOne_awrap_default_plugins(benchmark::State& state) { select_one_awrap(state, kDefaultPlugins); }
 BENCHMARK(BM_SelectOne_awrap_default_plugins)->Name("BM_SelectOne/awrap_default_plugins")->UseRealTime();
+
+void BM_SelectOneMysql_direct_connector_c(benchmark::State& state) {
+  std::unique_ptr<MYSQL, decltype(&mysql_close)> conn(mysql_init(nullptr), &mysql_close);
+  if (!mysql_real_connect(conn.get(), "127.0.0.41", "awrap", "awrap-lab-password", "awrap", 3306, nullptr, 0)) {
+    state.SkipWithError("no MariaDB server (lab/awlab up --name itest-maria --engine mariadb --nodes 1 --base 127.0.0.41)");
+    return;
+  }
+  for (auto _ : state) {
+    mysql_query(conn.get(), "SELECT 1");
+    MYSQL_RES* r = mysql_store_result(conn.get());
+    benchmark::DoNotOptimize(mysql_fetch_row(r));
+    mysql_free_result(r);
+  }
+}
+BENCHMARK(BM_SelectOneMysql_direct_connector_c)->Name("BM_SelectOneMysql/direct_connector_c")->UseRealTime();
+
+void select_one_awrap_mysql(benchmark::State& state, const char* plugins) {
+  try {
+    auto conn = awrap::Connection::open("mysql://awrap:awrap-lab-password@127.0.0.41:3306/awrap",
+                                        {{"wrapper_plugins", plugins}});
+    for (auto _ : state) {
+      awrap::Result r = conn.execute("SELECT 1");
+      benchmark::DoNotOptimize(r[0][0].text());
+    }
+  } catch (const awrap::Error& e) {
+    state.SkipWithError(e.what());
+  }
+}
+void BM_SelectOneMysql_awrap_no_plugins(benchmark::State& state) { select_one_awrap_mysql(state, ""); }
+BENCHMARK(BM_SelectOneMysql_awrap_no_plugins)->Name("BM_SelectOneMysql/awrap_no_plugins")->UseRealTime();
+void BM_SelectOneMysql_awrap_default_plugins(benchmark::State& state) {
+  select_one_awrap_mysql(state, kDefaultPlugins);
+}
+BENCHMARK(BM_SelectOneMysql_awrap_default_plugins)->Name("BM_SelectOneMysql/awrap_default_plugins")->UseRealTime();
 
 class NoopPlugin final : public awrap::Plugin {
  public:

@@ -2,7 +2,9 @@
 # Runs every test: installs what is needed, builds with warnings as errors, runs the unit suite,
 # the integration suite (real PostgreSQL and MariaDB servers started through the lab) and the
 # cluster suite (lab clusters with real faults: crash, hang, black hole, failover), then rebuilds
-# with AddressSanitizer+UndefinedBehaviorSanitizer and runs the unit and integration suites again.
+# with AddressSanitizer+UndefinedBehaviorSanitizer and runs the unit and integration suites again,
+# and with ThreadSanitizer for the unit suite and the threaded cluster tests (topology monitor,
+# failover, host monitoring).
 # Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer pass)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,8 +19,8 @@ export AWLAB_ROOT=${AWLAB_ROOT:-/dev/shm/awlab}
 cleanup() { /usr/bin/python3 lab/awlab down --all >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-run_suite() {  # build-dir, label regex, extra cmake args...
-  local dir=$1 labels=$2; shift 2
+run_suite() {  # build-dir, label regex, name regex ('' for all), extra cmake args...
+  local dir=$1 labels=$2 names=$3; shift 3
   echo "== configure and build: $dir $*"
   cmake -S . -B "$dir" -G Ninja -DAWRAP_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
@@ -26,12 +28,21 @@ run_suite() {  # build-dir, label regex, extra cmake args...
   (cd "$dir" && ctest -L unit -j "$jobs" --output-on-failure)
   echo "== $labels tests ($dir)"
   # Servers and clusters are shared within a suite: one test at a time.
-  (cd "$dir" && ctest -L "$labels" -j 1 --output-on-failure)
+  if [[ -n $names ]]; then
+    (cd "$dir" && ctest -L "$labels" -R "$names" -j 1 --output-on-failure)
+  else
+    (cd "$dir" && ctest -L "$labels" -j 1 --output-on-failure)
+  fi
 }
 
-run_suite build/release 'integration|cluster' -DCMAKE_BUILD_TYPE=RelWithDebInfo
+started=$(date +%s)
+run_suite build/release 'integration|cluster' '' -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if ((quick == 0)); then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build/asan integration -DCMAKE_BUILD_TYPE=Debug -DAWRAP_SANITIZE=address -DAWRAP_BUILD_BENCH=OFF
+    run_suite build/asan integration '' -DCMAKE_BUILD_TYPE=Debug -DAWRAP_SANITIZE=address -DAWRAP_BUILD_BENCH=OFF
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_suite build/tsan cluster 'FailoverPg\..*/aurora|HostMonitoring' \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWRAP_SANITIZE=thread -DAWRAP_BUILD_BENCH=OFF
 fi
+echo "== test.sh took $(( $(date +%s) - started )) s"
 echo "== all tests passed"
