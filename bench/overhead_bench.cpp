@@ -8,6 +8,11 @@
 //   BM_SelectOneMysql/awrap_default_plugins
 //   BM_Dispatch/direct_virtual_call      a virtual call into an in-process fake driver
 //   BM_Dispatch/awrap_plugins:N          Connection::execute through N no-op plugins (fake driver)
+//   BM_Dispatch/host_monitoring          Connection::execute through host_monitoring (fake driver)
+//   BM_HostMonitoring/call_register_unregister  what host_monitoring adds per call: marking the
+//                                        call's start and end on the connection's registration
+//   BM_HostMonitoring/attach_detach      registering a physical connection with its host's monitor
+//                                        and removing it (once per physical connection)
 //
 // The loopback pairs need servers: AWRAP_BENCH_PG_CONNINFO (default: the lab's itest-pg node) and
 // the lab's itest-maria node on 127.0.0.41.
@@ -21,6 +26,7 @@
 
 #include "awrap/awrap.hpp"
 #include "core/connection_impl.hpp"
+#include "plugin/host_monitoring/host_monitor.hpp"
 #include "support/fake_driver.hpp"
 
 namespace {
@@ -59,7 +65,7 @@ void BM_SelectOne_awrap_no_plugins(benchmark::State& state) { select_one_awrap(s
 BENCHMARK(BM_SelectOne_awrap_no_plugins)->Name("BM_SelectOne/awrap_no_plugins")->UseRealTime();
 
 // The default plugin set (what a Connection loads when wrapper_plugins is not given).
-constexpr const char* kDefaultPlugins = "initial_connection,aurora_connection_tracker,failover";
+constexpr const char* kDefaultPlugins = "initial_connection,aurora_connection_tracker,failover,host_monitoring";
 void BM_SelectOne_awrap_default_plugins(benchmark::State& state) { select_one_awrap(state, kDefaultPlugins); }
 BENCHMARK(BM_SelectOne_awrap_default_plugins)->Name("BM_SelectOne/awrap_default_plugins")->UseRealTime();
 
@@ -132,6 +138,48 @@ void BM_Dispatch_awrap(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(conn.execute("SELECT 1"));
 }
 BENCHMARK(BM_Dispatch_awrap)->Name("BM_Dispatch/awrap_plugins")->Arg(0)->Arg(1)->Arg(10);
+
+void BM_Dispatch_host_monitoring(benchmark::State& state) {
+  auto conn = awrap::ConnectionAccess::open("host=fake", {{"wrapper_plugins", "host_monitoring"}},
+                                            std::make_shared<awrap::testing::FakeDriver>());
+  for (auto _ : state) benchmark::DoNotOptimize(conn.execute("SELECT 1"));
+}
+BENCHMARK(BM_Dispatch_host_monitoring)->Name("BM_Dispatch/host_monitoring");
+
+awrap::HostMonitorKey bench_monitor_key() {
+  awrap::HostMonitorKey key;
+  key.engine = "pg";
+  key.host.host = "127.0.0.1";
+  key.host.port = 1;  // never probed: no call here lasts failure_detection_time_ms
+  return key;
+}
+
+void BM_HostMonitoring_call_register_unregister(benchmark::State& state) {
+  auto monitor = awrap::acquire_host_monitor(bench_monitor_key());
+  auto registration = std::make_shared<awrap::MonitoredConnection>();
+  awrap::testing::FakeDriver driver;
+  auto conn = driver.connect(awrap::ConnectSpec{});
+  monitor->attach(registration, conn.get());
+  for (auto _ : state) {
+    registration->begin_call();
+    benchmark::ClobberMemory();
+    registration->end_call();
+  }
+  monitor->detach(registration.get());
+}
+BENCHMARK(BM_HostMonitoring_call_register_unregister)->Name("BM_HostMonitoring/call_register_unregister");
+
+void BM_HostMonitoring_attach_detach(benchmark::State& state) {
+  auto monitor = awrap::acquire_host_monitor(bench_monitor_key());
+  auto registration = std::make_shared<awrap::MonitoredConnection>();
+  awrap::testing::FakeDriver driver;
+  auto conn = driver.connect(awrap::ConnectSpec{});
+  for (auto _ : state) {
+    monitor->attach(registration, conn.get());
+    monitor->detach(registration.get());
+  }
+}
+BENCHMARK(BM_HostMonitoring_attach_detach)->Name("BM_HostMonitoring/attach_detach");
 
 }  // namespace
 

@@ -31,7 +31,7 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "closes the connection (ConnectionLostError).",
      "connection", 0, 86400},
     // pipeline
-    {"wrapper_plugins", T::kList, "initial_connection,aurora_connection_tracker,failover",
+    {"wrapper_plugins", T::kList, "initial_connection,aurora_connection_tracker,failover,host_monitoring",
      "Comma-separated plugin codes to load, in any order (see auto_sort_wrapper_plugin_order). An "
      "empty value loads none: calls go straight to the native driver. On a single plain server "
      "the default cluster plugins step aside.",
@@ -82,6 +82,21 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "failover", 0, 3600000},
     {"open_connection_retry_interval_ms", T::kInteger, "1000",
      "initial_connection: pause between those retries.", "failover", 10, 60000},
+    // host monitoring (enhanced failure monitoring)
+    {"failure_detection_enabled", T::kBoolean, "true",
+     "host_monitoring: watch long calls and abort them when their host stops answering.", "monitoring"},
+    {"failure_detection_time_ms", T::kInteger, "30000",
+     "host_monitoring: how long a call runs before its host is probed.", "monitoring", 0, 86400000},
+    {"failure_detection_interval_ms", T::kInteger, "5000",
+     "host_monitoring: time between probes of a host; also each probe's deadline (connect and answer).",
+     "monitoring", 10, 3600000},
+    {"failure_detection_count", T::kInteger, "3",
+     "host_monitoring: consecutive failed probes after which the host is marked unavailable and the "
+     "calls stuck on it are aborted (ConnectionLostError).",
+     "monitoring", 1, 1000},
+    {"monitor_disposal_time_ms", T::kInteger, "60000",
+     "host_monitoring: a host monitor unused this long stops and closes its probe connection.", "monitoring",
+     10, 86400000},
     // dev plugin
     {"dev_inject_error_on", T::kChoice, "",
      "dev plugin: method whose next call fails with an injected error.", "dev", 0, 0,

@@ -6,6 +6,7 @@
 #include "plugin/dev/dev_plugin.hpp"
 #include "plugin/execute_time/execute_time_plugin.hpp"
 #include "plugin/failover/failover_plugin.hpp"
+#include "plugin/host_monitoring/host_monitoring_plugin.hpp"
 #include "plugin/iam/iam_plugin.hpp"
 #include "plugin/initial_connection/initial_connection_plugin.hpp"
 
@@ -23,6 +24,8 @@ std::vector<PluginRegistration> builtin_plugin_registrations() {
       make_aws_secrets_manager_registration(/*weight=*/150),
       make_aurora_connection_tracker_registration(/*weight=*/200),
       make_failover_registration(/*weight=*/400),
+      // Inside failover: the ConnectionLostError of an aborted call reaches failover.
+      make_host_monitoring_registration(/*weight=*/500),
       make_connect_time_registration(/*weight=*/9000),
       make_execute_time_registration(/*weight=*/9010),
       make_dev_registration(/*weight=*/10000),

@@ -82,7 +82,9 @@ class FailoverMysql : public ::testing::TestWithParam<Flavour> {
     PropertyMap p{{"failover_timeout_sec", "30"},
                   {"connect_timeout", "2"},
                   {"cluster_topology_high_refresh_rate_ms", "50"},
-                  {"topology_refresh_ms", "1000"}};
+                  {"topology_refresh_ms", "1000"},
+                  // host_monitoring's loop thread ends soon after the test (thread counts).
+                  {"monitor_disposal_time_ms", "500"}};
     if (!plain()) p["cluster_endpoint_role"] = "writer";
     for (auto& [k, v] : extra) p[k] = v;
     return p;

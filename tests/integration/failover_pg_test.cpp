@@ -72,7 +72,9 @@ class FailoverPg : public ::testing::TestWithParam<Flavour> {
     PropertyMap p{{"failover_timeout_sec", "30"},
                   {"connect_timeout", "2"},
                   {"cluster_topology_high_refresh_rate_ms", "50"},
-                  {"topology_refresh_ms", "1000"}};
+                  {"topology_refresh_ms", "1000"},
+                  // host_monitoring's loop thread ends soon after the test (thread counts).
+                  {"monitor_disposal_time_ms", "500"}};
     if (!plain()) {
       p["cluster_endpoint_role"] = "writer";
       p["cluster_instance_host_pattern"] = cluster().status().host_pattern;

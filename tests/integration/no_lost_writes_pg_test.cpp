@@ -35,7 +35,9 @@ TEST(NoLostWritesPg, AcknowledgedInsertsSurviveTwentyRandomizedFailovers) {
                     {"cluster_endpoint_role", "writer"},
                     {"failover_timeout_sec", "30"},
                     {"connect_timeout", "2"},
-                    {"cluster_topology_high_refresh_rate_ms", "50"}};
+                    {"cluster_topology_high_refresh_rate_ms", "50"},
+                    // host_monitoring's loop thread ends soon after the connections (thread count).
+                    {"monitor_disposal_time_ms", "500"}};
   std::string conninfo = "host=" + status.cluster_endpoint + " port=5432 user=awrap password=awrap-lab-password dbname=awrap";
   {
     auto setup = Connection::open(conninfo, props);

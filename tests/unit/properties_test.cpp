@@ -22,7 +22,7 @@ TEST(Properties, DefaultsApplyAndTypesConvert) {
   EXPECT_DOUBLE_EQ(p.get_decimal("socket_timeout"), 0.0);
   EXPECT_FALSE(p.get_bool("auto_sort_wrapper_plugin_order"));
   EXPECT_EQ(p.get_list("wrapper_plugins"),
-            (std::vector<std::string>{"initial_connection", "aurora_connection_tracker", "failover"}));
+            (std::vector<std::string>{"initial_connection", "aurora_connection_tracker", "failover", "host_monitoring"}));
   EXPECT_TRUE(Properties::parse({{"wrapper_plugins", ""}}).get_list("wrapper_plugins").empty());
   EXPECT_EQ(p.get_int("dev_inject_error_count"), 1);
 }

@@ -1,0 +1,174 @@
+#include "driver/mysql/mysql_probe.hpp"
+
+#include <poll.h>
+
+#include <string>
+
+#include "driver/mysql/mysql_native_options.hpp"
+#include "driver/mysql/mysql_nonblocking.hpp"
+
+namespace awrap::mysql {
+namespace {
+
+constexpr unsigned int kDefaultPort = 3306;
+constexpr std::size_t kNonblockingStackSize = 256 * 1024;  // as MysqlConnection: room for TLS
+
+struct HandleCloser {
+  void operator()(MYSQL* handle) const noexcept { mysql_close(handle); }
+};
+using Handle = std::unique_ptr<MYSQL, HandleCloser>;
+
+short poll_events_of(int wait_status) noexcept {
+  short events = 0;
+  if ((wait_status & MYSQL_WAIT_READ) != 0) events |= POLLIN;
+  if ((wait_status & MYSQL_WAIT_WRITE) != 0) events |= POLLOUT;
+  if ((wait_status & MYSQL_WAIT_EXCEPT) != 0) events |= POLLPRI;
+  return events;
+}
+
+int wait_status_of(short revents) noexcept {
+  int ready = 0;
+  if ((revents & POLLIN) != 0) ready |= MYSQL_WAIT_READ;
+  if ((revents & POLLOUT) != 0) ready |= MYSQL_WAIT_WRITE;
+  if ((revents & POLLPRI) != 0) ready |= MYSQL_WAIT_EXCEPT;
+  // An error or hang-up: let the driver read and write to find out.
+  if ((revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) ready |= MYSQL_WAIT_READ | MYSQL_WAIT_WRITE;
+  return ready;
+}
+
+class MysqlProbe final : public HostProbe {
+ public:
+  explicit MysqlProbe(ConnectSpec spec) : spec_(std::move(spec)) {}
+  ~MysqlProbe() override { abandon(); }
+
+  Status start() override {
+    error_.clear();
+    if (!connected_) return start_connect();
+    phase_ = Phase::kPinging;
+    return after(mysql_ping_start(&ping_result_, handle_.get()));
+  }
+
+  Status resume(short revents) override {
+    const int ready = wait_status_of(revents);
+    if (phase_ == Phase::kConnecting)
+      return after(mysql_real_connect_cont(&connected_handle_, handle_.get(), ready));
+    if (phase_ == Phase::kPinging)
+      return after(mysql_ping_cont(&ping_result_, handle_.get(), ready));
+    return fail("probe resumed without a check in progress");
+  }
+
+  int socket() const noexcept override {
+    if (!handle_) return -1;
+    const auto fd = mysql_get_socket(handle_.get());
+    return fd == MARIADB_INVALID_SOCKET ? -1 : static_cast<int>(fd);
+  }
+  short events() const noexcept override { return poll_events_of(wait_status_); }
+
+  void abandon() noexcept override {
+    if (handle_ && wait_status_ != 0) {
+      // Shut the socket and run the suspended operation to its (failed) end, so Connector/C
+      // holds no half-finished state when the handle is closed.
+      if (phase_ == Phase::kConnecting)
+        abandon_operation(handle_.get(), wait_status_, [&](int ready) {
+          return mysql_real_connect_cont(&connected_handle_, handle_.get(), ready);
+        });
+      else if (phase_ == Phase::kPinging)
+        abandon_operation(handle_.get(), wait_status_, [&](int ready) {
+          return mysql_ping_cont(&ping_result_, handle_.get(), ready);
+        });
+    } else if (handle_) {
+      shut_down_socket(handle_.get());
+    }
+    reset();
+  }
+  void close() noexcept override {
+    if (wait_status_ != 0) {
+      abandon();
+      return;
+    }
+    reset();  // COM_QUIT is a few bytes into an idle socket's buffer: does not block
+  }
+  bool has_session() const noexcept override { return connected_; }
+  const std::string& error() const noexcept override { return error_; }
+
+ private:
+  enum class Phase { kIdle, kConnecting, kPinging };
+
+  void reset() noexcept {
+    handle_.reset();
+    connected_ = false;
+    wait_status_ = 0;
+    phase_ = Phase::kIdle;
+  }
+
+  Status start_connect() {
+    handle_.reset(mysql_init(nullptr));
+    if (!handle_) return fail("out of memory");
+    MYSQL* raw = handle_.get();
+    const std::size_t stack_size = kNonblockingStackSize;
+    const my_bool reconnect = 0;
+    const unsigned int protocol = MYSQL_PROTOCOL_TCP;
+    if (mysql_optionsv(raw, MYSQL_OPT_NONBLOCK, &stack_size) != 0 ||
+        mysql_optionsv(raw, MYSQL_OPT_RECONNECT, &reconnect) != 0 ||
+        mysql_optionsv(raw, MYSQL_OPT_PROTOCOL, &protocol) != 0)
+      return fail("Connector/C refused an option");
+    try {
+      apply_native_options(raw, spec_.native_options);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    phase_ = Phase::kConnecting;
+    const unsigned int port =
+        spec_.host.port == 0 ? kDefaultPort : static_cast<unsigned int>(spec_.host.port);
+    const char* database = spec_.database.empty() ? nullptr : spec_.database.c_str();
+    return after(mysql_real_connect_start(&connected_handle_, raw, spec_.host.host.c_str(),
+                                          spec_.user.c_str(), spec_.password.c_str(), database,
+                                          port, nullptr, 0));
+  }
+
+  // What a _start/_cont call returned.
+  Status after(int wait_status) {
+    wait_status_ = wait_status;
+    if (wait_status != 0) {
+      if ((wait_status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT)) == 0) {
+        // Only a timeout asked for: Connector/C's own timer; our deadline rules instead.
+        wait_status_ |= MYSQL_WAIT_READ;
+      }
+      return Status::kWaiting;
+    }
+    if (phase_ == Phase::kConnecting) {
+      if (connected_handle_ == nullptr) return fail(mysql_error(handle_.get()));
+      connected_ = true;
+      phase_ = Phase::kPinging;
+      return after(mysql_ping_start(&ping_result_, handle_.get()));
+    }
+    phase_ = Phase::kIdle;
+    if (ping_result_ != 0) return fail(mysql_error(handle_.get()));
+    return Status::kSucceeded;
+  }
+
+  Status fail(std::string why) {
+    error_ = why.empty() ? "no answer" : std::move(why);
+    wait_status_ = 0;  // the operation ended (or never started)
+    if (handle_) shut_down_socket(handle_.get());
+    reset();
+    return Status::kFailed;
+  }
+
+  ConnectSpec spec_;
+  Handle handle_;
+  MYSQL* connected_handle_ = nullptr;
+  int ping_result_ = 0;
+  bool connected_ = false;
+  int wait_status_ = 0;
+  Phase phase_ = Phase::kIdle;
+  std::string error_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostProbe> make_mysql_probe(ConnectSpec spec) {
+  return std::make_unique<MysqlProbe>(std::move(spec));
+}
+
+}  // namespace awrap::mysql

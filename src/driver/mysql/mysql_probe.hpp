@@ -1,0 +1,14 @@
+// The MySQL/MariaDB HostProbe: Connector/C's non-blocking API (mysql_real_connect_start/_cont
+// to open the session, mysql_ping_start/_cont (COM_PING) per check); never blocks.
+#pragma once
+
+#include <memory>
+
+#include "driver/host_probe.hpp"
+
+namespace awrap::mysql {
+
+// REQUIRES: Connector/C is initialised (a MySQL connection was opened before in this process).
+std::unique_ptr<HostProbe> make_mysql_probe(ConnectSpec spec);
+
+}  // namespace awrap::mysql

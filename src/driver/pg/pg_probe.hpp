@@ -1,0 +1,13 @@
+// The PostgreSQL HostProbe: PQconnectStartParams/PQconnectPoll to open the session, then
+// PQsendQuery("SELECT 1") with PQconsumeInput/PQisBusy per check; never blocks.
+#pragma once
+
+#include <memory>
+
+#include "driver/host_probe.hpp"
+
+namespace awrap::pg {
+
+std::unique_ptr<HostProbe> make_pg_probe(ConnectSpec spec);
+
+}  // namespace awrap::pg
