@@ -16,7 +16,8 @@
 //
 // The loopback pairs need servers: AWRAP_BENCH_PG_CONNINFO (default: the lab's itest-pg node) and
 // the lab's itest-maria node on 127.0.0.41.
-// Run: build/release/bench/overhead_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// Run: build/release/bench/overhead_bench --benchmark_repetitions=5
+// --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 #include <libpq-fe.h>
 #include <mysql.h>
@@ -39,7 +40,9 @@ std::string pg_conninfo() {
 void BM_SelectOne_direct_libpq(benchmark::State& state) {
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(pg_conninfo().c_str()), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    state.SkipWithError("no PostgreSQL server (start one with lab/awlab up --name itest-pg --engine pg --nodes 1 --base 127.0.0.40)");
+    state.SkipWithError(
+        "no PostgreSQL server (start one with lab/awlab up --name itest-pg --engine pg --nodes 1 "
+        "--base 127.0.0.40)");
     return;
   }
   for (auto _ : state) {
@@ -61,18 +64,28 @@ void select_one_awrap(benchmark::State& state, const char* plugins) {
     state.SkipWithError(e.what());
   }
 }
-void BM_SelectOne_awrap_no_plugins(benchmark::State& state) { select_one_awrap(state, ""); }
+void BM_SelectOne_awrap_no_plugins(benchmark::State& state) {
+  select_one_awrap(state, "");
+}
 BENCHMARK(BM_SelectOne_awrap_no_plugins)->Name("BM_SelectOne/awrap_no_plugins")->UseRealTime();
 
 // The default plugin set (what a Connection loads when wrapper_plugins is not given).
-constexpr const char* kDefaultPlugins = "initial_connection,aurora_connection_tracker,failover,host_monitoring";
-void BM_SelectOne_awrap_default_plugins(benchmark::State& state) { select_one_awrap(state, kDefaultPlugins); }
-BENCHMARK(BM_SelectOne_awrap_default_plugins)->Name("BM_SelectOne/awrap_default_plugins")->UseRealTime();
+constexpr const char* kDefaultPlugins =
+    "initial_connection,aurora_connection_tracker,failover,host_monitoring";
+void BM_SelectOne_awrap_default_plugins(benchmark::State& state) {
+  select_one_awrap(state, kDefaultPlugins);
+}
+BENCHMARK(BM_SelectOne_awrap_default_plugins)
+    ->Name("BM_SelectOne/awrap_default_plugins")
+    ->UseRealTime();
 
 void BM_SelectOneMysql_direct_connector_c(benchmark::State& state) {
   std::unique_ptr<MYSQL, decltype(&mysql_close)> conn(mysql_init(nullptr), &mysql_close);
-  if (!mysql_real_connect(conn.get(), "127.0.0.41", "awrap", "awrap-lab-password", "awrap", 3306, nullptr, 0)) {
-    state.SkipWithError("no MariaDB server (lab/awlab up --name itest-maria --engine mariadb --nodes 1 --base 127.0.0.41)");
+  if (!mysql_real_connect(conn.get(), "127.0.0.41", "awrap", "awrap-lab-password", "awrap", 3306,
+                          nullptr, 0)) {
+    state.SkipWithError(
+        "no MariaDB server (lab/awlab up --name itest-maria --engine mariadb --nodes 1 --base "
+        "127.0.0.41)");
     return;
   }
   for (auto _ : state) {
@@ -82,7 +95,9 @@ void BM_SelectOneMysql_direct_connector_c(benchmark::State& state) {
     mysql_free_result(r);
   }
 }
-BENCHMARK(BM_SelectOneMysql_direct_connector_c)->Name("BM_SelectOneMysql/direct_connector_c")->UseRealTime();
+BENCHMARK(BM_SelectOneMysql_direct_connector_c)
+    ->Name("BM_SelectOneMysql/direct_connector_c")
+    ->UseRealTime();
 
 void select_one_awrap_mysql(benchmark::State& state, const char* plugins) {
   try {
@@ -96,12 +111,18 @@ void select_one_awrap_mysql(benchmark::State& state, const char* plugins) {
     state.SkipWithError(e.what());
   }
 }
-void BM_SelectOneMysql_awrap_no_plugins(benchmark::State& state) { select_one_awrap_mysql(state, ""); }
-BENCHMARK(BM_SelectOneMysql_awrap_no_plugins)->Name("BM_SelectOneMysql/awrap_no_plugins")->UseRealTime();
+void BM_SelectOneMysql_awrap_no_plugins(benchmark::State& state) {
+  select_one_awrap_mysql(state, "");
+}
+BENCHMARK(BM_SelectOneMysql_awrap_no_plugins)
+    ->Name("BM_SelectOneMysql/awrap_no_plugins")
+    ->UseRealTime();
 void BM_SelectOneMysql_awrap_default_plugins(benchmark::State& state) {
   select_one_awrap_mysql(state, kDefaultPlugins);
 }
-BENCHMARK(BM_SelectOneMysql_awrap_default_plugins)->Name("BM_SelectOneMysql/awrap_default_plugins")->UseRealTime();
+BENCHMARK(BM_SelectOneMysql_awrap_default_plugins)
+    ->Name("BM_SelectOneMysql/awrap_default_plugins")
+    ->UseRealTime();
 
 class NoopPlugin final : public awrap::Plugin {
  public:
@@ -132,7 +153,8 @@ BENCHMARK(BM_Dispatch_direct_virtual_call)->Name("BM_Dispatch/direct_virtual_cal
 void BM_Dispatch_awrap(benchmark::State& state) {
   register_noop_plugins();
   std::string plugins;
-  for (int i = 0; i < state.range(0); ++i) plugins += (i ? "," : "") + ("bench_noop" + std::to_string(i));
+  for (int i = 0; i < state.range(0); ++i)
+    plugins += (i ? "," : "") + ("bench_noop" + std::to_string(i));
   auto conn = awrap::ConnectionAccess::open("host=fake", {{"wrapper_plugins", plugins}},
                                             std::make_shared<awrap::testing::FakeDriver>());
   for (auto _ : state) benchmark::DoNotOptimize(conn.execute("SELECT 1"));
@@ -167,7 +189,8 @@ void BM_HostMonitoring_call_register_unregister(benchmark::State& state) {
   }
   monitor->detach(registration.get());
 }
-BENCHMARK(BM_HostMonitoring_call_register_unregister)->Name("BM_HostMonitoring/call_register_unregister");
+BENCHMARK(BM_HostMonitoring_call_register_unregister)
+    ->Name("BM_HostMonitoring/call_register_unregister");
 
 void BM_HostMonitoring_attach_detach(benchmark::State& state) {
   auto monitor = awrap::acquire_host_monitor(bench_monitor_key());

@@ -13,13 +13,15 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: select_loop direct_libpq|awrap_no_plugins|awrap_default_plugins N [conninfo]\n";
+    std::cerr
+        << "usage: select_loop direct_libpq|awrap_no_plugins|awrap_default_plugins N [conninfo]\n";
     return 2;
   }
   std::string mode = argv[1];
   long n = std::atol(argv[2]);
   std::string conninfo =
-      argc > 3 ? argv[3] : "host=127.0.0.40 port=5432 user=awrap password=awrap-lab-password dbname=awrap";
+      argc > 3 ? argv[3]
+               : "host=127.0.0.40 port=5432 user=awrap password=awrap-lab-password dbname=awrap";
   if (mode == "direct_libpq") {
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(conninfo.c_str()), &PQfinish);
     if (PQstatus(conn.get()) != CONNECTION_OK) return 1;
@@ -27,8 +29,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   awrap::PropertyMap props;
-  if (mode == "awrap_no_plugins") props["wrapper_plugins"] = "";
-  else if (mode != "awrap_default_plugins") return 2;
+  if (mode == "awrap_no_plugins")
+    props["wrapper_plugins"] = "";
+  else if (mode != "awrap_default_plugins")
+    return 2;
   auto conn = awrap::Connection::open(conninfo, props);
   for (long i = 0; i < n; ++i) conn.execute("SELECT 1");
   return 0;

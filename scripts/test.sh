@@ -36,6 +36,7 @@ run_suite() {  # build-dir, label regex, name regex ('' for all), extra cmake ar
 }
 
 started=$(date +%s)
+bash scripts/check-format.sh
 run_suite build/release 'integration|cluster' '' -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if ((quick == 0)); then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

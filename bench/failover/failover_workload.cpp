@@ -2,7 +2,8 @@
 // every ~10 ms, through awrap or through the baseline a C++ user has today (libpq multi-host
 // conninfo with target_session_attrs=read-write and a reconnect-and-retry loop).
 //
-//   failover_workload --client awrap|baseline|baseline_mysql --conninfo "..." [--set name=value ...]
+//   failover_workload --client awrap|baseline|baseline_mysql --conninfo "..." [--set name=value
+//   ...]
 //
 // baseline_mysql: Connector/C with the same retry loop; --conninfo is "host1,host2,host3" and it
 // reconnects to the first host whose @@read_only is 0 (what target_session_attrs does for libpq).
@@ -36,7 +37,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::int64_t mono_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 struct Options {
@@ -52,10 +54,10 @@ struct Options {
 struct Op {
   std::int64_t start_ns;
   std::int64_t end_ns;
-  std::int64_t seq;       // the write's sequence number (0 for a read)
+  std::int64_t seq;  // the write's sequence number (0 for a read)
   bool ok;
   bool write;
-  std::string error;      // error class when !ok
+  std::string error;  // error class when !ok
 };
 
 struct ThreadLog {
@@ -67,13 +69,15 @@ struct ThreadLog {
 };
 
 std::string insert_sql(const Options& o, int thread, std::int64_t seq) {
-  return "INSERT INTO bench_writes(run_id, client, thread, seq) VALUES (" + std::to_string(o.run_id) + ", '" +
-         o.client + "', " + std::to_string(thread) + ", " + std::to_string(seq) + ")";
+  return "INSERT INTO bench_writes(run_id, client, thread, seq) VALUES (" +
+         std::to_string(o.run_id) + ", '" + o.client + "', " + std::to_string(thread) + ", " +
+         std::to_string(seq) + ")";
 }
 
 // One write then one read, recording each.
 template <typename Exec>
-void workload_loop(const Options& o, int thread, ThreadLog& log, std::int64_t deadline_ns, Exec exec) {
+void workload_loop(const Options& o, int thread, ThreadLog& log, std::int64_t deadline_ns,
+                   Exec exec) {
   std::int64_t seq = 0;
   while (mono_ns() < deadline_ns) {
     ++seq;
@@ -81,7 +85,8 @@ void workload_loop(const Options& o, int thread, ThreadLog& log, std::int64_t de
       Op op{mono_ns(), 0, write ? seq : 0, false, write, {}};
       log.call_started_ns = op.start_ns;
       log.in_call = true;
-      op.error = exec(write ? insert_sql(o, thread, seq) : std::string("SELECT count(*) FROM bench_writes"));
+      op.error = exec(write ? insert_sql(o, thread, seq)
+                            : std::string("SELECT count(*) FROM bench_writes"));
       log.in_call = false;
       op.end_ns = mono_ns();
       op.ok = op.error.empty();
@@ -104,7 +109,8 @@ void run_awrap(const Options& o, int thread, ThreadLog& log, std::int64_t deadli
       return awrap::error_class_name(e);  // the connection is usable again (or was closed)
     } catch (const awrap::Error& e) {
       std::string cls = awrap::error_class_name(e);
-      if (dynamic_cast<const awrap::ConnectError*>(&e) || dynamic_cast<const awrap::ConnectionLostError*>(&e))
+      if (dynamic_cast<const awrap::ConnectError*>(&e) ||
+          dynamic_cast<const awrap::ConnectionLostError*>(&e))
         conn.reset();  // nothing to fail over to: reconnect next time
       return cls;
     }
@@ -137,7 +143,8 @@ void run_baseline_mysql(const Options& o, int thread, ThreadLog& log, std::int64
   std::vector<std::string> hosts;
   for (std::size_t start = 0; start <= o.conninfo.size();) {
     auto comma = o.conninfo.find(',', start);
-    hosts.push_back(o.conninfo.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    hosts.push_back(
+        o.conninfo.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -146,9 +153,12 @@ void run_baseline_mysql(const Options& o, int thread, ThreadLog& log, std::int64
       std::unique_ptr<MYSQL, decltype(&mysql_close)> c(mysql_init(nullptr), &mysql_close);
       unsigned timeout = 2;
       mysql_optionsv(c.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-      if (!mysql_real_connect(c.get(), host.c_str(), "awrap", "awrap-lab-password", "awrap", 3306, nullptr, 0)) continue;
+      if (!mysql_real_connect(c.get(), host.c_str(), "awrap", "awrap-lab-password", "awrap", 3306,
+                              nullptr, 0))
+        continue;
       if (mysql_query(c.get(), "SELECT @@read_only") != 0) continue;
-      std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> r(mysql_store_result(c.get()), &mysql_free_result);
+      std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> r(mysql_store_result(c.get()),
+                                                                 &mysql_free_result);
       MYSQL_ROW row = r ? mysql_fetch_row(r.get()) : nullptr;
       if (row && row[0] && std::string(row[0]) == "0") {
         conn = std::move(c);
@@ -183,12 +193,18 @@ Options parse(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--client") o.client = value();
-    else if (a == "--conninfo") o.conninfo = value();
-    else if (a == "--threads") o.threads = std::stoi(value());
-    else if (a == "--duration-ms") o.duration_ms = std::stoi(value());
-    else if (a == "--interval-ms") o.interval_ms = std::stoi(value());
-    else if (a == "--run-id") o.run_id = std::stoi(value());
+    if (a == "--client")
+      o.client = value();
+    else if (a == "--conninfo")
+      o.conninfo = value();
+    else if (a == "--threads")
+      o.threads = std::stoi(value());
+    else if (a == "--duration-ms")
+      o.duration_ms = std::stoi(value());
+    else if (a == "--interval-ms")
+      o.interval_ms = std::stoi(value());
+    else if (a == "--run-id")
+      o.run_id = std::stoi(value());
     else if (a == "--set") {
       std::string kv = value();
       auto eq = kv.find('=');
@@ -202,8 +218,10 @@ Options parse(int argc, char** argv) {
       std::exit(2);
     }
   }
-  if (o.conninfo.empty() || (o.client != "awrap" && o.client != "baseline" && o.client != "baseline_mysql")) {
-    std::cerr << "usage: failover_workload --client awrap|baseline|baseline_mysql --conninfo CONNINFO [--set k=v]...\n";
+  if (o.conninfo.empty() ||
+      (o.client != "awrap" && o.client != "baseline" && o.client != "baseline_mysql")) {
+    std::cerr << "usage: failover_workload --client awrap|baseline|baseline_mysql --conninfo "
+                 "CONNINFO [--set k=v]...\n";
     std::exit(2);
   }
   return o;
@@ -220,9 +238,12 @@ int main(int argc, char** argv) {
   for (int t = 0; t < o.threads; ++t) {
     logs.push_back(std::make_unique<ThreadLog>());
     threads.emplace_back([&, t] {
-      if (o.client == "awrap") run_awrap(o, t, *logs[t], deadline_ns);
-      else if (o.client == "baseline_mysql") run_baseline_mysql(o, t, *logs[t], deadline_ns);
-      else run_baseline(o, t, *logs[t], deadline_ns);
+      if (o.client == "awrap")
+        run_awrap(o, t, *logs[t], deadline_ns);
+      else if (o.client == "baseline_mysql")
+        run_baseline_mysql(o, t, *logs[t], deadline_ns);
+      else
+        run_baseline(o, t, *logs[t], deadline_ns);
     });
   }
   // Wait for the deadline plus a grace period; threads still inside a call then are hung.

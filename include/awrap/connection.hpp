@@ -43,7 +43,8 @@ class PreparedStatement {
 
  private:
   friend class Connection;
-  PreparedStatement(std::string sql, std::string name) : sql_(std::move(sql)), name_(std::move(name)) {}
+  PreparedStatement(std::string sql, std::string name)
+      : sql_(std::move(sql)), name_(std::move(name)) {}
   std::string sql_;
   std::string name_;
 };

@@ -15,7 +15,7 @@ const char* to_string(HostAvailability availability) noexcept;
 
 struct HostInfo {
   std::string host{};  // DNS name or IP address
-  int port = 0;      // 0: the engine's default port
+  int port = 0;        // 0: the engine's default port
   HostRole role = HostRole::kUnknown;
   HostAvailability availability = HostAvailability::kAvailable;
   std::int64_t weight = 100;  // selection weight among readers; higher is preferred

@@ -26,8 +26,8 @@ class Param {
   Param(std::nullopt_t) {}
   Param(bool value) : kind_(Kind::kBool), text_(value ? "true" : "false") {}
   template <std::integral T>
-    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-  Param(T value) : kind_(Kind::kInteger), text_(std::to_string(value)) {}
+  requires(!std::same_as<T, bool> && !std::same_as<T, char>) Param(T value)
+      : kind_(Kind::kInteger), text_(std::to_string(value)) {}
   Param(double value);
   Param(const char* value) : kind_(Kind::kText), text_(value) {}
   Param(std::string_view value) : kind_(Kind::kText), text_(std::string(value)) {}

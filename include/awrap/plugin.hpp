@@ -45,18 +45,18 @@
 namespace awrap {
 
 enum class Method : std::uint8_t {
-  kConnect,           // opening a physical connection (initial or reconnect)
-  kExecute,           // a statement, with or without parameters
-  kPrepare,           // server-side prepare
-  kExecutePrepared,   // running a prepared statement
-  kDeallocate,        // dropping a prepared statement
+  kConnect,          // opening a physical connection (initial or reconnect)
+  kExecute,          // a statement, with or without parameters
+  kPrepare,          // server-side prepare
+  kExecutePrepared,  // running a prepared statement
+  kDeallocate,       // dropping a prepared statement
   kBegin,
   kCommit,
   kRollback,
   kSetAutocommit,
   kSetReadOnly,
   kSetIsolationLevel,
-  kClose,             // closing the Connection (plugins release per-connection resources)
+  kClose,  // closing the Connection (plugins release per-connection resources)
   kCount,
 };
 
@@ -96,10 +96,10 @@ class MethodSet {
 // One call on the current physical connection, as it travels down the chain.
 struct Call {
   Method method = Method::kExecute;
-  std::string_view sql;             // kExecute, kPrepare
-  std::string_view statement_name;  // kPrepare, kExecutePrepared, kDeallocate
-  std::span<const Param> params;    // kExecute, kExecutePrepared
-  bool flag = false;                // kSetAutocommit, kSetReadOnly
+  std::string_view sql;                                 // kExecute, kPrepare
+  std::string_view statement_name;                      // kPrepare, kExecutePrepared, kDeallocate
+  std::span<const Param> params;                        // kExecute, kExecutePrepared
+  bool flag = false;                                    // kSetAutocommit, kSetReadOnly
   IsolationLevel isolation = IsolationLevel::kDefault;  // kSetIsolationLevel
 };
 
@@ -191,8 +191,8 @@ using PluginFactory =
     std::function<std::unique_ptr<Plugin>(PluginService& service, const Properties& properties)>;
 
 struct PluginRegistration {
-  std::string code;  // the name used in wrapper_plugins
-  int weight = 1000; // lower runs outermost
+  std::string code;   // the name used in wrapper_plugins
+  int weight = 1000;  // lower runs outermost
   PluginFactory factory;
   std::string help{};  // one line for `awrap --help` and docs
 };

@@ -80,7 +80,9 @@ class Properties {
   const PropertyMap& monitoring() const noexcept { return monitoring_; }
 
   // Overrides one value after validation (used by plugins, e.g. iam sets the password).
-  void set_native(std::string name, std::string value) { native_[std::move(name)] = std::move(value); }
+  void set_native(std::string name, std::string value) {
+    native_[std::move(name)] = std::move(value);
+  }
 
  private:
   const std::string* find_value(std::string_view name) const;

@@ -58,18 +58,30 @@ class Field {
   std::size_t column_;
 };
 
-template <> std::int64_t Field::as<std::int64_t>() const;
-template <> std::int32_t Field::as<std::int32_t>() const;
-template <> double Field::as<double>() const;
-template <> bool Field::as<bool>() const;
-template <> std::string Field::as<std::string>() const;
-template <> std::string_view Field::as<std::string_view>() const;
-template <> std::optional<std::int64_t> Field::as<std::optional<std::int64_t>>() const;
-template <> std::optional<std::int32_t> Field::as<std::optional<std::int32_t>>() const;
-template <> std::optional<double> Field::as<std::optional<double>>() const;
-template <> std::optional<bool> Field::as<std::optional<bool>>() const;
-template <> std::optional<std::string> Field::as<std::optional<std::string>>() const;
-template <> std::optional<std::string_view> Field::as<std::optional<std::string_view>>() const;
+template <>
+std::int64_t Field::as<std::int64_t>() const;
+template <>
+std::int32_t Field::as<std::int32_t>() const;
+template <>
+double Field::as<double>() const;
+template <>
+bool Field::as<bool>() const;
+template <>
+std::string Field::as<std::string>() const;
+template <>
+std::string_view Field::as<std::string_view>() const;
+template <>
+std::optional<std::int64_t> Field::as<std::optional<std::int64_t>>() const;
+template <>
+std::optional<std::int32_t> Field::as<std::optional<std::int32_t>>() const;
+template <>
+std::optional<double> Field::as<std::optional<double>>() const;
+template <>
+std::optional<bool> Field::as<std::optional<bool>>() const;
+template <>
+std::optional<std::string> Field::as<std::optional<std::string>>() const;
+template <>
+std::optional<std::string_view> Field::as<std::optional<std::string_view>>() const;
 
 class Row {
  public:

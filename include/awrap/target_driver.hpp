@@ -28,10 +28,10 @@
 namespace awrap {
 
 enum class TransactionStatus : std::uint8_t {
-  kIdle,               // not in a transaction
-  kInTransaction,      // inside BEGIN … COMMIT, last statement succeeded
-  kInFailedTransaction,// inside a transaction whose last statement failed
-  kUnknown,            // connection lost or state cannot be known
+  kIdle,                 // not in a transaction
+  kInTransaction,        // inside BEGIN … COMMIT, last statement succeeded
+  kInFailedTransaction,  // inside a transaction whose last statement failed
+  kUnknown,              // connection lost or state cannot be known
 };
 
 enum class IsolationLevel : std::uint8_t {

@@ -8,7 +8,8 @@ namespace awrap {
 
 Connection ConnectionAccess::open(std::string_view conninfo, const PropertyMap& properties,
                                   std::shared_ptr<TargetDriver> driver) {
-  auto impl = std::make_unique<Connection::Impl>(parse_conninfo(conninfo), properties, std::move(driver));
+  auto impl =
+      std::make_unique<Connection::Impl>(parse_conninfo(conninfo), properties, std::move(driver));
   impl->open();
   return Connection(std::move(impl));
 }
@@ -36,7 +37,9 @@ Connection::Impl& Connection::impl() const {
   return *impl_;
 }
 
-Result Connection::execute(std::string_view sql) { return execute(sql, std::span<const Param>()); }
+Result Connection::execute(std::string_view sql) {
+  return execute(sql, std::span<const Param>());
+}
 
 Result Connection::execute(std::string_view sql, std::span<const Param> params) {
   Call call{Method::kExecute, sql, {}, params, false, IsolationLevel::kDefault};
@@ -52,10 +55,13 @@ Result Connection::execute(const PreparedStatement& statement, std::span<const P
   return Result(impl().execute_prepared(statement, params));
 }
 
-void Connection::deallocate(const PreparedStatement& statement) { impl().deallocate(statement); }
+void Connection::deallocate(const PreparedStatement& statement) {
+  impl().deallocate(statement);
+}
 
 namespace {
-Call simple_call(Method method, bool flag = false, IsolationLevel level = IsolationLevel::kDefault) {
+Call simple_call(Method method, bool flag = false,
+                 IsolationLevel level = IsolationLevel::kDefault) {
   return Call{method, {}, {}, {}, flag, level};
 }
 }  // namespace
@@ -76,18 +82,26 @@ void Connection::set_autocommit(bool on) {
   Call call = simple_call(Method::kSetAutocommit, on);
   impl().run(call);
 }
-bool Connection::autocommit() const { return impl().autocommit(); }
+bool Connection::autocommit() const {
+  return impl().autocommit();
+}
 void Connection::set_read_only(bool on) {
   Call call = simple_call(Method::kSetReadOnly, on);
   impl().run(call);
 }
-bool Connection::read_only() const { return impl().read_only(); }
+bool Connection::read_only() const {
+  return impl().read_only();
+}
 void Connection::set_isolation_level(IsolationLevel level) {
   Call call = simple_call(Method::kSetIsolationLevel, false, level);
   impl().run(call);
 }
-IsolationLevel Connection::isolation_level() const { return impl().isolation_level(); }
-TransactionStatus Connection::transaction_status() const { return impl().transaction_status(); }
+IsolationLevel Connection::isolation_level() const {
+  return impl().isolation_level();
+}
+TransactionStatus Connection::transaction_status() const {
+  return impl().transaction_status();
+}
 
 void Connection::cancel() {
   if (impl_) impl_->cancel();
@@ -97,13 +111,21 @@ void Connection::close() noexcept {
   if (impl_) impl_->close();
 }
 
-bool Connection::is_closed() const noexcept { return !impl_ || impl_->is_closed(); }
+bool Connection::is_closed() const noexcept {
+  return !impl_ || impl_->is_closed();
+}
 
-HostInfo Connection::current_host() const { return impl().current_host(); }
+HostInfo Connection::current_host() const {
+  return impl().current_host();
+}
 
-std::string_view Connection::engine() const { return impl().driver().engine(); }
+std::string_view Connection::engine() const {
+  return impl().driver().engine();
+}
 
-Transaction::Transaction(Connection& connection) : connection_(connection) { connection_.begin(); }
+Transaction::Transaction(Connection& connection) : connection_(connection) {
+  connection_.begin();
+}
 
 Transaction::~Transaction() {
   if (done_) return;

@@ -25,7 +25,8 @@ PropertyMap merge(PropertyMap base, const PropertyMap& overrides) {
 
 }  // namespace
 
-Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver)
+Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides,
+                       std::shared_ptr<TargetDriver> driver)
     : properties_(Properties::parse(merge(std::move(info.options), overrides))),
       hosts_(std::move(info.hosts)),
       driver_(std::move(driver)) {
@@ -39,15 +40,18 @@ Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides, std::shared_
     dialect_ = make_dialect(code, driver_->engine());
 
   std::vector<Plugin*> order;
-  for (auto& registration : resolve_plugins(properties_.get_list("wrapper_plugins"),
-                                            properties_.get_bool("auto_sort_wrapper_plugin_order"))) {
+  for (auto& registration :
+       resolve_plugins(properties_.get_list("wrapper_plugins"),
+                       properties_.get_bool("auto_sort_wrapper_plugin_order"))) {
     plugins_.push_back(registration.factory(*this, properties_));
     order.push_back(plugins_.back().get());
   }
   chain_ = std::make_unique<PluginChain>(order, static_cast<ChainTerminal*>(this));
 }
 
-Connection::Impl::~Impl() { close(); }
+Connection::Impl::~Impl() {
+  close();
+}
 
 ConnectSpec Connection::Impl::spec_for(const HostInfo& host) const {
   ConnectSpec spec;
@@ -86,8 +90,9 @@ void Connection::Impl::open() {
     }
   }
   if (hosts_.size() == 1) throw ConnectError(failures, "08001", 0, hosts_.front().endpoint());
-  throw ConnectError("could not connect to any of " + std::to_string(hosts_.size()) + " hosts: " + failures,
-                     "08001");
+  throw ConnectError(
+      "could not connect to any of " + std::to_string(hosts_.size()) + " hosts: " + failures,
+      "08001");
 }
 
 void Connection::Impl::check_open() const {
@@ -103,10 +108,17 @@ CallResult Connection::Impl::run(Call& call) {
 
 void Connection::Impl::remember_session_change(const Call& call) {
   switch (call.method) {
-    case Method::kSetAutocommit: autocommit_ = call.flag; break;
-    case Method::kSetReadOnly: read_only_ = call.flag; break;
-    case Method::kSetIsolationLevel: isolation_ = call.isolation; break;
-    default: break;
+    case Method::kSetAutocommit:
+      autocommit_ = call.flag;
+      break;
+    case Method::kSetReadOnly:
+      read_only_ = call.flag;
+      break;
+    case Method::kSetIsolationLevel:
+      isolation_ = call.isolation;
+      break;
+    default:
+      break;
   }
 }
 
@@ -124,14 +136,17 @@ CallResult Connection::Impl::execute_prepared(const PreparedStatement& statement
   check_open();
   auto it = prepared_on_generation_.find(statement.name());
   if (it == prepared_on_generation_.end())
-    throw QueryError("prepared statement '" + statement.name() + "' was deallocated or belongs to another connection");
+    throw QueryError("prepared statement '" + statement.name() +
+                     "' was deallocated or belongs to another connection");
   if (it->second != generation_) {
     // The physical connection changed (failover): the server forgot the statement.
-    Call again{Method::kPrepare, statement.sql(), statement.name(), {}, false, IsolationLevel::kDefault};
+    Call again{Method::kPrepare,        statement.sql(), statement.name(), {}, false,
+               IsolationLevel::kDefault};
     chain_->call(again);
     it->second = generation_;
   }
-  Call call{Method::kExecutePrepared, statement.sql(), statement.name(), params, false, IsolationLevel::kDefault};
+  Call call{Method::kExecutePrepared, statement.sql(), statement.name(), params, false,
+            IsolationLevel::kDefault};
   return chain_->call(call);
 }
 
@@ -203,7 +218,8 @@ std::unique_ptr<TargetConnection> Connection::Impl::connect(const HostInfo& host
 std::vector<HostInfo> Connection::Impl::hosts() const {
   std::vector<HostInfo> out = hosts_;
   if (monitor_)
-    if (auto topology = monitor_->topology(); topology && !topology->hosts.empty()) out = topology->hosts;
+    if (auto topology = monitor_->topology(); topology && !topology->hosts.empty())
+      out = topology->hosts;
   for (auto& h : out) h.availability = HostAvailabilityRegistry::instance().get(h);
   return out;
 }
@@ -222,19 +238,38 @@ CallResult Connection::Impl::call(Call& call) {
   if (call.method == Method::kClose) return nullptr;
   if (!c) throw ConnectionClosedError("no physical connection is open", "08003");
   switch (call.method) {
-    case Method::kExecute: return c->execute(call.sql, call.params);
-    case Method::kPrepare: c->prepare(call.statement_name, call.sql); return nullptr;
-    case Method::kExecutePrepared: return c->execute_prepared(call.statement_name, call.params);
-    case Method::kDeallocate: c->deallocate(call.statement_name); return nullptr;
-    case Method::kBegin: c->begin(); return nullptr;
-    case Method::kCommit: c->commit(); return nullptr;
-    case Method::kRollback: c->rollback(); return nullptr;
-    case Method::kSetAutocommit: c->set_autocommit(call.flag); return nullptr;
-    case Method::kSetReadOnly: c->set_read_only(call.flag); return nullptr;
-    case Method::kSetIsolationLevel: c->set_isolation_level(call.isolation); return nullptr;
+    case Method::kExecute:
+      return c->execute(call.sql, call.params);
+    case Method::kPrepare:
+      c->prepare(call.statement_name, call.sql);
+      return nullptr;
+    case Method::kExecutePrepared:
+      return c->execute_prepared(call.statement_name, call.params);
+    case Method::kDeallocate:
+      c->deallocate(call.statement_name);
+      return nullptr;
+    case Method::kBegin:
+      c->begin();
+      return nullptr;
+    case Method::kCommit:
+      c->commit();
+      return nullptr;
+    case Method::kRollback:
+      c->rollback();
+      return nullptr;
+    case Method::kSetAutocommit:
+      c->set_autocommit(call.flag);
+      return nullptr;
+    case Method::kSetReadOnly:
+      c->set_read_only(call.flag);
+      return nullptr;
+    case Method::kSetIsolationLevel:
+      c->set_isolation_level(call.isolation);
+      return nullptr;
     case Method::kConnect:
     case Method::kClose:
-    case Method::kCount: break;
+    case Method::kCount:
+      break;
   }
   return nullptr;
 }
@@ -264,7 +299,8 @@ std::shared_ptr<const Dialect> Connection::Impl::dialect_for(TargetConnection& c
   return dialect_;
 }
 
-std::shared_ptr<TopologyMonitor> Connection::Impl::topology_monitor_for(TargetConnection& connection) {
+std::shared_ptr<TopologyMonitor> Connection::Impl::topology_monitor_for(
+    TargetConnection& connection) {
   if (monitor_decided_) return monitor_;
   auto dialect = dialect_for(connection);
   std::vector<TopologyEntry> entries;
@@ -291,8 +327,8 @@ std::shared_ptr<TopologyMonitor> Connection::Impl::existing_topology_monitor() {
   return monitor_;
 }
 
-TopologyMonitorConfig Connection::Impl::monitor_config(std::shared_ptr<const Dialect> dialect,
-                                                       const std::vector<TopologyEntry>& entries) const {
+TopologyMonitorConfig Connection::Impl::monitor_config(
+    std::shared_ptr<const Dialect> dialect, const std::vector<TopologyEntry>& entries) const {
   TopologyMonitorConfig config;
   config.cluster_id = cluster_id();
   config.driver = driver_;
@@ -304,13 +340,16 @@ TopologyMonitorConfig Connection::Impl::monitor_config(std::shared_ptr<const Dia
     auto derived = instance_host_pattern_for(classify_rds_endpoint(hosts_.front().host));
     if (!derived.empty()) pattern = parse_host_pattern(derived);
   }
-  bool need_pattern = std::any_of(entries.begin(), entries.end(), [](const auto& e) { return e.endpoint.empty(); });
+  bool need_pattern =
+      std::any_of(entries.begin(), entries.end(), [](const auto& e) { return e.endpoint.empty(); });
   if (need_pattern && !pattern)
-    throw ConfigError("property 'cluster_instance_host_pattern' is required: the cluster reports instances "
-                      "by id and '" + hosts_.front().host +
-                          "' is not an RDS endpoint to derive their host names from (e.g. set "
-                          "cluster_instance_host_pattern=?.my-cluster.example.com)",
-                      "cluster_instance_host_pattern");
+    throw ConfigError(
+        "property 'cluster_instance_host_pattern' is required: the cluster reports instances "
+        "by id and '" +
+            hosts_.front().host +
+            "' is not an RDS endpoint to derive their host names from (e.g. set "
+            "cluster_instance_host_pattern=?.my-cluster.example.com)",
+        "cluster_instance_host_pattern");
   int default_port = hosts_.front().port ? hosts_.front().port : driver_->default_port();
   config.map_entry = [pattern, default_port](const TopologyEntry& e) {
     HostInfo h;
@@ -334,13 +373,15 @@ TopologyMonitorConfig Connection::Impl::monitor_config(std::shared_ptr<const Dia
     return (v.count() == 0 || v > cap) ? cap : v;
   };
   // Monitoring connections must never hang: short deadlines unless the user says otherwise.
-  spec.connect_timeout = ms_or("connect_timeout", capped(spec.connect_timeout, std::chrono::milliseconds(3000)));
+  spec.connect_timeout =
+      ms_or("connect_timeout", capped(spec.connect_timeout, std::chrono::milliseconds(3000)));
   spec.socket_timeout = ms_or("socket_timeout", std::chrono::milliseconds(5000));
   for (const auto& [k, v] : mon)
     if (!find_property(k)) spec.native_options[k] = v;
   config.spec = spec;
   config.refresh_interval = std::chrono::milliseconds(properties_.get_int("topology_refresh_ms"));
-  config.high_rate_interval = std::chrono::milliseconds(properties_.get_int("cluster_topology_high_refresh_rate_ms"));
+  config.high_rate_interval =
+      std::chrono::milliseconds(properties_.get_int("cluster_topology_high_refresh_rate_ms"));
   return config;
 }
 

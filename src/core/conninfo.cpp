@@ -12,9 +12,10 @@ namespace {
 int parse_port(std::string_view text) {
   int port = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535)
-    throw ConfigError("invalid port '" + std::string(text) + "': expected an integer from 1 to 65535",
-                      "port");
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || port < 1 ||
+      port > 65535)
+    throw ConfigError(
+        "invalid port '" + std::string(text) + "': expected an integer from 1 to 65535", "port");
   return port;
 }
 
@@ -24,12 +25,14 @@ HostInfo parse_host_port(std::string_view spec) {
   if (spec.starts_with('[')) {
     auto close = spec.find(']');
     if (close == std::string_view::npos)
-      throw ConfigError("invalid host '" + std::string(spec) + "': missing ']' after IPv6 address", "host");
+      throw ConfigError("invalid host '" + std::string(spec) + "': missing ']' after IPv6 address",
+                        "host");
     h.host = std::string(spec.substr(1, close - 1));
     auto rest = spec.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':')
-        throw ConfigError("invalid host '" + std::string(spec) + "': expected ':port' after ']'", "host");
+        throw ConfigError("invalid host '" + std::string(spec) + "': expected ':port' after ']'",
+                          "host");
       h.port = parse_port(rest.substr(1));
     }
     return h;
@@ -59,7 +62,8 @@ void apply_host_lists(ConnInfo& info, std::string_view hosts, std::string_view p
                           " hosts: give one port for all hosts or one per host",
                       "port");
   for (std::size_t i = 0; i < info.hosts.size(); ++i)
-    info.hosts[i].port = parse_port(text::trim(port_list.size() == 1 ? port_list[0] : port_list[i]));
+    info.hosts[i].port =
+        parse_port(text::trim(port_list.size() == 1 ? port_list[0] : port_list[i]));
 }
 
 ConnInfo parse_url(std::string_view url, std::string_view scheme) {
@@ -100,19 +104,26 @@ ConnInfo parse_url(std::string_view url, std::string_view scheme) {
     if (pair.empty()) continue;
     auto eq = pair.find('=');
     if (eq == std::string_view::npos)
-      throw ConfigError("URL parameter '" + text::percent_decode(pair) + "' has no value (expected name=value)",
-                        text::percent_decode(pair));
+      throw ConfigError(
+          "URL parameter '" + text::percent_decode(pair) + "' has no value (expected name=value)",
+          text::percent_decode(pair));
     std::string key = text::percent_decode(pair.substr(0, eq));
     std::string value = text::percent_decode(pair.substr(eq + 1));
-    if (key == "host") host_param = value;
-    else if (key == "port") port_param = value;
-    else info.options[key] = value;
+    if (key == "host")
+      host_param = value;
+    else if (key == "port")
+      port_param = value;
+    else
+      info.options[key] = value;
   }
   if (!host_param.empty() || !port_param.empty()) {
     if (!info.hosts.empty() && !host_param.empty())
-      throw ConfigError("hosts given both in the URL authority and as the 'host' parameter", "host");
-    if (!host_param.empty()) apply_host_lists(info, host_param, port_param);
-    else for (auto& h : info.hosts) h.port = parse_port(port_param);
+      throw ConfigError("hosts given both in the URL authority and as the 'host' parameter",
+                        "host");
+    if (!host_param.empty())
+      apply_host_lists(info, host_param, port_param);
+    else
+      for (auto& h : info.hosts) h.port = parse_port(port_param);
   }
   return info;
 }
@@ -133,7 +144,8 @@ ConnInfo parse_keywords(std::string_view s) {
     std::string key(s.substr(key_start, i - key_start));
     skip_space();
     if (i >= s.size() || s[i] != '=')
-      throw ConfigError("missing '=' after '" + key + "' in connection string (expected key=value)", key);
+      throw ConfigError("missing '=' after '" + key + "' in connection string (expected key=value)",
+                        key);
     ++i;
     skip_space();
     std::string value;
@@ -152,16 +164,20 @@ ConnInfo parse_keywords(std::string_view s) {
           value += s[i++];
         }
       }
-      if (!closed) throw ConfigError("unterminated quoted value for '" + key + "' in connection string", key);
+      if (!closed)
+        throw ConfigError("unterminated quoted value for '" + key + "' in connection string", key);
     } else {
       while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) {
         if (s[i] == '\\' && i + 1 < s.size()) ++i;
         value += s[i++];
       }
     }
-    if (key == "host") hosts = value;
-    else if (key == "port") ports = value;
-    else info.options[key] = value;
+    if (key == "host")
+      hosts = value;
+    else if (key == "port")
+      ports = value;
+    else
+      info.options[key] = value;
   }
   apply_host_lists(info, hosts, ports);
   return info;

@@ -12,9 +12,9 @@
 namespace awrap {
 
 struct ConnInfo {
-  std::string engine;            // "pg" or "mysql"
-  std::vector<HostInfo> hosts;   // in the order given; port 0 when not given
-  PropertyMap options;           // user, password, dbname and every other key or URL parameter
+  std::string engine;           // "pg" or "mysql"
+  std::vector<HostInfo> hosts;  // in the order given; port 0 when not given
+  PropertyMap options;          // user, password, dbname and every other key or URL parameter
 };
 
 // Throws ConfigError naming the problem (never echoing a password).

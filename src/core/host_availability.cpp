@@ -18,7 +18,8 @@ void HostAvailabilityRegistry::set(const HostInfo& host, HostAvailability availa
 HostAvailability HostAvailabilityRegistry::get(const HostInfo& host) const {
   std::lock_guard lock(mutex_);
   auto it = unavailable_since_.find(host.endpoint());
-  if (it == unavailable_since_.end() || std::chrono::steady_clock::now() - it->second > kUnavailableTtl)
+  if (it == unavailable_since_.end() ||
+      std::chrono::steady_clock::now() - it->second > kUnavailableTtl)
     return HostAvailability::kAvailable;
   return HostAvailability::kUnavailable;
 }

@@ -32,22 +32,29 @@ const std::vector<MaskRule>& mask_rules() {
     auto icase = std::regex::ECMAScript | std::regex::icase;
     std::vector<MaskRule> r;
     // conninfo keywords: password='it''s' or password=plain
-    r.push_back({std::regex(R"re(((?:password|passwd|pwd)\s*=\s*)('(?:[^'\\]|\\.|'')*'|[^\s&;,]+))re", icase),
-                 "$1***"});
+    r.push_back(
+        {std::regex(R"re(((?:password|passwd|pwd)\s*=\s*)('(?:[^'\\]|\\.|'')*'|[^\s&;,]+))re",
+                    icase),
+         "$1***"});
     // URL userinfo: scheme://user:secret@host
-    r.push_back({std::regex(R"re((\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@)re", icase), "$1***@"});
+    r.push_back(
+        {std::regex(R"re((\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@)re", icase), "$1***@"});
     // JSON members holding secrets
-    r.push_back({std::regex(R"re(("(?:password|secretstring|secretaccesskey|sessiontoken|token|secret_access_key|aws_secret_access_key)"\s*:\s*)"(?:[^"\\]|\\.)*")re",
-                            icase),
-                 "$1\"***\""});
+    r.push_back(
+        {std::regex(
+             R"re(("(?:password|secretstring|secretaccesskey|sessiontoken|token|secret_access_key|aws_secret_access_key)"\s*:\s*)"(?:[^"\\]|\\.)*")re",
+             icase),
+         "$1\"***\""});
     // AWS presigned query parameters and Authorization header parts
-    r.push_back({std::regex(R"re((X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+)re", icase),
-                 "$1***"});
+    r.push_back(
+        {std::regex(R"re((X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+)re", icase),
+         "$1***"});
     r.push_back({std::regex(R"re(((?:Signature|Credential)=)[^,\s"']+)re"), "$1***"});
     r.push_back({std::regex(R"re((x-amz-security-token\s*:\s*)\S+)re", icase), "$1***"});
     // ini / env style secret keys
-    r.push_back({std::regex(R"re(((?:aws_secret_access_key|aws_session_token)\s*[=:]\s*)\S+)re", icase),
-                 "$1***"});
+    r.push_back(
+        {std::regex(R"re(((?:aws_secret_access_key|aws_session_token)\s*[=:]\s*)\S+)re", icase),
+         "$1***"});
     // Access key ids
     r.push_back({std::regex(R"re(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)re"), "***"});
     return r;
@@ -91,15 +98,15 @@ LogLevel log_level() noexcept {
 std::string mask_secrets(std::string_view text) {
   std::string out(text);
   // Cheap pre-check: most messages contain none of the trigger words.
-  static constexpr std::string_view kTriggers[] = {"pass", "pwd", "@", "secret", "token",
-                                                   "amz", "signature", "credential", "akia",
-                                                   "asia"};
+  static constexpr std::string_view kTriggers[] = {
+      "pass", "pwd", "@", "secret", "token", "amz", "signature", "credential", "akia", "asia"};
   std::string lower(text);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   bool any = false;
   for (auto t : kTriggers) any = any || lower.find(t) != std::string::npos;
   if (!any) return out;
-  for (const auto& rule : mask_rules()) out = std::regex_replace(out, rule.pattern, rule.replacement);
+  for (const auto& rule : mask_rules())
+    out = std::regex_replace(out, rule.pattern, rule.replacement);
   return out;
 }
 

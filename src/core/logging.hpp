@@ -31,7 +31,7 @@ class LogLine {
 
 }  // namespace awrap::internal
 
-#define AWRAP_LOG(level)                                               \
-  if (!::awrap::internal::log_enabled(::awrap::LogLevel::level)) {     \
-  } else                                                               \
+#define AWRAP_LOG(level)                                           \
+  if (!::awrap::internal::log_enabled(::awrap::LogLevel::level)) { \
+  } else                                                           \
     ::awrap::internal::LogLine(::awrap::LogLevel::level)

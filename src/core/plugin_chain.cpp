@@ -16,7 +16,9 @@ std::unique_ptr<TargetConnection> PluginChain::connect_at(std::size_t index,
   return terminal_->connect(request);
 }
 
-CallResult NextCall::operator()(Call& call) const { return chain_->call_at(index_, call); }
+CallResult NextCall::operator()(Call& call) const {
+  return chain_->call_at(index_, call);
+}
 
 std::unique_ptr<TargetConnection> NextConnect::operator()(ConnectRequest& request) const {
   return chain_->connect_at(index_, request);
@@ -24,19 +26,32 @@ std::unique_ptr<TargetConnection> NextConnect::operator()(ConnectRequest& reques
 
 const char* to_string(Method method) noexcept {
   switch (method) {
-    case Method::kConnect: return "connect";
-    case Method::kExecute: return "execute";
-    case Method::kPrepare: return "prepare";
-    case Method::kExecutePrepared: return "execute_prepared";
-    case Method::kDeallocate: return "deallocate";
-    case Method::kBegin: return "begin";
-    case Method::kCommit: return "commit";
-    case Method::kRollback: return "rollback";
-    case Method::kSetAutocommit: return "set_autocommit";
-    case Method::kSetReadOnly: return "set_read_only";
-    case Method::kSetIsolationLevel: return "set_isolation_level";
-    case Method::kClose: return "close";
-    case Method::kCount: break;
+    case Method::kConnect:
+      return "connect";
+    case Method::kExecute:
+      return "execute";
+    case Method::kPrepare:
+      return "prepare";
+    case Method::kExecutePrepared:
+      return "execute_prepared";
+    case Method::kDeallocate:
+      return "deallocate";
+    case Method::kBegin:
+      return "begin";
+    case Method::kCommit:
+      return "commit";
+    case Method::kRollback:
+      return "rollback";
+    case Method::kSetAutocommit:
+      return "set_autocommit";
+    case Method::kSetReadOnly:
+      return "set_read_only";
+    case Method::kSetIsolationLevel:
+      return "set_isolation_level";
+    case Method::kClose:
+      return "close";
+    case Method::kCount:
+      break;
   }
   return "unknown";
 }

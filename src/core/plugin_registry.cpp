@@ -40,7 +40,8 @@ void register_plugin(PluginRegistration registration) {
   std::lock_guard lock(registry().mutex);
   for (const auto& p : registry().plugins)
     if (p.code == registration.code)
-      throw ConfigError("plugin code '" + registration.code + "' is already registered", "wrapper_plugins");
+      throw ConfigError("plugin code '" + registration.code + "' is already registered",
+                        "wrapper_plugins");
   registry().plugins.push_back(std::move(registration));
 }
 
@@ -51,14 +52,16 @@ std::vector<PluginRegistration> registered_plugins() {
   return out;
 }
 
-std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes, bool auto_sort) {
+std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes,
+                                                bool auto_sort) {
   std::vector<PluginRegistration> out;
   std::lock_guard lock(registry().mutex);
   for (const auto& code : codes) {
     auto it = std::find_if(registry().plugins.begin(), registry().plugins.end(),
                            [&](const auto& p) { return p.code == code; });
     if (it == registry().plugins.end())
-      throw ConfigError("unknown plugin '" + code + "' in property 'wrapper_plugins': known plugins are " +
+      throw ConfigError("unknown plugin '" + code +
+                            "' in property 'wrapper_plugins': known plugins are " +
                             known_codes(registry().plugins),
                         "wrapper_plugins");
     if (std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.code == code; }))
@@ -67,7 +70,8 @@ std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& 
     out.push_back(*it);
   }
   if (auto_sort)
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.weight < b.weight; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.weight < b.weight; });
   return out;
 }
 

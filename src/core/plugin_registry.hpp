@@ -12,6 +12,7 @@ namespace awrap {
 
 // The registrations for `codes` in pipeline order (sorted by weight when `auto_sort`). Throws
 // ConfigError for an unknown or repeated code, listing the known codes.
-std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes, bool auto_sort);
+std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes,
+                                                bool auto_sort);
 
 }  // namespace awrap

@@ -18,7 +18,8 @@ std::string shown_value(const PropertyDefinition& def, std::string_view value) {
   return def.secret ? std::string("***") : "'" + std::string(value) + "'";
 }
 
-[[noreturn]] void reject(const PropertyDefinition& def, std::string_view value, std::string_view accepted) {
+[[noreturn]] void reject(const PropertyDefinition& def, std::string_view value,
+                         std::string_view accepted) {
   throw ConfigError("invalid value " + shown_value(def, value) + " for property '" +
                         std::string(def.name) + "': expected " + std::string(accepted),
                     std::string(def.name));
@@ -55,7 +56,8 @@ std::string validate(const PropertyDefinition& def, std::string_view value) {
       std::string_view t = text::trim(value);
       std::int64_t n{};
       auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-      if (t.empty() || ec != std::errc() || end != t.data() + t.size() || n < def.min || n > def.max)
+      if (t.empty() || ec != std::errc() || end != t.data() + t.size() || n < def.min ||
+          n > def.max)
         reject(def, value, "an integer" + range_text(def));
       return std::to_string(n);
     }
@@ -63,8 +65,8 @@ std::string validate(const PropertyDefinition& def, std::string_view value) {
       std::string t(text::trim(value));
       double d{};
       auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
-      if (t.empty() || ec != std::errc() || end != t.data() + t.size() || d < static_cast<double>(def.min) ||
-          d > static_cast<double>(def.max) || d != d)
+      if (t.empty() || ec != std::errc() || end != t.data() + t.size() ||
+          d < static_cast<double>(def.min) || d > static_cast<double>(def.max) || d != d)
         reject(def, value, "a number" + range_text(def));
       return t;
     }
@@ -105,8 +107,7 @@ Properties Properties::parse(const PropertyMap& user) {
     if (monitoring) name.remove_prefix(kMonitoringPrefix.size());
     const PropertyDefinition* def = find_property(name);
     if (monitoring) {
-      out.monitoring_[std::string(def ? def->name : name)] =
-          def ? validate(*def, value) : value;
+      out.monitoring_[std::string(def ? def->name : name)] = def ? validate(*def, value) : value;
       continue;
     }
     if (!def) {
@@ -125,7 +126,9 @@ const std::string* Properties::find_value(std::string_view name) const {
   return it == wrapper_.end() ? nullptr : &it->second;
 }
 
-bool Properties::is_set(std::string_view name) const { return find_value(name) != nullptr; }
+bool Properties::is_set(std::string_view name) const {
+  return find_value(name) != nullptr;
+}
 
 std::string Properties::get_string(std::string_view name) const {
   const auto& def = definition_of(name, PropertyType::kString);

@@ -15,12 +15,18 @@ namespace {
 
 const char* type_name(PropertyType t) {
   switch (t) {
-    case PropertyType::kString: return "string";
-    case PropertyType::kInteger: return "integer";
-    case PropertyType::kDecimal: return "number";
-    case PropertyType::kBoolean: return "boolean";
-    case PropertyType::kChoice: return "choice";
-    case PropertyType::kList: return "list";
+    case PropertyType::kString:
+      return "string";
+    case PropertyType::kInteger:
+      return "integer";
+    case PropertyType::kDecimal:
+      return "number";
+    case PropertyType::kBoolean:
+      return "boolean";
+    case PropertyType::kChoice:
+      return "choice";
+    case PropertyType::kList:
+      return "list";
   }
   return "string";
 }
@@ -66,7 +72,8 @@ std::string render_properties_help() {
     }
   }
   out << "\nPLUGINS (wrapper_plugins)\n";
-  for (const auto& p : registered_plugins()) out << "  " << p.code << "  (weight " << p.weight << ")  " << p.help << "\n";
+  for (const auto& p : registered_plugins())
+    out << "  " << p.code << "  (weight " << p.weight << ")  " << p.help << "\n";
   return out.str();
 }
 
@@ -76,31 +83,38 @@ std::string render_configuration_markdown() {
          "Generated from the property registry (`src/core/property_table.cpp`) by "
          "`awrap config-reference`; a unit test fails when this file and the registry disagree.\n\n"
          "Properties are given in the connection URL's query (`?name=value`), in a keyword "
-         "string (`name=value`), or in the `PropertyMap` passed to `Connection::open` (which wins). "
+         "string (`name=value`), or in the `PropertyMap` passed to `Connection::open` (which "
+         "wins). "
          "A name not listed here is handed to the native driver (libpq keywords, Connector/C "
          "options). Prefix `monitoring-` applies a property to awrap's monitoring connections "
          "only. A wrong value fails `Connection::open` with `ConfigError` naming the property, "
          "the value and what is accepted.\n";
   for (const auto& [group, defs] : by_group(true)) {
-    out << "\n## " << group << "\n\n| property | type | default | accepted | description |\n|---|---|---|---|---|\n";
+    out << "\n## " << group
+        << "\n\n| property | type | default | accepted | description |\n|---|---|---|---|---|\n";
     for (const auto& d : defs) {
       out << "| `" << d.name << "`";
       if (!d.alias.empty()) out << " (alias `" << d.alias << "`)";
-      out << " | " << type_name(d.type) << " | " << (d.default_value.empty() ? "" : "`" + std::string(d.default_value) + "`")
-          << " | " << accepted(d) << " | " << d.help << (d.secret ? " Masked in logs and errors." : "") << " |\n";
+      out << " | " << type_name(d.type) << " | "
+          << (d.default_value.empty() ? "" : "`" + std::string(d.default_value) + "`") << " | "
+          << accepted(d) << " | " << d.help << (d.secret ? " Masked in logs and errors." : "")
+          << " |\n";
     }
   }
   out << "\n## Plugins\n\n| code | weight | what it does |\n|---|---|---|\n";
   auto plugins = builtin_plugin_registrations();
-  std::sort(plugins.begin(), plugins.end(), [](const auto& a, const auto& b) { return a.code < b.code; });
-  for (const auto& p : plugins) out << "| `" << p.code << "` | " << p.weight << " | " << p.help << " |\n";
+  std::sort(plugins.begin(), plugins.end(),
+            [](const auto& a, const auto& b) { return a.code < b.code; });
+  for (const auto& p : plugins)
+    out << "| `" << p.code << "` | " << p.weight << " | " << p.help << " |\n";
   return out.str();
 }
 
 std::string error_class_name(const std::exception& e) {
   // Most derived first.
   if (dynamic_cast<const FailoverSuccessError*>(&e)) return "FailoverSuccessError";
-  if (dynamic_cast<const TransactionResolutionUnknownError*>(&e)) return "TransactionResolutionUnknownError";
+  if (dynamic_cast<const TransactionResolutionUnknownError*>(&e))
+    return "TransactionResolutionUnknownError";
   if (dynamic_cast<const FailoverFailedError*>(&e)) return "FailoverFailedError";
   if (dynamic_cast<const ConfigError*>(&e)) return "ConfigError";
   if (dynamic_cast<const AuthError*>(&e)) return "AuthError";

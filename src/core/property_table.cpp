@@ -31,11 +31,18 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "closes the connection (ConnectionLostError).",
      "connection", 0, 86400},
     // pipeline
-    {"wrapper_plugins", T::kList, "initial_connection,aurora_connection_tracker,failover,host_monitoring",
+    {"wrapper_plugins",
+     T::kList,
+     "initial_connection,aurora_connection_tracker,failover,host_monitoring",
      "Comma-separated plugin codes to load, in any order (see auto_sort_wrapper_plugin_order). An "
      "empty value loads none: calls go straight to the native driver. On a single plain server "
      "the default cluster plugins step aside.",
-     "pipeline", 0, 0, {}, false, "plugins"},
+     "pipeline",
+     0,
+     0,
+     {},
+     false,
+     "plugins"},
     {"auto_sort_wrapper_plugin_order", T::kBoolean, "true",
      "Sort plugins by their built-in weight. false keeps the order given in wrapper_plugins.",
      "pipeline"},
@@ -50,8 +57,10 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "derived from the cluster endpoint (RDS) or the host list.",
      "cluster"},
     {"cluster_instance_host_pattern", T::kString, "",
-     "How to reach an instance by its id: '?.suffix[:port]' where '?' becomes the instance id, e.g. "
-     "'?.xyz.us-east-1.rds.amazonaws.com'. Needed for Aurora behind an IP address or custom domain.",
+     "How to reach an instance by its id: '?.suffix[:port]' where '?' becomes the instance id, "
+     "e.g. "
+     "'?.xyz.us-east-1.rds.amazonaws.com'. Needed for Aurora behind an IP address or custom "
+     "domain.",
      "cluster"},
     {"topology_refresh_ms", T::kInteger, "30000",
      "How often the topology monitor re-reads the cluster topology while the writer is healthy.",
@@ -70,42 +79,47 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "strict_writer otherwise.",
      "failover", 0, 0, "strict_writer|reader_or_writer|strict_reader"},
     {"enable_connect_failover", T::kBoolean, "false",
-     "When the first connect fails (the cluster endpoint still points at a dead writer), connect to "
+     "When the first connect fails (the cluster endpoint still points at a dead writer), connect "
+     "to "
      "the writer the cluster's topology names instead. Needs a topology monitor for the cluster, "
      "i.e. another open Connection to it in this process.",
      "failover"},
     {"failover_timeout_sec", T::kInteger, "300",
-     "How long failover may look for a fitting host before FailoverFailedError.", "failover", 1, 86400},
+     "How long failover may look for a fitting host before FailoverFailedError.", "failover", 1,
+     86400},
     {"open_connection_retry_timeout_ms", T::kInteger, "30000",
-     "initial_connection: how long to retry when a cluster endpoint leads to an instance of the wrong "
+     "initial_connection: how long to retry when a cluster endpoint leads to an instance of the "
+     "wrong "
      "role (stale DNS).",
      "failover", 0, 3600000},
     {"open_connection_retry_interval_ms", T::kInteger, "1000",
      "initial_connection: pause between those retries.", "failover", 10, 60000},
     // host monitoring (enhanced failure monitoring)
     {"failure_detection_enabled", T::kBoolean, "true",
-     "host_monitoring: watch long calls and abort them when their host stops answering.", "monitoring"},
+     "host_monitoring: watch long calls and abort them when their host stops answering.",
+     "monitoring"},
     {"failure_detection_time_ms", T::kInteger, "30000",
      "host_monitoring: how long a call runs before its host is probed.", "monitoring", 0, 86400000},
     {"failure_detection_interval_ms", T::kInteger, "5000",
-     "host_monitoring: time between probes of a host; also each probe's deadline (connect and answer).",
+     "host_monitoring: time between probes of a host; also each probe's deadline (connect and "
+     "answer).",
      "monitoring", 10, 3600000},
     {"failure_detection_count", T::kInteger, "3",
-     "host_monitoring: consecutive failed probes after which the host is marked unavailable and the "
+     "host_monitoring: consecutive failed probes after which the host is marked unavailable and "
+     "the "
      "calls stuck on it are aborted (ConnectionLostError).",
      "monitoring", 1, 1000},
     {"monitor_disposal_time_ms", T::kInteger, "60000",
-     "host_monitoring: a host monitor unused this long stops and closes its probe connection.", "monitoring",
-     10, 86400000},
+     "host_monitoring: a host monitor unused this long stops and closes its probe connection.",
+     "monitoring", 10, 86400000},
     // dev plugin
     {"dev_inject_error_on", T::kChoice, "",
      "dev plugin: method whose next call fails with an injected error.", "dev", 0, 0,
      "connect|execute|prepare|execute_prepared|begin|commit|rollback"},
-    {"dev_inject_error_class", T::kChoice, "network",
-     "dev plugin: class of the injected error.", "dev", 0, 0,
-     "network|login|query|cancel|read_only|connect"},
-    {"dev_inject_error_count", T::kInteger, "1",
-     "dev plugin: how many consecutive calls fail.", "dev", 0, 1000000},
+    {"dev_inject_error_class", T::kChoice, "network", "dev plugin: class of the injected error.",
+     "dev", 0, 0, "network|login|query|cancel|read_only|connect"},
+    {"dev_inject_error_count", T::kInteger, "1", "dev plugin: how many consecutive calls fail.",
+     "dev", 0, 1000000},
 };
 
 struct PropertyRegistry {
@@ -161,14 +175,16 @@ const PropertyDefinition* find_property(std::string_view name) {
 }
 
 void register_property(const PropertyDefinition& definition) {
-  if (find_property(definition.name) || (!definition.alias.empty() && find_property(definition.alias)))
+  if (find_property(definition.name) ||
+      (!definition.alias.empty() && find_property(definition.alias)))
     throw ConfigError("property '" + std::string(definition.name) + "' is already registered",
                       std::string(definition.name));
   std::lock_guard lock(registry().mutex);
   auto& defs = registry().user_defined;
   if (defs.capacity() == 0) defs.reserve(256);
   if (defs.size() == defs.capacity())
-    throw ConfigError("too many user-registered properties (256 at most)", std::string(definition.name));
+    throw ConfigError("too many user-registered properties (256 at most)",
+                      std::string(definition.name));
   defs.push_back(definition);
 }
 

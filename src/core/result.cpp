@@ -12,7 +12,8 @@
 namespace awrap {
 namespace {
 
-[[noreturn]] void conversion_error(const Field& field, std::string_view wanted, std::string_view why) {
+[[noreturn]] void conversion_error(const Field& field, std::string_view wanted,
+                                   std::string_view why) {
   throw QueryError("cannot read column '" + std::string(field.name()) + "' as " +
                    std::string(wanted) + ": " + std::string(why));
 }

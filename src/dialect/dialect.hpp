@@ -17,9 +17,9 @@ namespace awrap {
 
 // One instance as the cluster reports it.
 struct TopologyEntry {
-  std::string instance_id;   // Aurora server_id, Multi-AZ resource id
-  std::string endpoint;      // host name when the cluster reports one (Multi-AZ), else empty
-  int port = 0;              // 0 when not reported
+  std::string instance_id;  // Aurora server_id, Multi-AZ resource id
+  std::string endpoint;     // host name when the cluster reports one (Multi-AZ), else empty
+  int port = 0;             // 0 when not reported
   bool is_writer = false;
   double replica_lag_ms = 0;
   std::optional<std::chrono::system_clock::time_point> last_update;
@@ -46,7 +46,8 @@ class Dialect {
 std::unique_ptr<Dialect> make_dialect(std::string_view code, std::string_view engine);
 // detect_dialect, remembered per endpoint for the life of the process (a documented registry), so
 // only the first connection to an endpoint pays for the detection queries.
-std::shared_ptr<const Dialect> detect_dialect_cached(TargetConnection& connection, std::string_view engine);
+std::shared_ptr<const Dialect> detect_dialect_cached(TargetConnection& connection,
+                                                     std::string_view engine);
 // Runs the detection queries on `connection` and returns the best-fitting dialect.
 std::unique_ptr<Dialect> detect_dialect(TargetConnection& connection, std::string_view engine);
 

@@ -14,7 +14,9 @@ std::optional<std::string> single_value(TargetConnection& c, std::string_view sq
   return std::string(r->value(0, 0));
 }
 
-bool pg_bool(std::string_view v) { return v == "t" || v == "true"; }
+bool pg_bool(std::string_view v) {
+  return v == "t" || v == "true";
+}
 
 // "2024-05-01 10:11:12.345+00" (timestamptz text in UTC session) -> time_point; nullopt if odd.
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
@@ -24,7 +26,8 @@ std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string
   auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
   int offset_hours = 0;
   auto plus = text.find_last_of("+-");
-  if (plus != std::string_view::npos && plus > 18) offset_hours = std::atoi(std::string(text.substr(plus)).c_str());
+  if (plus != std::string_view::npos && plus > 18)
+    offset_hours = std::atoi(std::string(text.substr(plus)).c_str());
   return t - std::chrono::hours(offset_hours);
 }
 
@@ -82,7 +85,8 @@ class MultiAzPgDialect final : public Dialect {
   std::vector<TopologyEntry> query_topology(TargetConnection& c) const override {
     auto r = c.execute(
         "SELECT t.id, t.endpoint, t.port, "
-        "t.id = COALESCE(rds_tools.multi_az_db_cluster_source_dbi_resource_id(), rds_tools.dbi_resource_id()) "
+        "t.id = COALESCE(rds_tools.multi_az_db_cluster_source_dbi_resource_id(), "
+        "rds_tools.dbi_resource_id()) "
         "FROM rds_tools.show_topology('awrap') t",
         {});
     std::vector<TopologyEntry> out;
@@ -109,18 +113,24 @@ class MultiAzPgDialect final : public Dialect {
 std::unique_ptr<Dialect> make_plain_pg_dialect(std::string_view code) {
   return std::make_unique<PlainPgDialect>(std::string(code));
 }
-std::unique_ptr<Dialect> make_aurora_pg_dialect() { return std::make_unique<AuroraPgDialect>(); }
-std::unique_ptr<Dialect> make_multi_az_pg_dialect() { return std::make_unique<MultiAzPgDialect>(); }
+std::unique_ptr<Dialect> make_aurora_pg_dialect() {
+  return std::make_unique<AuroraPgDialect>();
+}
+std::unique_ptr<Dialect> make_multi_az_pg_dialect() {
+  return std::make_unique<MultiAzPgDialect>();
+}
 
 std::unique_ptr<Dialect> detect_pg_dialect(TargetConnection& c) {
   auto extensions = single_value(c, "SELECT pg_catalog.current_setting('rds.extensions', true)");
   if (!extensions || extensions->empty()) return make_plain_pg_dialect("pg");
   try {
     if (extensions->find("aurora_stat_utils") != std::string::npos &&
-        single_value(c, "SELECT count(*) FROM pg_catalog.aurora_replica_status()").value_or("0") != "0")
+        single_value(c, "SELECT count(*) FROM pg_catalog.aurora_replica_status()").value_or("0") !=
+            "0")
       return make_aurora_pg_dialect();
     if (extensions->find("rds_tools") != std::string::npos &&
-        single_value(c, "SELECT count(*) FROM rds_tools.show_topology('awrap')").value_or("0") != "0")
+        single_value(c, "SELECT count(*) FROM rds_tools.show_topology('awrap')").value_or("0") !=
+            "0")
       return make_multi_az_pg_dialect();
   } catch (const QueryError& e) {
     // The setting is there but the functions are not: an RDS instance, not a cluster.

@@ -9,7 +9,8 @@ namespace awrap {
 std::shared_ptr<TargetDriver> make_driver(std::string_view engine) {
   if (engine == "pg") return pg::make_pg_driver();
   if (engine == "mysql") return mysql::make_mysql_driver();
-  throw ConfigError("no driver for engine '" + std::string(engine) + "' (expected pg or mysql)", "conninfo");
+  throw ConfigError("no driver for engine '" + std::string(engine) + "' (expected pg or mysql)",
+                    "conninfo");
 }
 
 }  // namespace awrap

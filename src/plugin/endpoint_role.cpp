@@ -10,9 +10,12 @@ EndpointRole endpoint_role(const Properties& properties, std::string_view host) 
   if (role == "reader") return EndpointRole::kReader;
   if (role == "instance") return EndpointRole::kInstance;
   switch (classify_rds_endpoint(host).kind) {
-    case RdsEndpointKind::kClusterWriter: return EndpointRole::kWriter;
-    case RdsEndpointKind::kClusterReader: return EndpointRole::kReader;
-    default: return EndpointRole::kInstance;
+    case RdsEndpointKind::kClusterWriter:
+      return EndpointRole::kWriter;
+    case RdsEndpointKind::kClusterReader:
+      return EndpointRole::kReader;
+    default:
+      return EndpointRole::kInstance;
   }
 }
 

@@ -28,7 +28,8 @@ std::size_t OpenConnectionRegistry::abort_writer_connections(const HostInfo& hos
   if (it == by_endpoint_.end()) return 0;
   for (TargetConnection* c : it->second) c->abort();
   std::size_t n = it->second.size();
-  AWRAP_LOG(kInfo) << "closed " << n << " connection(s) still open to the old writer " << host.endpoint();
+  AWRAP_LOG(kInfo) << "closed " << n << " connection(s) still open to the old writer "
+                   << host.endpoint();
   by_endpoint_.erase(it);
   return n;
 }

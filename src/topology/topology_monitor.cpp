@@ -18,14 +18,15 @@ bool same_roles(const Topology& a, const Topology& b) {
 
 // Sleeps up to `interval`, waking early when `stop` is requested or `wake()` holds.
 template <typename Predicate>
-void wait_interval(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock, std::stop_token stop,
-                   std::chrono::milliseconds interval, Predicate wake) {
+void wait_interval(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock,
+                   std::stop_token stop, std::chrono::milliseconds interval, Predicate wake) {
   cv.wait_for(lock, stop, interval, wake);
 }
 
 }  // namespace
 
-TopologyMonitor::TopologyMonitor(TopologyMonitorConfig config) : config_(std::move(config)), spec_(config_.spec) {
+TopologyMonitor::TopologyMonitor(TopologyMonitorConfig config)
+    : config_(std::move(config)), spec_(config_.spec) {
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
@@ -94,7 +95,8 @@ TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& en
     // A plain cluster's roles are only known by probing.
     if (topology_)
       if (auto w = topology_->writer())
-        for (auto& h : topology->hosts) h.role = h.same_endpoint(*w) ? HostRole::kWriter : HostRole::kReader;
+        for (auto& h : topology->hosts)
+          h.role = h.same_endpoint(*w) ? HostRole::kWriter : HostRole::kReader;
   }
   std::stable_partition(topology->hosts.begin(), topology->hosts.end(),
                         [](const HostInfo& h) { return h.role == HostRole::kWriter; });
@@ -112,7 +114,8 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
       next->version = topology_->version;
       next->writer_confirmed_at = topology_->writer_confirmed_at;
       bool writer_moved = old_writer && new_writer && !old_writer->same_endpoint(*new_writer);
-      if (writer_moved && !writer_confirmed && topology_->writer_confirmed_at != Clock::time_point{}) {
+      if (writer_moved && !writer_confirmed &&
+          topology_->writer_confirmed_at != Clock::time_point{}) {
         // A topology table read from an instance may be stale right after a failover (as on
         // Aurora); it never overrules a writer confirmed by a live check. Probe to settle it.
         high_rate_ = true;
@@ -131,7 +134,8 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
   }
   changed_.notify_all();
   if (replaced_writer) {
-    AWRAP_LOG(kInfo) << "cluster " << config_.cluster_id << ": writer changed from " << replaced_writer->endpoint();
+    AWRAP_LOG(kInfo) << "cluster " << config_.cluster_id << ": writer changed from "
+                     << replaced_writer->endpoint();
     OpenConnectionRegistry::instance().abort_writer_connections(*replaced_writer);
   }
 }
@@ -209,8 +213,8 @@ void TopologyMonitor::run(std::stop_token stop) {
       }
     } catch (const std::exception& e) {
       // Supervision: never die silently, never spin.
-      AWRAP_LOG(kWarning) << "topology monitor for " << config_.cluster_id << " failed (" << e.what()
-                          << "); restarting";
+      AWRAP_LOG(kWarning) << "topology monitor for " << config_.cluster_id << " failed ("
+                          << e.what() << "); restarting";
       std::unique_lock lock(mutex_);
       wait_interval(changed_, lock, stop, config_.high_rate_interval, [] { return false; });
     }
@@ -243,7 +247,8 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
         monitoring_connection_raw_ = monitoring_connection_.get();
         break;
       } catch (const std::exception& e) {
-        AWRAP_LOG(kDebug) << "topology monitor " << config_.cluster_id << ": " << h.endpoint() << ": " << e.what();
+        AWRAP_LOG(kDebug) << "topology monitor " << config_.cluster_id << ": " << h.endpoint()
+                          << ": " << e.what();
       }
     }
     if (!monitoring_connection_) {
@@ -270,7 +275,8 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       high_rate_ = true;
     }
   } catch (const std::exception& e) {
-    AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id << " lost its connection: " << e.what();
+    AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id
+                     << " lost its connection: " << e.what();
     drop_connection();
     std::lock_guard lock(mutex_);
     high_rate_ = true;

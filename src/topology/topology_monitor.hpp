@@ -75,7 +75,8 @@ class TopologyMonitor {
 
  private:
   class Prober;
-  TopologyPtr build_topology(const std::vector<TopologyEntry>& entries, const HostInfo* confirmed_writer) const;
+  TopologyPtr build_topology(const std::vector<TopologyEntry>& entries,
+                             const HostInfo* confirmed_writer) const;
   std::vector<HostInfo> probe_candidates() const;
   void publish(TopologyPtr topology, bool writer_confirmed);
   void run(std::stop_token stop);
@@ -89,18 +90,18 @@ class TopologyMonitor {
   const TopologyMonitorConfig config_;
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;
-  TopologyPtr topology_;                         // GUARDED_BY(mutex_)
-  ConnectSpec spec_;                             // GUARDED_BY(mutex_)
-  bool high_rate_ = false;                       // GUARDED_BY(mutex_)
-  int waiters_ = 0;                              // GUARDED_BY(mutex_)
-  std::set<TargetConnection*> in_flight_;        // GUARDED_BY(mutex_): aborted on shutdown
-  bool shutting_down_ = false;                   // GUARDED_BY(mutex_)
-  int running_threads_ = 0;                      // GUARDED_BY(mutex_)
+  TopologyPtr topology_;                   // GUARDED_BY(mutex_)
+  ConnectSpec spec_;                       // GUARDED_BY(mutex_)
+  bool high_rate_ = false;                 // GUARDED_BY(mutex_)
+  int waiters_ = 0;                        // GUARDED_BY(mutex_)
+  std::set<TargetConnection*> in_flight_;  // GUARDED_BY(mutex_): aborted on shutdown
+  bool shutting_down_ = false;             // GUARDED_BY(mutex_)
+  int running_threads_ = 0;                // GUARDED_BY(mutex_)
   std::unique_ptr<TargetConnection> monitoring_connection_;  // monitor thread only
   // The same connection for other threads: a waiter aborts it so a refresh blocked on a hung
   // writer cannot delay the switch to probing.
-  TargetConnection* monitoring_connection_raw_ = nullptr;     // GUARDED_BY(mutex_)
-  std::jthread thread_;                          // last: stopped and joined first
+  TargetConnection* monitoring_connection_raw_ = nullptr;  // GUARDED_BY(mutex_)
+  std::jthread thread_;                                    // last: stopped and joined first
 };
 
 // The process-wide map cluster_id -> monitor (a documented registry). Holds weak references:

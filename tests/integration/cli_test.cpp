@@ -29,7 +29,8 @@ Output run(const std::string& args) {
 }
 
 TEST(Cli, QueryPrintsATable) {
-  auto o = run("query '" + testing::pg_conninfo() + "' \"SELECT 1 AS one, NULL AS nothing, 'x' AS s\"");
+  auto o =
+      run("query '" + testing::pg_conninfo() + "' \"SELECT 1 AS one, NULL AS nothing, 'x' AS s\"");
   EXPECT_EQ(o.status, 0) << o.text;
   EXPECT_NE(o.text.find("one"), std::string::npos) << o.text;
   EXPECT_NE(o.text.find("NULL"), std::string::npos) << o.text;
@@ -52,7 +53,8 @@ TEST(Cli, ErrorsShowTheirClassAndNoPassword) {
 TEST(Cli, HelpListsEveryProperty) {
   auto o = run("--help");
   EXPECT_EQ(o.status, 0);
-  for (const auto& d : property_definitions()) EXPECT_NE(o.text.find(std::string(d.name)), std::string::npos) << d.name;
+  for (const auto& d : property_definitions())
+    EXPECT_NE(o.text.find(std::string(d.name)), std::string::npos) << d.name;
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ class ConnectionPg : public ::testing::Test {
 TEST_F(ConnectionPg, TypesAndNulls) {
   auto c = open();
   Result r = c.execute(
-      "SELECT 42::int AS i, 9007199254740993::bigint AS b, 1.5::float8 AS d, true AS t, 'héllo'::text AS s, "
+      "SELECT 42::int AS i, 9007199254740993::bigint AS b, 1.5::float8 AS d, true AS t, "
+      "'héllo'::text AS s, "
       "NULL::int AS n, 12.340::numeric AS num, DATE '2024-02-29' AS day");
   ASSERT_EQ(r.size(), 1u);
   Row row = r[0];
@@ -46,7 +47,9 @@ TEST_F(ConnectionPg, ParametersIncludingNullsAndQuotes) {
   Result ins = c.execute("INSERT INTO api_params VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)",
                          {1, "O'Brien; DROP TABLE x", 2.5, true, 2, nullptr, std::nullopt, false});
   EXPECT_EQ(ins.affected_rows(), 2);
-  Result r = c.execute("SELECT id, name, score, ok FROM api_params WHERE id = ANY($1::int[]) ORDER BY id", {"{1,2}"});
+  Result r =
+      c.execute("SELECT id, name, score, ok FROM api_params WHERE id = ANY($1::int[]) ORDER BY id",
+                {"{1,2}"});
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0][1].as<std::string>(), "O'Brien; DROP TABLE x");
   EXPECT_TRUE(r[1][1].is_null());
@@ -83,7 +86,9 @@ TEST_F(ConnectionPg, TransactionsCommitRollbackAndGuard) {
     c.execute("INSERT INTO api_tx VALUES (4)");
     tx.commit();
   }
-  EXPECT_EQ(c.execute("SELECT string_agg(id::text, ',' ORDER BY id) FROM api_tx").scalar<std::string>(), "1,4");
+  EXPECT_EQ(
+      c.execute("SELECT string_agg(id::text, ',' ORDER BY id) FROM api_tx").scalar<std::string>(),
+      "1,4");
 }
 
 TEST_F(ConnectionPg, FailedStatementInTransactionIsReportedAndConnectionStaysUsable) {
@@ -210,7 +215,8 @@ TEST_F(ConnectionPg, LoginFailureIsAuthErrorAndNeverShowsThePassword) {
 TEST_F(ConnectionPg, UnreachableHostIsConnectErrorNotAuthError) {
   auto t0 = std::chrono::steady_clock::now();
   try {
-    Connection::open("host=127.0.0.99 port=5432 user=awrap password=x dbname=awrap", {{"connect_timeout", "2"}});
+    Connection::open("host=127.0.0.99 port=5432 user=awrap password=x dbname=awrap",
+                     {{"connect_timeout", "2"}});
     FAIL();
   } catch (const AuthError&) {
     FAIL() << "refused connection reported as a login failure";
@@ -221,8 +227,9 @@ TEST_F(ConnectionPg, UnreachableHostIsConnectErrorNotAuthError) {
 }
 
 TEST_F(ConnectionPg, MultiHostListSkipsADeadHost) {
-  auto c = Connection::open("host=127.0.0.99,127.0.0.40 port=5432 user=awrap password=awrap-lab-password dbname=awrap",
-                            {{"connect_timeout", "2"}});
+  auto c = Connection::open(
+      "host=127.0.0.99,127.0.0.40 port=5432 user=awrap password=awrap-lab-password dbname=awrap",
+      {{"connect_timeout", "2"}});
   EXPECT_EQ(c.current_host().host, "127.0.0.40");
 }
 
@@ -234,7 +241,9 @@ TEST_F(ConnectionPg, DevPluginInjectedNetworkErrorReachesTheApplication) {
 
 TEST_F(ConnectionPg, UsableFromAnotherThreadAfterMove) {
   auto c = open();
-  std::thread t([conn = std::move(c)]() mutable { EXPECT_EQ(conn.execute("SELECT 7").scalar<int64_t>(), 7); });
+  std::thread t([conn = std::move(c)]() mutable {
+    EXPECT_EQ(conn.execute("SELECT 7").scalar<int64_t>(), 7);
+  });
   t.join();
 }
 

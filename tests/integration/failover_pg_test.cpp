@@ -35,7 +35,9 @@ class FailoverPg : public ::testing::TestWithParam<Flavour> {
       set_log_level(LogLevel::kDebug);
       set_log_sink([](LogLevel l, std::string_view m) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now().time_since_epoch()).count() % 100000;
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count() %
+                  100000;
         std::cerr << ms << " " << to_string(l) << " " << m << "\n";
       });
     }
@@ -82,7 +84,9 @@ class FailoverPg : public ::testing::TestWithParam<Flavour> {
     for (auto& [k, v] : extra) p[k] = v;
     return p;
   }
-  Connection open(PropertyMap extra = {}) { return Connection::open(conninfo(), props(std::move(extra))); }
+  Connection open(PropertyMap extra = {}) {
+    return Connection::open(conninfo(), props(std::move(extra)));
+  }
 
   // The writer's host as awrap names it (instance host name for cluster flavours, IP for plain).
   std::string writer_host() {
@@ -175,11 +179,14 @@ TEST_P(FailoverPg, ReaderCrashUnderStrictReaderMovesToAnotherReader) {
   std::string reader;
   for (const auto& n : status.nodes)
     if (!n.is_writer()) reader = n.name;
-  auto c = Connection::open(reader_conninfo(reader), props({{"failover_mode", "strict_reader"}, {"cluster_endpoint_role", "instance"}}));
+  auto c = Connection::open(
+      reader_conninfo(reader),
+      props({{"failover_mode", "strict_reader"}, {"cluster_endpoint_role", "instance"}}));
   ASSERT_TRUE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>());
   cluster().fault(reader, LabFault::kCrash);
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
-  EXPECT_TRUE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>()) << "strict_reader stays on readers";
+  EXPECT_TRUE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>())
+      << "strict_reader stays on readers";
 }
 
 TEST_P(FailoverPg, ReaderCrashUnderReaderOrWriter) {
@@ -187,7 +194,9 @@ TEST_P(FailoverPg, ReaderCrashUnderReaderOrWriter) {
   std::string reader;
   for (const auto& n : status.nodes)
     if (!n.is_writer()) reader = n.name;
-  auto c = Connection::open(reader_conninfo(reader), props({{"failover_mode", "reader-or-writer"}, {"cluster_endpoint_role", "instance"}}));
+  auto c = Connection::open(
+      reader_conninfo(reader),
+      props({{"failover_mode", "reader-or-writer"}, {"cluster_endpoint_role", "instance"}}));
   cluster().fault(reader, LabFault::kCrash);
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
   EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
@@ -226,11 +235,15 @@ TEST_P(FailoverPg, ConnectFailoverFindsTheWriterWhileDnsStillNamesTheDeadOne) {
   auto old = cluster().writer().name;
   cluster().fault(old, LabFault::kCrash);
   // The lab promotes a standby but keeps the cluster endpoint on the dead writer for 6 s.
-  std::thread failover([&] { LabCluster::run_awlab({"failover", "--name", cluster().name(), "--dns-lag-ms", "6000"}); });
+  std::thread failover([&] {
+    LabCluster::run_awlab({"failover", "--name", cluster().name(), "--dns-lag-ms", "6000"});
+  });
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!cluster().last_event("writer_accepting_writes") && std::chrono::steady_clock::now() < deadline)
+  while (!cluster().last_event("writer_accepting_writes") &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
-  EXPECT_THROW(open(), ConnectError) << "without connect failover the dead writer is all DNS offers";
+  EXPECT_THROW(open(), ConnectError)
+      << "without connect failover the dead writer is all DNS offers";
   auto b = open({{"enable_connect_failover", "true"}});
   expect_on_writer(b);
   failover.join();
@@ -250,7 +263,8 @@ TEST_P(FailoverPg, ThreadsReturnToBaselineWhenConnectionsClose) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavours, FailoverPg,
-                         ::testing::Values(Flavour{"aurora", "127.0.0.61"}, Flavour{"multi-az", "127.0.0.65"},
+                         ::testing::Values(Flavour{"aurora", "127.0.0.61"},
+                                           Flavour{"multi-az", "127.0.0.65"},
                                            Flavour{"plain", "127.0.0.69"}),
                          [](const auto& param_info) {
                            std::string n = param_info.param.name;

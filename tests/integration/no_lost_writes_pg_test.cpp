@@ -38,7 +38,8 @@ TEST(NoLostWritesPg, AcknowledgedInsertsSurviveTwentyRandomizedFailovers) {
                     {"cluster_topology_high_refresh_rate_ms", "50"},
                     // host_monitoring's loop thread ends soon after the connections (thread count).
                     {"monitor_disposal_time_ms", "500"}};
-  std::string conninfo = "host=" + status.cluster_endpoint + " port=5432 user=awrap password=awrap-lab-password dbname=awrap";
+  std::string conninfo = "host=" + status.cluster_endpoint +
+                         " port=5432 user=awrap password=awrap-lab-password dbname=awrap";
   {
     auto setup = Connection::open(conninfo, props);
     setup.execute("CREATE TABLE numbered(id bigint PRIMARY KEY, thread int)");
@@ -86,7 +87,9 @@ TEST(NoLostWritesPg, AcknowledgedInsertsSurviveTwentyRandomizedFailovers) {
     cluster.rejoin(old_writer);  // back as a standby, so the next failover has a sync standby
   }
   std::cout << "no-lost-writes: " << kFailovers << " failovers took "
-            << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count()
+            << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                t0)
+                   .count()
             << " s\n";
   std::this_thread::sleep_for(500ms);
   stop = true;
@@ -102,9 +105,10 @@ TEST(NoLostWritesPg, AcknowledgedInsertsSurviveTwentyRandomizedFailovers) {
   for (int64_t id : present) unaccounted += acknowledged.count(id) == 0 && unknown.count(id) == 0;
   std::size_t unknown_committed = 0;
   for (int64_t id : unknown) unknown_committed += present.count(id);
-  std::cout << "no-lost-writes: " << kFailovers << " failovers, " << acknowledged.size() << " acknowledged, "
-            << unknown.size() << " unknown (" << unknown_committed << " of them committed), " << lost
-            << " acknowledged lost, " << unaccounted << " unaccounted\n";
+  std::cout << "no-lost-writes: " << kFailovers << " failovers, " << acknowledged.size()
+            << " acknowledged, " << unknown.size() << " unknown (" << unknown_committed
+            << " of them committed), " << lost << " acknowledged lost, " << unaccounted
+            << " unaccounted\n";
   EXPECT_EQ(lost, 0u) << "acknowledged writes were lost";
   EXPECT_EQ(unaccounted, 0u) << "rows nobody wrote";
   EXPECT_EQ(other_errors.load(), 0);

@@ -20,23 +20,39 @@ struct FakeServerLog {
 
 class FakeConnection final : public TargetConnection {
  public:
-  FakeConnection(HostInfo host, std::shared_ptr<FakeServerLog> log) : host_(std::move(host)), log_(std::move(log)) {}
-  std::shared_ptr<const ResultData> execute(std::string_view sql, std::span<const Param> params) override {
-    record("execute " + std::string(sql) + (params.empty() ? "" : " +" + std::to_string(params.size())));
+  FakeConnection(HostInfo host, std::shared_ptr<FakeServerLog> log)
+      : host_(std::move(host)), log_(std::move(log)) {}
+  std::shared_ptr<const ResultData> execute(std::string_view sql,
+                                            std::span<const Param> params) override {
+    record("execute " + std::string(sql) +
+           (params.empty() ? "" : " +" + std::to_string(params.size())));
     return result_;
   }
   void prepare(std::string_view name, std::string_view sql) override {
     record("prepare " + std::string(name) + " " + std::string(sql));
   }
-  std::shared_ptr<const ResultData> execute_prepared(std::string_view name, std::span<const Param>) override {
+  std::shared_ptr<const ResultData> execute_prepared(std::string_view name,
+                                                     std::span<const Param>) override {
     record("execute_prepared " + std::string(name));
     return result_;
   }
   void deallocate(std::string_view name) override { record("deallocate " + std::string(name)); }
-  void begin() override { record("begin"); in_tx_ = true; }
-  void commit() override { record("commit"); in_tx_ = false; }
-  void rollback() override { record("rollback"); in_tx_ = false; }
-  void set_autocommit(bool on) override { record(on ? "autocommit on" : "autocommit off"); autocommit_ = on; }
+  void begin() override {
+    record("begin");
+    in_tx_ = true;
+  }
+  void commit() override {
+    record("commit");
+    in_tx_ = false;
+  }
+  void rollback() override {
+    record("rollback");
+    in_tx_ = false;
+  }
+  void set_autocommit(bool on) override {
+    record(on ? "autocommit on" : "autocommit off");
+    autocommit_ = on;
+  }
   bool autocommit() const noexcept override { return autocommit_; }
   void set_read_only(bool on) override { record(on ? "read_only on" : "read_only off"); }
   void set_isolation_level(IsolationLevel level) override {
@@ -58,8 +74,9 @@ class FakeConnection final : public TargetConnection {
   }
   HostInfo host_;
   std::shared_ptr<FakeServerLog> log_;
-  std::shared_ptr<const ResultData> result_ = std::make_shared<FakeResult>(
-      std::vector<std::string>{"?column?"}, std::vector<std::vector<std::optional<std::string>>>{{"1"}});
+  std::shared_ptr<const ResultData> result_ =
+      std::make_shared<FakeResult>(std::vector<std::string>{"?column?"},
+                                   std::vector<std::vector<std::optional<std::string>>>{{"1"}});
   bool autocommit_ = true;
   bool in_tx_ = false;
 };

@@ -9,12 +9,14 @@ namespace awrap::testing {
 
 inline int process_thread_count() {
   int n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task"))
+    ++n;
   return n;
 }
 
 // Waits (bounded) for the thread count to drop to `expected`; returns the last count seen.
-inline int wait_for_thread_count(int expected, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+inline int wait_for_thread_count(int expected,
+                                 std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   int n = process_thread_count();
   while (n > expected && std::chrono::steady_clock::now() < deadline) {

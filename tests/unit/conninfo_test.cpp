@@ -8,7 +8,9 @@ namespace awrap {
 namespace {
 
 TEST(ConnInfo, PostgresUrlWithEverything) {
-  auto c = parse_conninfo("postgresql://app:s%40cret@db1.example.com:5433,db2:5434/mydb?sslmode=require&wrapper_plugins=dev");
+  auto c = parse_conninfo(
+      "postgresql://app:s%40cret@db1.example.com:5433,db2:5434/"
+      "mydb?sslmode=require&wrapper_plugins=dev");
   EXPECT_EQ(c.engine, "pg");
   ASSERT_EQ(c.hosts.size(), 2u);
   EXPECT_EQ(c.hosts[0].host, "db1.example.com");
@@ -44,7 +46,8 @@ TEST(ConnInfo, Ipv6AndHostParameter) {
 }
 
 TEST(ConnInfo, KeywordFormWithListsAndQuotes) {
-  auto c = parse_conninfo("host=a,b,c port=5432 user=app password='it\\'s secret' dbname = 'my db' sslmode=disable");
+  auto c = parse_conninfo(
+      "host=a,b,c port=5432 user=app password='it\\'s secret' dbname = 'my db' sslmode=disable");
   ASSERT_EQ(c.hosts.size(), 3u);
   for (const auto& h : c.hosts) EXPECT_EQ(h.port, 5432);
   EXPECT_EQ(c.options.at("password"), "it's secret");

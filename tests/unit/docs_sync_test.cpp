@@ -23,8 +23,10 @@ TEST(Docs, ConfigurationReferenceMatchesTheRegistry) {
 
 TEST(Docs, HelpListsEveryPropertyAndPlugin) {
   std::string help = render_properties_help();
-  for (const auto& d : property_definitions()) EXPECT_NE(help.find(std::string(d.name)), std::string::npos) << d.name;
-  for (const auto& p : registered_plugins()) EXPECT_NE(help.find(p.code), std::string::npos) << p.code;
+  for (const auto& d : property_definitions())
+    EXPECT_NE(help.find(std::string(d.name)), std::string::npos) << d.name;
+  for (const auto& p : registered_plugins())
+    EXPECT_NE(help.find(p.code), std::string::npos) << p.code;
 }
 
 }  // namespace

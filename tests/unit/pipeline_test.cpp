@@ -18,7 +18,8 @@ std::vector<std::string>& trace() {
 
 class RecordingPlugin final : public Plugin {
  public:
-  RecordingPlugin(std::string code, MethodSet methods) : code_(std::move(code)), methods_(methods) {}
+  RecordingPlugin(std::string code, MethodSet methods)
+      : code_(std::move(code)), methods_(methods) {}
   std::string_view code() const noexcept override { return code_; }
   MethodSet subscribed_methods() const noexcept override { return methods_; }
   CallResult call(Call& call, const NextCall& next) override {
@@ -27,7 +28,8 @@ class RecordingPlugin final : public Plugin {
     trace().push_back(code_ + "<" + to_string(call.method));
     return r;
   }
-  std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request,
+                                            const NextConnect& next) override {
     trace().push_back(code_ + ">connect" + (request.initial ? "(initial)" : ""));
     return next(request);
   }
@@ -46,7 +48,8 @@ void register_test_plugins() {
                        return std::make_unique<RecordingPlugin>("rec_inner", MethodSet::all());
                      }});
     register_plugin({"rec_commit_only", 15, [](PluginService&, const Properties&) {
-                       return std::make_unique<RecordingPlugin>("rec_commit_only", MethodSet{Method::kCommit});
+                       return std::make_unique<RecordingPlugin>("rec_commit_only",
+                                                                MethodSet{Method::kCommit});
                      }});
     return true;
   }();
@@ -81,15 +84,17 @@ TEST_F(PipelineTest, NoPluginsGoesStraightToTheDriver) {
 
 TEST_F(PipelineTest, PluginsRunSortedByWeightOutermostFirst) {
   auto c = open({{"wrapper_plugins", "rec_inner,rec_outer"}});
-  EXPECT_EQ(trace(), (std::vector<std::string>{"rec_outer>connect(initial)", "rec_inner>connect(initial)"}));
+  EXPECT_EQ(trace(),
+            (std::vector<std::string>{"rec_outer>connect(initial)", "rec_inner>connect(initial)"}));
   trace().clear();
   c.execute("SELECT 1");
-  EXPECT_EQ(trace(), (std::vector<std::string>{"rec_outer>execute", "rec_inner>execute", "rec_inner<execute",
-                                               "rec_outer<execute"}));
+  EXPECT_EQ(trace(), (std::vector<std::string>{"rec_outer>execute", "rec_inner>execute",
+                                               "rec_inner<execute", "rec_outer<execute"}));
 }
 
 TEST_F(PipelineTest, AutoSortOffKeepsTheUsersOrder) {
-  auto c = open({{"wrapper_plugins", "rec_inner,rec_outer"}, {"auto_sort_wrapper_plugin_order", "false"}});
+  auto c = open(
+      {{"wrapper_plugins", "rec_inner,rec_outer"}, {"auto_sort_wrapper_plugin_order", "false"}});
   trace().clear();
   c.execute("SELECT 1");
   EXPECT_EQ(trace().front(), "rec_inner>execute");
@@ -101,7 +106,8 @@ TEST_F(PipelineTest, OnlySubscribedMethodsReachAPlugin) {
   c.execute("SELECT 1");
   EXPECT_TRUE(trace().empty());
   c.commit();
-  EXPECT_EQ(trace(), (std::vector<std::string>{"rec_commit_only>commit", "rec_commit_only<commit"}));
+  EXPECT_EQ(trace(),
+            (std::vector<std::string>{"rec_commit_only>commit", "rec_commit_only<commit"}));
   auto& impl = ConnectionAccess::impl(c);
   EXPECT_TRUE(impl.chain().subscribers(Method::kExecute).empty());
   EXPECT_EQ(impl.chain().subscribers(Method::kCommit).size(), 1u);
@@ -123,10 +129,14 @@ TEST_F(PipelineTest, UnknownOrRepeatedPluginIsAConfigErrorListingKnownCodes) {
 }
 
 TEST_F(PipelineTest, DevPluginInjectsTheChosenErrorOnce) {
-  auto c = open({{"wrapper_plugins", "dev"}, {"dev_inject_error_on", "execute"}, {"dev_inject_error_class", "network"}});
+  auto c = open({{"wrapper_plugins", "dev"},
+                 {"dev_inject_error_on", "execute"},
+                 {"dev_inject_error_class", "network"}});
   EXPECT_THROW(c.execute("SELECT 1"), ConnectionLostError);
   EXPECT_NO_THROW(c.execute("SELECT 1"));
-  auto d = open({{"wrapper_plugins", "dev"}, {"dev_inject_error_on", "commit"}, {"dev_inject_error_class", "read_only"},
+  auto d = open({{"wrapper_plugins", "dev"},
+                 {"dev_inject_error_on", "commit"},
+                 {"dev_inject_error_class", "read_only"},
                  {"dev_inject_error_count", "2"}});
   EXPECT_THROW(d.commit(), ReadOnlyViolationError);
   EXPECT_THROW(d.commit(), ReadOnlyViolationError);
@@ -177,7 +187,8 @@ TEST_F(PipelineTest, SessionStateIsRestoredInOrder) {
   auto& impl = ConnectionAccess::impl(c);
   log_->calls.clear();
   impl.set_current_connection(impl.connect(HostInfo{"h3", 5432}));
-  EXPECT_EQ(log_->calls, (std::vector<std::string>{"h3:5432 autocommit off", "h3:5432 read_only on", "h1:5432 close"}));
+  EXPECT_EQ(log_->calls, (std::vector<std::string>{"h3:5432 autocommit off", "h3:5432 read_only on",
+                                                   "h1:5432 close"}));
 }
 
 TEST_F(PipelineTest, TransactionGuardRollsBackUnlessCommitted) {

@@ -17,18 +17,21 @@ std::string config_error_of(const PropertyMap& map) {
 }
 
 TEST(Properties, DefaultsApplyAndTypesConvert) {
-  Properties p = Properties::parse({{"connect_timeout", "0.5"}, {"auto_sort_wrapper_plugin_order", "off"}});
+  Properties p =
+      Properties::parse({{"connect_timeout", "0.5"}, {"auto_sort_wrapper_plugin_order", "off"}});
   EXPECT_DOUBLE_EQ(p.get_decimal("connect_timeout"), 0.5);
   EXPECT_DOUBLE_EQ(p.get_decimal("socket_timeout"), 0.0);
   EXPECT_FALSE(p.get_bool("auto_sort_wrapper_plugin_order"));
   EXPECT_EQ(p.get_list("wrapper_plugins"),
-            (std::vector<std::string>{"initial_connection", "aurora_connection_tracker", "failover", "host_monitoring"}));
+            (std::vector<std::string>{"initial_connection", "aurora_connection_tracker", "failover",
+                                      "host_monitoring"}));
   EXPECT_TRUE(Properties::parse({{"wrapper_plugins", ""}}).get_list("wrapper_plugins").empty());
   EXPECT_EQ(p.get_int("dev_inject_error_count"), 1);
 }
 
 TEST(Properties, AliasesAndListsAndChoices) {
-  Properties p = Properties::parse({{"plugins", " dev , execute_time "}, {"database", "app"},
+  Properties p = Properties::parse({{"plugins", " dev , execute_time "},
+                                    {"database", "app"},
                                     {"dev_inject_error_on", "EXECUTE-PREPARED"}});
   EXPECT_EQ(p.get_list("wrapper_plugins"), (std::vector<std::string>{"dev", "execute_time"}));
   EXPECT_EQ(p.get_string("dbname"), "app");
@@ -37,7 +40,8 @@ TEST(Properties, AliasesAndListsAndChoices) {
 }
 
 TEST(Properties, UnknownNamesPassToTheNativeDriverAndMonitoringPrefixIsSeparated) {
-  Properties p = Properties::parse({{"sslmode", "require"}, {"monitoring-connect_timeout", "1"},
+  Properties p = Properties::parse({{"sslmode", "require"},
+                                    {"monitoring-connect_timeout", "1"},
                                     {"monitoring-sslmode", "disable"}});
   EXPECT_EQ(p.native().at("sslmode"), "require");
   EXPECT_FALSE(p.native().contains("monitoring-connect_timeout"));
@@ -83,8 +87,10 @@ TEST(Properties, RegistryListsEveryBuiltinAndRejectsDuplicates) {
   }
   EXPECT_NE(find_property("plugins"), nullptr);
   EXPECT_EQ(find_property("plugins")->name, "wrapper_plugins");
-  EXPECT_THROW(register_property({"connect_timeout", PropertyType::kString, "", "dup"}), ConfigError);
-  register_property({"test_user_plugin_knob", PropertyType::kInteger, "7", "A user plugin's knob.", "user", 0, 10});
+  EXPECT_THROW(register_property({"connect_timeout", PropertyType::kString, "", "dup"}),
+               ConfigError);
+  register_property({"test_user_plugin_knob", PropertyType::kInteger, "7", "A user plugin's knob.",
+                     "user", 0, 10});
   EXPECT_EQ(Properties::parse({}).get_int("test_user_plugin_knob"), 7);
   EXPECT_THROW(Properties::parse({{"test_user_plugin_knob", "11"}}), ConfigError);
 }
@@ -102,13 +108,17 @@ namespace awrap {
 namespace {
 
 TEST(Properties, FailoverModeAcceptsHyphensAndRejectsTheRest) {
-  EXPECT_EQ(Properties::parse({{"failover_mode", "strict-writer"}}).get_choice("failover_mode"), "strict_writer");
-  EXPECT_EQ(Properties::parse({{"failover_mode", "Reader-Or-Writer"}}).get_choice("failover_mode"), "reader_or_writer");
+  EXPECT_EQ(Properties::parse({{"failover_mode", "strict-writer"}}).get_choice("failover_mode"),
+            "strict_writer");
+  EXPECT_EQ(Properties::parse({{"failover_mode", "Reader-Or-Writer"}}).get_choice("failover_mode"),
+            "reader_or_writer");
   try {
     Properties::parse({{"failover_mode", "writer"}});
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("strict_writer, reader_or_writer, strict_reader"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("strict_writer, reader_or_writer, strict_reader"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(Properties::parse({{"failover_timeout_sec", "0"}}), ConfigError);
   EXPECT_THROW(Properties::parse({{"cluster_topology_high_refresh_rate_ms", "fast"}}), ConfigError);

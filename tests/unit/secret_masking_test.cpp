@@ -10,8 +10,12 @@
 namespace awrap {
 namespace {
 
-constexpr const char* kSecrets[] = {"hunter2", "Wj4lrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "AKIDEXAMPLE1234ABCDE",
-                                    "AKIAIOSFODNN7EXAMPLE", "deadbeefcafe0123456789", "FwoGZXIvYXdzEXAMPLE"};
+constexpr const char* kSecrets[] = {"hunter2",
+                                    "Wj4lrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+                                    "AKIDEXAMPLE1234ABCDE",
+                                    "AKIAIOSFODNN7EXAMPLE",
+                                    "deadbeefcafe0123456789",
+                                    "FwoGZXIvYXdzEXAMPLE"};
 
 TEST(MaskSecrets, MasksEveryFormOfSecret) {
   const std::string inputs[] = {
@@ -23,8 +27,12 @@ TEST(MaskSecrets, MasksEveryFormOfSecret) {
       R"({"SecretString":"{\"password\":\"hunter2\"}"})",
       "aws_secret_access_key = Wj4lrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
       "key AKIAIOSFODNN7EXAMPLE used",
-      "db:5432/?Action=connect&DBUser=u&X-Amz-Credential=AKIDEXAMPLE1234ABCDE%2F20240101&X-Amz-Signature=deadbeefcafe0123456789",
-      "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE1234ABCDE/20150830/us-east-1/service/aws4_request, SignedHeaders=host, Signature=deadbeefcafe0123456789",
+      "db:5432/"
+      "?Action=connect&DBUser=u&X-Amz-Credential=AKIDEXAMPLE1234ABCDE%2F20240101&X-Amz-Signature="
+      "deadbeefcafe0123456789",
+      "Authorization: AWS4-HMAC-SHA256 "
+      "Credential=AKIDEXAMPLE1234ABCDE/20150830/us-east-1/service/aws4_request, "
+      "SignedHeaders=host, Signature=deadbeefcafe0123456789",
       "X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLE&x=1",
       R"({"SessionToken":"FwoGZXIvYXdzEXAMPLE"})",
   };
@@ -36,7 +44,8 @@ TEST(MaskSecrets, MasksEveryFormOfSecret) {
 }
 
 TEST(MaskSecrets, LeavesOrdinaryTextAlone) {
-  EXPECT_EQ(mask_secrets("connected to 127.0.0.1:5432 in 3 ms"), "connected to 127.0.0.1:5432 in 3 ms");
+  EXPECT_EQ(mask_secrets("connected to 127.0.0.1:5432 in 3 ms"),
+            "connected to 127.0.0.1:5432 in 3 ms");
   EXPECT_EQ(mask_secrets("user=app host=db"), "user=app host=db");
 }
 

@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <deque>
-#include <nlohmann/json.hpp>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "awrap/errors.hpp"

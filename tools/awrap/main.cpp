@@ -10,7 +10,8 @@ namespace {
 
 class HelpWithProperties : public CLI::Formatter {
  public:
-  std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
+  std::string make_help(const CLI::App* app, std::string name,
+                        CLI::AppFormatMode mode) const override {
     std::string base = CLI::Formatter::make_help(app, name, mode);
     if (app->get_parent() == nullptr) base += "\n" + awrap::render_properties_help();
     return base;
@@ -26,7 +27,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   awrap::cli::add_query_command(app, exit_code);
   awrap::cli::add_iam_token_command(app, exit_code);
-  app.add_subcommand("config-reference", "Print docs/configuration.md (generated from the registry)")
+  app.add_subcommand("config-reference",
+                     "Print docs/configuration.md (generated from the registry)")
       ->callback([] { std::cout << awrap::render_configuration_markdown(); });
   try {
     app.parse(argc, argv);

@@ -50,7 +50,8 @@ int run_query(const QueryOptions& opts) {
 void add_query_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<QueryOptions>();
   auto* cmd = app.add_subcommand("query", "Run SQL through awrap and print the result");
-  cmd->add_option("conninfo", opts->conninfo, "postgresql://…, mysql://… or 'host=… dbname=…'")->required();
+  cmd->add_option("conninfo", opts->conninfo, "postgresql://…, mysql://… or 'host=… dbname=…'")
+      ->required();
   cmd->add_option("sql", opts->sql, "statement(s) to run in order")->required();
   cmd->add_option("--set", opts->settings, "property name=value (repeatable; see awrap --help)");
   cmd->add_flag("-v,--verbose", opts->verbose, "log at debug level to stderr");

@@ -24,7 +24,8 @@ void print_result(std::ostream& out, const Result& result) {
     cell(result.column_name(c), c);
   }
   out << '\n';
-  for (std::size_t c = 0; c < widths.size(); ++c) out << (c ? "+" : "") << std::string(widths[c] + 2, '-');
+  for (std::size_t c = 0; c < widths.size(); ++c)
+    out << (c ? "+" : "") << std::string(widths[c] + 2, '-');
   out << '\n';
   for (const Row& row : result) {
     for (std::size_t c = 0; c < widths.size(); ++c) {

@@ -37,11 +37,12 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
 }  // namespace
 
 PluginRegistration make_aurora_connection_tracker_registration(int weight) {
-  return {"aurora_connection_tracker", weight,
-          [](PluginService& service, const Properties&) {
-            return std::make_unique<AuroraConnectionTrackerPlugin>(service);
-          },
-          "After a failover, closes connections still open to the old writer so they fail over too."};
+  return {
+      "aurora_connection_tracker", weight,
+      [](PluginService& service, const Properties&) {
+        return std::make_unique<AuroraConnectionTrackerPlugin>(service);
+      },
+      "After a failover, closes connections still open to the old writer so they fail over too."};
 }
 
 }  // namespace awrap

@@ -12,7 +12,8 @@ class ConnectTimePlugin final : public Plugin {
   std::string_view code() const noexcept override { return "connect_time"; }
   MethodSet subscribed_methods() const noexcept override { return {Method::kConnect}; }
 
-  std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request,
+                                            const NextConnect& next) override {
     auto start = std::chrono::steady_clock::now();
     try {
       auto conn = next(request);
@@ -27,7 +28,8 @@ class ConnectTimePlugin final : public Plugin {
  private:
   static void log(const ConnectRequest& request, std::chrono::steady_clock::time_point start,
                   const char* what) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
     AWRAP_LOG(kInfo) << "connect_time: " << what << request.spec.host.endpoint() << " in "
                      << static_cast<double>(us.count()) / 1000.0 << " ms";
   }

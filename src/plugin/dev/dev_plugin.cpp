@@ -22,7 +22,8 @@ class DevPlugin final : public Plugin {
     return next(call);
   }
 
-  std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request,
+                                            const NextConnect& next) override {
     maybe_inject("connect", request.spec.host);
     return next(request);
   }
@@ -43,7 +44,8 @@ class DevPlugin final : public Plugin {
 
 }  // namespace
 
-void throw_injected_error(std::string_view error_class, const HostInfo& host, std::string_view method) {
+void throw_injected_error(std::string_view error_class, const HostInfo& host,
+                          std::string_view method) {
   std::string where = host.endpoint();
   std::string msg = "injected " + std::string(error_class) + " error on " + std::string(method) +
                     " by the dev plugin";

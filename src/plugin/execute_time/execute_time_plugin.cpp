@@ -27,13 +27,16 @@ class ExecuteTimePlugin final : public Plugin {
   }
 
  private:
-  static void log(const Call& call, std::chrono::steady_clock::time_point start, const char* suffix) {
+  static void log(const Call& call, std::chrono::steady_clock::time_point start,
+                  const char* suffix) {
     if (!internal::log_enabled(LogLevel::kInfo)) return;
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
     std::string_view sql = call.sql.substr(0, kMaxSqlInLog);
     AWRAP_LOG(kInfo) << "execute_time: " << to_string(call.method) << (sql.empty() ? "" : " '")
-                     << sql << (call.sql.size() > kMaxSqlInLog ? "…" : "") << (sql.empty() ? "" : "'")
-                     << " took " << static_cast<double>(us.count()) / 1000.0 << " ms" << suffix;
+                     << sql << (call.sql.size() > kMaxSqlInLog ? "…" : "")
+                     << (sql.empty() ? "" : "'") << " took "
+                     << static_cast<double>(us.count()) / 1000.0 << " ms" << suffix;
   }
 };
 

@@ -11,9 +11,12 @@ FailoverMode resolve_failover_mode(std::string_view configured, bool reader_endp
 
 const char* to_string(FailoverMode mode) noexcept {
   switch (mode) {
-    case FailoverMode::kStrictWriter: return "strict_writer";
-    case FailoverMode::kReaderOrWriter: return "reader_or_writer";
-    case FailoverMode::kStrictReader: return "strict_reader";
+    case FailoverMode::kStrictWriter:
+      return "strict_writer";
+    case FailoverMode::kReaderOrWriter:
+      return "reader_or_writer";
+    case FailoverMode::kStrictReader:
+      return "strict_reader";
   }
   return "strict_writer";
 }

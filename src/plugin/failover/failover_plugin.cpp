@@ -8,9 +8,9 @@
 #include "awrap/errors.hpp"
 #include "core/cluster_service.hpp"
 #include "core/logging.hpp"
+#include "plugin/endpoint_role.hpp"
 #include "plugin/failover/failover_mode.hpp"
 #include "plugin/failover/statement_kind.hpp"
-#include "plugin/endpoint_role.hpp"
 
 namespace awrap {
 namespace {
@@ -26,18 +26,21 @@ class FailoverPlugin final : public Plugin {
  public:
   FailoverPlugin(PluginService& service, const Properties& props)
       : service_(service),
-        mode_(resolve_failover_mode(props.get_choice("failover_mode"),
-                                    endpoint_role(props, service.initial_spec().host.host) == EndpointRole::kReader)),
+        mode_(resolve_failover_mode(
+            props.get_choice("failover_mode"),
+            endpoint_role(props, service.initial_spec().host.host) == EndpointRole::kReader)),
         timeout_(std::chrono::seconds(props.get_int("failover_timeout_sec"))),
         connect_failover_(props.get_bool("enable_connect_failover")),
-        retry_pause_(std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))) {}
+        retry_pause_(
+            std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))) {}
 
   std::string_view code() const noexcept override { return "failover"; }
   MethodSet subscribed_methods() const noexcept override {
     return MethodSet::network_calls().with(Method::kConnect);
   }
 
-  std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request,
+                                            const NextConnect& next) override {
     std::unique_ptr<TargetConnection> conn;
     try {
       conn = next(request);
@@ -72,7 +75,8 @@ class FailoverPlugin final : public Plugin {
     // the server before the reply that never came). A ROLLBACK in flight cannot have.
     if (call.method == Method::kCommit) transaction_open = true;
     if (call.method == Method::kRollback) transaction_open = false;
-    if ((call.method == Method::kExecute || call.method == Method::kExecutePrepared) && !is_read_only_sql(call.sql))
+    if ((call.method == Method::kExecute || call.method == Method::kExecutePrepared) &&
+        !is_read_only_sql(call.sql))
       transaction_open = true;
     try {
       auto result = next(call);
@@ -105,9 +109,11 @@ class FailoverPlugin final : public Plugin {
     auto deadline = started + timeout_;
     HostInfo failed = service_.current_host();
     tried_known_writer_ = false;
-    AWRAP_LOG(kInfo) << "failover (" << to_string(mode_) << ") from " << failed.endpoint() << " after: " << cause.what();
+    AWRAP_LOG(kInfo) << "failover (" << to_string(mode_) << ") from " << failed.endpoint()
+                     << " after: " << cause.what();
     if (TargetConnection* c = service_.current_connection()) c->abort();
-    if (dynamic_cast<const ConnectionLostError*>(&cause)) service_.set_availability(failed, HostAvailability::kUnavailable);
+    if (dynamic_cast<const ConnectionLostError*>(&cause))
+      service_.set_availability(failed, HostAvailability::kUnavailable);
 
     std::string last_problem = cause.what();
     while (Clock::now() < deadline) {
@@ -115,7 +121,8 @@ class FailoverPlugin final : public Plugin {
       // cannot (its own connections refused, e.g. credentials rotated since it last logged in),
       // probe the known hosts through this Connection's own chain, with fresh credentials.
       std::vector<HostInfo> candidates;
-      if (auto candidate = pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience)))
+      if (auto candidate =
+              pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience)))
         candidates.push_back(*candidate);
       else
         candidates = fallback_candidates(failed);
@@ -126,36 +133,43 @@ class FailoverPlugin final : public Plugin {
           last_known_status_ = TransactionStatus::kIdle;
           remember_transaction_status();
           service_.set_availability(candidate, HostAvailability::kAvailable);
-          auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-          AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " (" << to_string(candidate.role) << ") took "
-                           << took << " ms";
-          std::string where = " (failed over from " + failed.endpoint() + " to " + candidate.endpoint() + " in " +
-                              std::to_string(took) + " ms)";
+          auto took =
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+          AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " ("
+                           << to_string(candidate.role) << ") took " << took << " ms";
+          std::string where = " (failed over from " + failed.endpoint() + " to " +
+                              candidate.endpoint() + " in " + std::to_string(took) + " ms)";
           if (transaction_open)
             throw TransactionResolutionUnknownError(
-                "the connection failed over while a transaction or a write was in flight; it may or may not "
-                "have committed" + where,
+                "the connection failed over while a transaction or a write was in flight; it may "
+                "or may not "
+                "have committed" +
+                    where,
                 "08007", 0, candidate.endpoint());
-          throw FailoverSuccessError("the connection failed over; the statement was not applied, run it again" + where,
-                                     "08S02", 0, candidate.endpoint());
+          throw FailoverSuccessError(
+              "the connection failed over; the statement was not applied, run it again" + where,
+              "08S02", 0, candidate.endpoint());
         }
       }
       pause(deadline);
     }
-    throw FailoverFailedError("failover found no " + std::string(mode_ == FailoverMode::kStrictReader ? "reader" : "writer") +
-                                  " within failover_timeout_sec=" + std::to_string(timeout_.count()) +
-                                  "; last problem: " + last_problem,
-                              "08001", 0, failed.endpoint());
+    throw FailoverFailedError(
+        "failover found no " +
+            std::string(mode_ == FailoverMode::kStrictReader ? "reader" : "writer") +
+            " within failover_timeout_sec=" + std::to_string(timeout_.count()) +
+            "; last problem: " + last_problem,
+        "08001", 0, failed.endpoint());
   }
 
   // The first connect failed: ask the cluster's shared monitor (run by other Connections) for
   // the writer and connect there.
-  std::unique_ptr<TargetConnection> connect_to_topology_writer(ConnectRequest& request, const NextConnect& next,
+  std::unique_ptr<TargetConnection> connect_to_topology_writer(ConnectRequest& request,
+                                                               const NextConnect& next,
                                                                const ConnectError& cause) {
     auto monitor = cluster_service(service_).existing_topology_monitor();
     if (!monitor) throw cause;
-    AWRAP_LOG(kInfo) << "connect failover: " << request.spec.host.endpoint() << " failed (" << cause.what()
-                     << "); asking the topology for the writer";
+    AWRAP_LOG(kInfo) << "connect failover: " << request.spec.host.endpoint() << " failed ("
+                     << cause.what() << "); asking the topology for the writer";
     auto topology = monitor->wait_for_writer(Clock::now() + timeout_);
     if (!topology || !topology->writer()) throw cause;
     ConnectRequest direct = request;
@@ -169,8 +183,10 @@ class FailoverPlugin final : public Plugin {
     try {
       auto conn = service_.connect(candidate);
       bool writer = dialect_->is_writer(*conn);
-      if ((mode_ == FailoverMode::kStrictWriter && !writer) || (mode_ == FailoverMode::kStrictReader && writer)) {
-        problem = candidate.endpoint() + (writer ? " is the writer, not a reader" : " is not the writer");
+      if ((mode_ == FailoverMode::kStrictWriter && !writer) ||
+          (mode_ == FailoverMode::kStrictReader && writer)) {
+        problem =
+            candidate.endpoint() + (writer ? " is the writer, not a reader" : " is not the writer");
         conn->close();
         return nullptr;
       }
@@ -192,8 +208,10 @@ class FailoverPlugin final : public Plugin {
   // Every known host, the failed one last (it may have come back).
   std::vector<HostInfo> fallback_candidates(const HostInfo& failed) {
     TopologyPtr topology = monitor_->topology();
-    std::vector<HostInfo> hosts = topology && !topology->hosts.empty() ? topology->hosts : service_.hosts();
-    std::stable_partition(hosts.begin(), hosts.end(), [&](const HostInfo& h) { return !h.same_endpoint(failed); });
+    std::vector<HostInfo> hosts =
+        topology && !topology->hosts.empty() ? topology->hosts : service_.hosts();
+    std::stable_partition(hosts.begin(), hosts.end(),
+                          [&](const HostInfo& h) { return !h.same_endpoint(failed); });
     return hosts;
   }
 
@@ -230,7 +248,8 @@ class FailoverPlugin final : public Plugin {
     if (!topology) return std::nullopt;
     std::vector<HostInfo> readers;
     for (const auto& h : topology->readers())
-      if (!h.same_endpoint(failed) && service_.availability(h) == HostAvailability::kAvailable) readers.push_back(h);
+      if (!h.same_endpoint(failed) && service_.availability(h) == HostAvailability::kAvailable)
+        readers.push_back(h);
     if (readers.empty())
       for (const auto& h : topology->readers())
         if (!h.same_endpoint(failed)) readers.push_back(h);  // all marked down: try them anyway

@@ -25,9 +25,12 @@ bool is_read_only_sql(std::string_view sql) {
   std::string word;
   while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])))
     word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
-  if (word == "EXPLAIN") return sql.find("ANALYZE") == std::string_view::npos && sql.find("analyze") == std::string_view::npos;
-  return word == "SELECT" || word == "SHOW" || word == "VALUES" || word == "SET" || word == "BEGIN" ||
-         word == "START" || word == "ROLLBACK" || word == "DECLARE" || word == "FETCH" || word.empty();
+  if (word == "EXPLAIN")
+    return sql.find("ANALYZE") == std::string_view::npos &&
+           sql.find("analyze") == std::string_view::npos;
+  return word == "SELECT" || word == "SHOW" || word == "VALUES" || word == "SET" ||
+         word == "BEGIN" || word == "START" || word == "ROLLBACK" || word == "DECLARE" ||
+         word == "FETCH" || word.empty();
 }
 
 }  // namespace awrap

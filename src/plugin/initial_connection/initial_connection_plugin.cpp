@@ -24,7 +24,8 @@ class InitialConnectionPlugin final : public Plugin {
   std::string_view code() const noexcept override { return "initial_connection"; }
   MethodSet subscribed_methods() const noexcept override { return {Method::kConnect}; }
 
-  std::unique_ptr<TargetConnection> connect(ConnectRequest& request, const NextConnect& next) override {
+  std::unique_ptr<TargetConnection> connect(ConnectRequest& request,
+                                            const NextConnect& next) override {
     auto conn = next(request);
     if (!request.initial || role_ == EndpointRole::kInstance) return conn;
     auto deadline = Clock::now() + retry_timeout_;
@@ -38,8 +39,10 @@ class InitialConnectionPlugin final : public Plugin {
       if (topology && role_ == EndpointRole::kWriter) target = topology->writer();
       if (topology && role_ == EndpointRole::kReader) {
         auto readers = topology->readers();
-        if (readers.empty()) return conn;  // no readers: the writer serves reads, as Aurora's reader endpoint does
-        target = readers[std::uniform_int_distribution<std::size_t>(0, readers.size() - 1)(random_)];
+        if (readers.empty())
+          return conn;  // no readers: the writer serves reads, as Aurora's reader endpoint does
+        target =
+            readers[std::uniform_int_distribution<std::size_t>(0, readers.size() - 1)(random_)];
       }
       AWRAP_LOG(kInfo) << "initial_connection: " << request.spec.host.endpoint() << " led to a "
                        << (writer ? "writer" : "reader") << " (stale DNS?)"
@@ -49,7 +52,8 @@ class InitialConnectionPlugin final : public Plugin {
         direct.spec.host = *target;
         try {
           auto candidate = next(direct);
-          if (cluster.dialect_for(*candidate)->is_writer(*candidate) == (role_ == EndpointRole::kWriter)) {
+          if (cluster.dialect_for(*candidate)->is_writer(*candidate) ==
+              (role_ == EndpointRole::kWriter)) {
             conn->close();
             return candidate;
           }
@@ -65,7 +69,8 @@ class InitialConnectionPlugin final : public Plugin {
         conn->close();
         throw ConnectError("the cluster endpoint " + request.spec.host.endpoint() +
                                " kept leading to a reader and no writer was found within "
-                               "open_connection_retry_timeout_ms=" + std::to_string(retry_timeout_.count()),
+                               "open_connection_retry_timeout_ms=" +
+                               std::to_string(retry_timeout_.count()),
                            "08001", 0, request.spec.host.endpoint());
       }
       std::this_thread::sleep_for(retry_interval_);
@@ -85,12 +90,13 @@ class InitialConnectionPlugin final : public Plugin {
 }  // namespace
 
 PluginRegistration make_initial_connection_registration(int weight) {
-  return {"initial_connection", weight,
-          [](PluginService& service, const Properties& props) {
-            return std::make_unique<InitialConnectionPlugin>(service, props);
-          },
-          "Checks that a connection through a cluster or reader endpoint reached an instance of that "
-          "role (DNS lags behind failover) and moves it to the right one."};
+  return {
+      "initial_connection", weight,
+      [](PluginService& service, const Properties& props) {
+        return std::make_unique<InitialConnectionPlugin>(service, props);
+      },
+      "Checks that a connection through a cluster or reader endpoint reached an instance of that "
+      "role (DNS lags behind failover) and moves it to the right one."};
 }
 
 }  // namespace awrap
