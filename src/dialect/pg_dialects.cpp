@@ -31,22 +31,27 @@ std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string
   return t - std::chrono::hours(offset_hours);
 }
 
-class PlainPgDialect final : public Dialect {
+// Every PostgreSQL flavour tells a writer from a reader the same way.
+class PgDialect : public Dialect {
+ public:
+  bool is_writer(TargetConnection& c) const override {
+    return !pg_bool(single_value(c, "SELECT pg_catalog.pg_is_in_recovery()").value_or("t"));
+  }
+};
+
+class PlainPgDialect final : public PgDialect {
  public:
   explicit PlainPgDialect(std::string code) : code_(std::move(code)) {}
   std::string_view code() const noexcept override { return code_; }
   bool reports_topology() const noexcept override { return false; }
   std::vector<TopologyEntry> query_topology(TargetConnection&) const override { return {}; }
   std::string instance_id(TargetConnection&) const override { return {}; }
-  bool is_writer(TargetConnection& c) const override {
-    return !pg_bool(single_value(c, "SELECT pg_catalog.pg_is_in_recovery()").value_or("t"));
-  }
 
  private:
   std::string code_;
 };
 
-class AuroraPgDialect final : public Dialect {
+class AuroraPgDialect final : public PgDialect {
  public:
   std::string_view code() const noexcept override { return "aurora-pg"; }
   bool reports_topology() const noexcept override { return true; }
@@ -73,12 +78,9 @@ class AuroraPgDialect final : public Dialect {
   std::string instance_id(TargetConnection& c) const override {
     return single_value(c, "SELECT pg_catalog.aurora_db_instance_identifier()").value_or("");
   }
-  bool is_writer(TargetConnection& c) const override {
-    return !pg_bool(single_value(c, "SELECT pg_catalog.pg_is_in_recovery()").value_or("t"));
-  }
 };
 
-class MultiAzPgDialect final : public Dialect {
+class MultiAzPgDialect final : public PgDialect {
  public:
   std::string_view code() const noexcept override { return "multi-az-pg"; }
   bool reports_topology() const noexcept override { return true; }
@@ -102,9 +104,6 @@ class MultiAzPgDialect final : public Dialect {
   }
   std::string instance_id(TargetConnection& c) const override {
     return single_value(c, "SELECT rds_tools.dbi_resource_id()").value_or("");
-  }
-  bool is_writer(TargetConnection& c) const override {
-    return !pg_bool(single_value(c, "SELECT pg_catalog.pg_is_in_recovery()").value_or("t"));
   }
 };
 
