@@ -5,6 +5,7 @@
 #include "awrap/errors.hpp"
 #include "aws/credential_sources.hpp"
 #include "aws/shared_config.hpp"
+#include "aws/utc_time.hpp"
 #include "core/logging.hpp"
 
 namespace awrap::aws {
@@ -164,31 +165,13 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
       (text[10] != 'T' && text[10] != ' ') || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
-  auto number = [&](std::size_t pos, std::size_t len) -> int {
-    int value = 0;
-    for (std::size_t i = pos; i < pos + len; ++i) {
-      if (text[i] < '0' || text[i] > '9') return -1;
-      value = value * 10 + (text[i] - '0');
-    }
-    return value;
-  };
-  int year = number(0, 4), month = number(5, 2), day = number(8, 2);
-  int hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
   std::string_view rest = text.substr(19);
   if (!rest.empty() && rest.front() == '.') {
     rest.remove_prefix(1);
     while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') rest.remove_prefix(1);
   }
   if (rest != "Z" && rest != "+00:00") return std::nullopt;
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
-      minute > 59 || second < 0 || second > 60) {
-    return std::nullopt;
-  }
-  std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{unsigned(month)},
-                                  std::chrono::day{unsigned(day)}};
-  if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days{ymd} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{second};
+  return utc_time_from_fields(text, {{{0, 4}, {5, 2}, {8, 2}, {11, 2}, {14, 2}, {17, 2}}});
 }
 
 }  // namespace awrap::aws

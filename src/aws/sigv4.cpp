@@ -7,6 +7,8 @@
 #include <ctime>
 #include <map>
 
+#include "aws/utc_time.hpp"
+
 namespace awrap::aws {
 namespace {
 
@@ -106,25 +108,7 @@ std::string format_amz_date(std::chrono::system_clock::time_point time) {
 
 std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view text) {
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
-  auto number = [&](std::size_t pos, std::size_t len) -> int {
-    int value = 0;
-    for (std::size_t i = pos; i < pos + len; ++i) {
-      if (text[i] < '0' || text[i] > '9') return -1;
-      value = value * 10 + (text[i] - '0');
-    }
-    return value;
-  };
-  int year = number(0, 4), month = number(4, 2), day = number(6, 2);
-  int hour = number(9, 2), minute = number(11, 2), second = number(13, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
-      minute > 59 || second < 0 || second > 60) {
-    return std::nullopt;
-  }
-  std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{unsigned(month)},
-                                  std::chrono::day{unsigned(day)}};
-  if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days{ymd} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{second};
+  return utc_time_from_fields(text, {{{0, 4}, {4, 2}, {6, 2}, {9, 2}, {11, 2}, {13, 2}}});
 }
 
 std::string uri_encode(std::string_view raw, bool keep_slash) {

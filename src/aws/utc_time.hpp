@@ -1,0 +1,24 @@
+// Building a UTC time point from the digit fields of a timestamp (ISO 8601, X-Amz-Date).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace awrap::aws {
+
+// Where each field's digits stand in the text: {offset, length}.
+struct DigitField {
+  std::size_t offset;
+  std::size_t length;
+};
+
+// Reads year, month, day, hour, minute, second from `text` at `fields` (in that order). Empty
+// when a field holds a non-digit or the date or time does not exist (leap seconds allowed).
+// REQUIRES: every field lies within `text`.
+std::optional<std::chrono::system_clock::time_point> utc_time_from_fields(
+    std::string_view text, const std::array<DigitField, 6>& fields);
+
+}  // namespace awrap::aws
