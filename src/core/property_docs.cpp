@@ -74,6 +74,12 @@ std::string render_properties_help() {
   out << "\nPLUGINS (wrapper_plugins)\n";
   for (const auto& p : registered_plugins())
     out << "  " << p.code << "  (weight " << p.weight << ")  " << p.help << "\n";
+  out << "\nERRORS (awrap query prints the class; docs/errors.md says what to do)\n"
+         "  ConfigError, ConnectError, AuthError, QueryError, QueryCancelledError,\n"
+         "  ReadOnlyViolationError, ConnectionLostError, ConnectionClosedError,\n"
+         "  FailoverSuccessError (08S02: run the statement again),\n"
+         "  TransactionResolutionUnknownError (08007: it may have committed; check),\n"
+         "  FailoverFailedError (08001: no fitting host within failover_timeout_sec)\n";
   return out.str();
 }
 
