@@ -64,16 +64,7 @@ class AuroraPgDialect final : public PgDialect {
         "WHERE session_id = 'MASTER_SESSION_ID' OR last_update_timestamp IS NULL "
         "OR EXTRACT(EPOCH FROM (pg_catalog.now() - last_update_timestamp)) <= 300",
         {});
-    std::vector<TopologyEntry> out;
-    for (std::size_t i = 0; r && i < r->row_count(); ++i) {
-      TopologyEntry e;
-      e.instance_id = std::string(r->value(i, 0));
-      e.is_writer = pg_bool(r->value(i, 1));
-      e.replica_lag_ms = std::atof(std::string(r->value(i, 2)).c_str());
-      if (!r->is_null(i, 3)) e.last_update = parse_timestamp(r->value(i, 3));
-      out.push_back(std::move(e));
-    }
-    return out;
+    return r ? aurora_pg_topology_from_rows(*r) : std::vector<TopologyEntry>{};
   }
   std::string instance_id(TargetConnection& c) const override {
     return single_value(c, "SELECT pg_catalog.aurora_db_instance_identifier()").value_or("");
@@ -91,16 +82,7 @@ class MultiAzPgDialect final : public PgDialect {
         "rds_tools.dbi_resource_id()) "
         "FROM rds_tools.show_topology('awrap') t",
         {});
-    std::vector<TopologyEntry> out;
-    for (std::size_t i = 0; r && i < r->row_count(); ++i) {
-      TopologyEntry e;
-      e.instance_id = std::string(r->value(i, 0));
-      e.endpoint = std::string(r->value(i, 1));
-      e.port = std::atoi(std::string(r->value(i, 2)).c_str());
-      e.is_writer = pg_bool(r->value(i, 3));
-      out.push_back(std::move(e));
-    }
-    return out;
+    return r ? multi_az_pg_topology_from_rows(*r) : std::vector<TopologyEntry>{};
   }
   std::string instance_id(TargetConnection& c) const override {
     return single_value(c, "SELECT rds_tools.dbi_resource_id()").value_or("");
@@ -108,6 +90,32 @@ class MultiAzPgDialect final : public PgDialect {
 };
 
 }  // namespace
+
+std::vector<TopologyEntry> aurora_pg_topology_from_rows(const ResultData& r) {
+  std::vector<TopologyEntry> out;
+  for (std::size_t i = 0; i < r.row_count(); ++i) {
+    TopologyEntry e;
+    e.instance_id = std::string(r.value(i, 0));
+    e.is_writer = pg_bool(r.value(i, 1));
+    e.replica_lag_ms = std::atof(std::string(r.value(i, 2)).c_str());
+    if (!r.is_null(i, 3)) e.last_update = parse_timestamp(r.value(i, 3));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<TopologyEntry> multi_az_pg_topology_from_rows(const ResultData& r) {
+  std::vector<TopologyEntry> out;
+  for (std::size_t i = 0; i < r.row_count(); ++i) {
+    TopologyEntry e;
+    e.instance_id = std::string(r.value(i, 0));
+    e.endpoint = std::string(r.value(i, 1));
+    e.port = std::atoi(std::string(r.value(i, 2)).c_str());
+    e.is_writer = pg_bool(r.value(i, 3));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
 
 std::unique_ptr<Dialect> make_plain_pg_dialect(std::string_view code) {
   return std::make_unique<PlainPgDialect>(std::string(code));
