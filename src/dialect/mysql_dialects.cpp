@@ -38,14 +38,6 @@ double to_double(std::string_view v) {
   return std::atof(std::string(v).c_str());
 }
 
-// "2024-05-01 10:11:12" (server time, UTC on Aurora) -> time_point; nullopt if odd.
-std::optional<std::chrono::system_clock::time_point> parse_datetime(std::string_view text) {
-  std::tm tm{};
-  std::string s(text.substr(0, 19));
-  if (s.size() < 19 || !strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 // Writer unless the server refuses writes: read_only (replicas, super_read_only) or
 // innodb_read_only (a read-only engine). Both exist on MySQL and MariaDB.
 bool writable(TargetConnection& c) {
@@ -150,7 +142,7 @@ std::vector<TopologyEntry> aurora_mysql_topology_from_rows(const ResultData& r) 
         !r.is_null(i, 4) && std::atol(std::string(r.value(i, 4)).c_str()) > kStaleReaderSeconds;
     if (stale && !e.is_writer) continue;
     e.replica_lag_ms = r.is_null(i, 2) ? 0 : to_double(r.value(i, 2));
-    if (!r.is_null(i, 3)) e.last_update = parse_datetime(r.value(i, 3));
+    if (!r.is_null(i, 3)) e.last_update = parse_server_utc_time(r.value(i, 3));  // UTC on Aurora
     out.push_back(std::move(e));
   }
   keep_latest_writer(out);

@@ -20,15 +20,14 @@ bool pg_bool(std::string_view v) {
 
 // "2024-05-01 10:11:12.345+00" (timestamptz text in UTC session) -> time_point; nullopt if odd.
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
-  std::tm tm{};
-  std::string s(text.substr(0, 19));
-  if (s.size() < 19 || !strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm)) return std::nullopt;
-  auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
+  auto t = parse_server_utc_time(text);
+  if (!t) return std::nullopt;
   int offset_hours = 0;
   auto plus = text.find_last_of("+-");
   if (plus != std::string_view::npos && plus > 18)
-    offset_hours = std::atoi(std::string(text.substr(plus)).c_str());
-  return t - std::chrono::hours(offset_hours);
+    offset_hours = std::atoi(std::string(text.substr(plus, 4)).c_str());
+  if (offset_hours < -15 || offset_hours > 15) return std::nullopt;  // UTC-12 to UTC+14
+  return *t - std::chrono::hours(offset_hours);
 }
 
 // Every PostgreSQL flavour tells a writer from a reader the same way.
