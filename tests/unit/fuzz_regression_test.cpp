@@ -6,6 +6,7 @@
 #include <string>
 
 #include "awrap/errors.hpp"
+#include "awrap/log.hpp"
 #include "aws/credentials.hpp"
 #include "aws/sigv4.hpp"
 #include "core/conninfo.hpp"
@@ -81,6 +82,22 @@ TEST(FuzzRegression, TopologyTimestampsOutsideTheClockRangeAreDropped) {
   auto utc = aws::parse_amz_date("20240501T081112Z");
   ASSERT_TRUE(utc);
   EXPECT_EQ(*pg[2].last_update, *utc);
+}
+
+// fuzz_log_masking, "a password next to the message is masked": the rules ran one after the
+// other, so masking "password=…" inside a JSON string or URL password first broke the text the
+// JSON or URL rule needed, and the start of the password stayed visible.
+TEST(FuzzRegression, SecretsHoldingAnotherRulesKeywordAreMaskedWhole) {
+  for (std::string text :
+       {R"({"password": "Xyzpassword=Qwv"})", "postgresql://app:Xyzpassword=Qwv@db/app",
+        "password='Xyz\\'password=Qwv' host=db"}) {
+    std::string masked = mask_secrets(text);
+    EXPECT_EQ(masked.find("Xyz"), std::string::npos) << text << " -> " << masked;
+    EXPECT_EQ(masked.find("Qwv"), std::string::npos) << text << " -> " << masked;
+  }
+  // Overlapping finds are masked as one (here up to the end: the unquoted rule reads on).
+  EXPECT_EQ(mask_secrets(R"({"user": "app", "password": "a password=b"})"),
+            R"({"user": "app", "password": "***)");
 }
 
 }  // namespace
