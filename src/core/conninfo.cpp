@@ -205,11 +205,24 @@ ConnInfo parse_keywords(std::string_view s) {
   return info;
 }
 
+// RFC 3986: a letter, then letters, digits, '+', '-' or '.'; ':' too, so that "jdbc:postgresql"
+// is reported as an unsupported scheme.
+bool is_url_scheme(std::string_view s) {
+  if (s.empty() || !std::isalpha(static_cast<unsigned char>(s.front()))) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.' &&
+        c != ':')
+      return false;
+  return true;
+}
+
 }  // namespace
 
 ConnInfo parse_conninfo(std::string_view text_in) {
   std::string_view t = text::trim(text_in);
-  if (auto sep = t.find("://"); sep != std::string_view::npos) {
+  // A keyword string may hold "://" in a value (application_name='http://…'): a URL starts with
+  // its scheme.
+  if (auto sep = t.find("://"); sep != std::string_view::npos && is_url_scheme(t.substr(0, sep))) {
     std::string scheme = text::lower(t.substr(0, sep));
     if (scheme != "postgresql" && scheme != "postgres" && scheme != "mysql" && scheme != "mariadb")
       throw ConfigError("unsupported URL scheme '" + scheme +

@@ -45,6 +45,19 @@ TEST(FuzzRegression, UrlPasswordWithSlashOrQuestionMarkIsNotQuoted) {
   EXPECT_NE(config_error_of("postgresql://db:99999/app").find("'99999'"), std::string::npos);
 }
 
+// fuzz_conninfo, "written back as keywords it parses the same": any "://" made the text a URL,
+// so a keyword value holding one failed with "unsupported URL scheme 'host=… password=…'".
+TEST(FuzzRegression, KeywordValueHoldingSchemeSeparatorStaysKeywords) {
+  auto info = parse_conninfo("host=db application_name='see https://example.com' user=app");
+  EXPECT_EQ(info.engine, "pg");
+  ASSERT_EQ(info.hosts.size(), 1u);
+  EXPECT_EQ(info.hosts[0].host, "db");
+  EXPECT_EQ(info.options.at("application_name"), "see https://example.com");
+  EXPECT_NE(
+      config_error_of("jdbc:postgresql://db/app").find("unsupported URL scheme 'jdbc:postgresql'"),
+      std::string::npos);
+}
+
 // fuzz_aws_time, UBSan "signed integer overflow" in system_clock: a year outside what 64-bit
 // nanoseconds hold (here 0999) was converted anyway.
 TEST(FuzzRegression, AwsTimesOutsideTheClockRangeAreRefused) {
