@@ -41,6 +41,10 @@ HostInfo parse_host_port(std::string_view spec) {
   if (colon == std::string_view::npos) {
     h.host = text::percent_decode(spec);
   } else {
+    if (spec.substr(0, colon).find(':') != std::string_view::npos)
+      throw ConfigError("invalid host '" + std::string(spec) +
+                            "': an IPv6 address goes in brackets, e.g. [::1]:5432",
+                        "host");
     h.host = text::percent_decode(spec.substr(0, colon));
     h.port = parse_port(spec.substr(colon + 1));
   }
@@ -146,7 +150,7 @@ ConnInfo parse_url(std::string_view url, std::string_view scheme) {
     throw ConfigError(
         "invalid connection URL: an '@' follows the first '/' or '?', so a user name or password "
         "may hold '/' or '?'; percent-encode them ('/' as %2F, '?' as %3F, '@' as %40)",
-        e.property());
+        "conninfo");
   }
 }
 

@@ -39,6 +39,17 @@ TEST(FuzzRegression, UrlPasswordWithSlashOrQuestionMarkIsNotQuoted) {
     EXPECT_EQ(message.find("Qwv"), std::string::npos) << message;
     EXPECT_NE(message.find("percent-encode"), std::string::npos) << message;
   }
+  // The ConfigError's property is not taken from the URL either (a '?' in the password made
+  // its tail a "URL parameter" and the property named it).
+  try {
+    parse_conninfo("postgresql://app:Xyz?Qwv@db/app");
+    ADD_FAILURE() << "parsed";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.property(), "conninfo");
+  }
+  // Nor does a password ending in ":<digits>" before its '/' become a host name.
+  EXPECT_EQ(config_error_of("postgresql://app:Xyz:1/Qwv@db/app").find("Xyz"), std::string::npos);
+  EXPECT_NE(config_error_of("postgresql://::1/app").find("brackets"), std::string::npos);
   auto info = parse_conninfo("postgresql://app:Xyz%2FQwv%3F@db:5432/app");
   EXPECT_EQ(info.options.at("password"), "Xyz/Qwv?");
   // Without an '@' after the host list, errors still quote what is wrong.
