@@ -22,7 +22,7 @@ class Counter(threading.Thread):
 
 
 def sleep_sql(engine, seconds):
-    return "SELECT SLEEP(%s)" % seconds if engine == "mysql" else "SELECT pg_sleep(%s)" % seconds
+    return "SELECT SLEEP(%s)" % seconds if engine == "mariadb" else "SELECT pg_sleep(%s)" % seconds
 
 
 def test_other_threads_run_and_query_while_one_waits(conninfo, engine):

@@ -87,7 +87,9 @@ def convert(query, params, engine):
             out.append(parts[index + 1])
     else:
         for index, (key, value) in enumerate(zip(keys, values)):
-            native.append(adapt_mysql(value, key))
-            out.append("?")
+            adapted = adapt_mysql(value, key)
+            native.append(adapted)
+            # Marks bytes as binary: a bare "SELECT ?" then reads back bytes, not text.
+            out.append("CAST(? AS BINARY)" if adapted.__class__ is bytes else "?")
             out.append(parts[index + 1])
     return "".join(out), native

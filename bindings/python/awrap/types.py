@@ -22,8 +22,6 @@ class TypeCode(int):
     """A column's type code in ``cursor.description``: the PostgreSQL type OID or the MySQL field
     type, which knows which PEP 249 type objects it equals."""
 
-    __slots__ = ("engine", "categories")
-
     def __new__(cls, code, engine, categories):
         self = int.__new__(cls, code)
         self.engine = engine
@@ -198,6 +196,7 @@ MYSQL_CONVERTERS = {
 
 # ---- Python -> parameters ---------------------------------------------------------------------
 
+_INT4_MIN, _INT4_MAX = -(2 ** 31), 2 ** 31 - 1
 _INT8_MIN, _INT8_MAX = -(2 ** 63), 2 ** 63 - 1
 
 ACCEPTED = ("None, bool, int, float, Decimal, str, bytes/bytearray/memoryview, date, time, "
@@ -223,6 +222,10 @@ def adapt_pg(value, position):
     if kind is bool:
         return value, "::bool"
     if kind is int:
+        # The smallest of int4 / int8 / numeric that holds the value: int4 widens implicitly to
+        # int8 and numeric, so functions and operators taking any of them resolve.
+        if _INT4_MIN <= value <= _INT4_MAX:
+            return value, "::int4"
         return value, "::int8" if _INT8_MIN <= value <= _INT8_MAX else "::numeric"
     if kind is float:
         return value, "::float8"

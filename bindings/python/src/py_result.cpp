@@ -30,6 +30,7 @@ enum MysqlType : std::uint32_t {
   kMyLongLong = 8,
   kMyInt24 = 9,
   kMyYear = 13,
+  kMyBit = 16,
   kMyVarchar = 15,
   kMyTinyBlob = 249,
   kMyMediumBlob = 250,
@@ -47,7 +48,8 @@ ColumnPlan plan_for(const ColumnType& type, bool mysql) {
   if (table.contains(code)) {
     plan.kind = ValueKind::kConverter;
     plan.converter = table[code];
-    plan.converter_takes_bytes = type.binary;
+    // MySQL reports numbers and dates with the binary character set too; only BIT is bytes.
+    plan.converter_takes_bytes = mysql && type.native_type == kMyBit;
     return plan;
   }
   if (!mysql) {
