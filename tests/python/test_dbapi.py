@@ -238,3 +238,20 @@ def test_rownumber_and_scroll(conn):
     assert cur.fetchone() == (1,)
     with pytest.raises(IndexError):
         cur.scroll(10)
+
+
+def test_aws_wrapper_entry_point_on_both_engines(engine, conninfo):
+    import psycopg
+    target = psycopg.Connection.connect if engine == "pg" else "mysql"
+    host = "127.0.0.40" if engine == "pg" else "127.0.0.41"
+    with awrap.AwsWrapperConnection.connect(target, host=host, database="awrap", user="awrap",
+                                            password="awrap-lab-password", plugins="failover",
+                                            wrapper_dialect="pg" if engine == "pg" else "mariadb",
+                                            autocommit=True) as conn:
+        assert isinstance(conn, awrap.AwsWrapperConnection)
+        assert conn.engine == ("pg" if engine == "pg" else "mysql") and conn.autocommit
+        assert conn.cursor().execute("SELECT %s", (1,)).fetchone() == (1,)
+    # A conninfo string as psycopg / a URL as mysql.connector users would pass it.
+    with awrap.AwsWrapperConnection.connect(target, conninfo) as conn:
+        assert conn.autocommit is False
+        assert conn.cursor().execute("SELECT 2").fetchone() == (2,)
