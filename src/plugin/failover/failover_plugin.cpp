@@ -32,7 +32,9 @@ class FailoverPlugin final : public Plugin {
         timeout_(std::chrono::seconds(props.get_int("failover_timeout_sec"))),
         connect_failover_(props.get_bool("enable_connect_failover")),
         retry_pause_(
-            std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))) {}
+            std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))),
+        sql_engine_(service.driver().engine() == "mysql" ? SqlEngine::kMysql
+                                                         : SqlEngine::kPostgres) {}
 
   std::string_view code() const noexcept override { return "failover"; }
   MethodSet subscribed_methods() const noexcept override {
@@ -76,7 +78,7 @@ class FailoverPlugin final : public Plugin {
     if (call.method == Method::kCommit) transaction_open = true;
     if (call.method == Method::kRollback) transaction_open = false;
     if ((call.method == Method::kExecute || call.method == Method::kExecutePrepared) &&
-        !is_read_only_sql(call.sql))
+        !is_read_only_sql(call.sql, sql_engine_))
       transaction_open = true;
     try {
       auto result = next(call);
@@ -274,6 +276,7 @@ class FailoverPlugin final : public Plugin {
   std::chrono::seconds timeout_;
   bool connect_failover_;
   std::chrono::milliseconds retry_pause_;
+  SqlEngine sql_engine_;
   std::shared_ptr<TopologyMonitor> monitor_;
   std::shared_ptr<const Dialect> dialect_;
   std::minstd_rand random_{std::random_device{}()};
