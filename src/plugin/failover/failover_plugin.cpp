@@ -90,7 +90,8 @@ class FailoverPlugin final : public Plugin {
       remember_transaction_status();
       // A read-only error from a server that is no longer the writer means it was demoted
       // behind our back; one from a read-only transaction the application asked for does not.
-      if (mode_ != FailoverMode::kStrictWriter || service_.read_only() || still_writer()) throw;
+      if (mode_ != FailoverMode::kStrictWriter || service_.read_only() || host_still_writer())
+        throw;
       fail_over(transaction_open, e);
     } catch (const QueryError&) {
       remember_transaction_status();
@@ -217,13 +218,31 @@ class FailoverPlugin final : public Plugin {
     return hosts;
   }
 
-  bool still_writer() {
-    TargetConnection* c = service_.current_connection();
-    if (!c) return false;
+  // Whether the current host still accepts writes, asked over a fresh connection of its own:
+  // never inside the application's session, whose transaction may be read-only or already
+  // failed (25P02 would read as "not the writer"). Only a host that says it is read-only, or
+  // cannot be reached at all, is a reason to fail over; a host that cannot be asked (login
+  // refused, a query error) is given the benefit of the doubt.
+  bool host_still_writer() {
+    HostInfo host = service_.current_host();
     try {
-      return dialect_->is_writer(*c);
-    } catch (const Error&) {
+      auto conn = service_.connect(host);
+      bool writer = dialect_->is_writer(*conn);
+      conn->close();
+      return writer;
+    } catch (const AuthError& e) {
+      AWRAP_LOG(kInfo) << "writer check on " << host.endpoint()
+                       << " could not log in: " << e.what();
+      return true;
+    } catch (const ConnectError& e) {
+      AWRAP_LOG(kInfo) << "writer check on " << host.endpoint() << ": " << e.what();
       return false;
+    } catch (const ConnectionLostError& e) {
+      AWRAP_LOG(kInfo) << "writer check on " << host.endpoint() << ": " << e.what();
+      return false;
+    } catch (const Error& e) {
+      AWRAP_LOG(kInfo) << "writer check on " << host.endpoint() << " failed: " << e.what();
+      return true;
     }
   }
 
