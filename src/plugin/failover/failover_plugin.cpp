@@ -131,28 +131,34 @@ class FailoverPlugin final : public Plugin {
         candidates = fallback_candidates(failed);
       for (HostInfo& candidate : candidates) {
         if (Clock::now() >= deadline) break;
-        if (auto conn = connect_fitting(candidate, last_problem)) {
+        auto conn = connect_fitting(candidate, last_problem);
+        if (!conn) continue;
+        try {
+          // Restores the session state on the new connection before it becomes current.
           service_.set_current_connection(std::move(conn));
-          last_known_status_ = TransactionStatus::kIdle;
-          remember_transaction_status();
-          service_.set_availability(candidate, HostAvailability::kAvailable);
-          auto took =
-              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-          AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " ("
-                           << to_string(candidate.role) << ") took " << took << " ms";
-          std::string where = " (failed over from " + failed.endpoint() + " to " +
-                              candidate.endpoint() + " in " + std::to_string(took) + " ms)";
-          if (transaction_open)
-            throw TransactionResolutionUnknownError(
-                "the connection failed over while a transaction or a write was in flight; it may "
-                "or may not "
-                "have committed" +
-                    where,
-                "08007", 0, candidate.endpoint());
-          throw FailoverSuccessError(
-              "the connection failed over; the statement was not applied, run it again" + where,
-              "08S02", 0, candidate.endpoint());
+        } catch (const std::exception& e) {
+          last_problem = "restoring the session on " + candidate.endpoint() + ": " + e.what();
+          AWRAP_LOG(kInfo) << "failover: " << last_problem;
+          continue;
         }
+        last_known_status_ = TransactionStatus::kIdle;
+        remember_transaction_status();
+        service_.set_availability(candidate, HostAvailability::kAvailable);
+        auto took =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " ("
+                         << to_string(candidate.role) << ") took " << took << " ms";
+        std::string where = " (failed over from " + failed.endpoint() + " to " +
+                            candidate.endpoint() + " in " + std::to_string(took) + " ms)";
+        if (transaction_open)
+          throw TransactionResolutionUnknownError(
+              "the connection failed over while a transaction or a write was in flight; it may "
+              "or may not have committed" +
+                  where,
+              "08007", 0, candidate.endpoint());
+        throw FailoverSuccessError(
+            "the connection failed over; the statement was not applied, run it again" + where,
+            "08S02", 0, candidate.endpoint());
       }
       pause(deadline);
     }
@@ -181,7 +187,9 @@ class FailoverPlugin final : public Plugin {
   }
 
   // Connects to `candidate` through the whole chain and checks that its role fits the mode. On
-  // success `candidate.role` is set; on failure `problem` says why. A login failure propagates.
+  // success `candidate.role` is set; on failure `problem` says why and null is returned, whatever
+  // the failure: a failover ends only in its three outcomes, and a refused login (credentials
+  // rotating under us) is one more unfit candidate, never a sign that the host is down.
   std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, std::string& problem) {
     try {
       auto conn = service_.connect(candidate);
@@ -195,16 +203,15 @@ class FailoverPlugin final : public Plugin {
       }
       candidate.role = writer ? HostRole::kWriter : HostRole::kReader;
       return conn;
-    } catch (const AuthError&) {
-      throw;
+    } catch (const AuthError& e) {
+      problem = e.what();
     } catch (const ConnectError& e) {
       problem = e.what();
       service_.set_availability(candidate, HostAvailability::kUnavailable);
-    } catch (const ConnectionLostError& e) {
-      problem = e.what();
-    } catch (const QueryError& e) {
-      problem = e.what();
+    } catch (const std::exception& e) {
+      problem = candidate.endpoint() + ": " + e.what();
     }
+    AWRAP_LOG(kDebug) << "failover candidate " << candidate.endpoint() << " unfit: " << problem;
     return nullptr;
   }
 
