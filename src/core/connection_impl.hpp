@@ -66,6 +66,8 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::unique_ptr<TargetConnection> connect(ConnectRequest& request) override;
 
   void check_open() const;
+  // The chain, except that FailoverFailedError closes the Connection before it propagates.
+  CallResult call_chain(Call& call);
   ConnectSpec spec_for(const HostInfo& host) const;
   void restore_session_state(TargetConnection& connection) const;
   HostInfo identify_host(TargetConnection& connection);
