@@ -173,20 +173,25 @@ void Connection::Impl::deallocate(const PreparedStatement& statement) {
 }
 
 void Connection::Impl::cancel() {
-  std::lock_guard lock(current_mutex_);
-  if (current_ && !closed_) current_->cancel();
+  std::shared_ptr<TargetConnection> target;
+  {
+    std::lock_guard lock(current_mutex_);
+    if (closed_) return;
+    target = current_;
+  }
+  // Without the lock: the round trip may take up to a connect timeout.
+  if (target) target->cancel();
 }
 
 void Connection::Impl::close() noexcept {
-  if (closed_) return;
-  closed_ = true;
+  if (closed_.exchange(true)) return;
   try {
     Call call{Method::kClose, {}, {}, {}, false, IsolationLevel::kDefault};
     chain_->call(call);
   } catch (const std::exception& e) {
     AWRAP_LOG(kDebug) << "error while closing: " << e.what();
   }
-  std::unique_ptr<TargetConnection> old;
+  std::shared_ptr<TargetConnection> old;
   {
     std::lock_guard lock(current_mutex_);
     old = std::move(current_);
@@ -201,7 +206,7 @@ TransactionStatus Connection::Impl::transaction_status() const {
 void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> connection) {
   HostInfo old_host = current_host_;
   restore_session_state(*connection);
-  std::unique_ptr<TargetConnection> old;
+  std::shared_ptr<TargetConnection> old;
   {
     std::lock_guard lock(current_mutex_);
     old = std::move(current_);
