@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   postgresql-15 postgresql-server-dev-15 mariadb-server mariadb-client
   python3 python3-botocore python3-psycopg gnuplot-nox
-  iptables iproute2 procps openssl util-linux
+  iptables iproute2 kmod procps openssl util-linux
 )
 
 missing=()
