@@ -42,7 +42,7 @@ TEST_P(Chaos, EveryOutcomeTrueEveryWaitBoundedUnderRandomFaults) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Chaos, ::testing::Values("pg", "mariadb"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& engine) { return engine.param; });
 
 }  // namespace
 }  // namespace awrap::testing

@@ -104,6 +104,7 @@ class ChaosRun {
   std::unique_ptr<WorkloadContext> context_;
   std::vector<std::unique_ptr<WorkloadThread>> threads_;
   std::vector<CallRecord> calls_;
+  std::vector<std::string> round_;  // kinds not yet used in this round
 };
 
 ChaosReport ChaosRun::run() {
@@ -203,9 +204,14 @@ void ChaosRun::stop_workload() {
 }
 
 Plan ChaosRun::plan_fault(int /*index*/) {
-  const auto& kinds = report_.options.kinds;
+  // Every kind once per round, in a seeded random order: a short run still covers them all.
+  if (round_.empty()) {
+    round_ = report_.options.kinds;
+    std::shuffle(round_.begin(), round_.end(), random_);
+  }
   Plan plan;
-  plan.kind = kinds[std::uniform_int_distribution<std::size_t>(0, kinds.size() - 1)(random_)];
+  plan.kind = round_.back();
+  round_.pop_back();
   const LabStatus status = cluster_->status();
   if (plan.kind.rfind("reader_", 0) == 0) {
     std::vector<std::string> readers;

@@ -5,7 +5,8 @@
 //   ChaosReport report = run_chaos(options);
 //   EXPECT_TRUE(report.ok()) << report.table() << report.describe_violations();
 //
-// Workload (one Connection per thread, through the cluster endpoint; one more thread reads
+// Faults are drawn in rounds: each round runs every kind once, in an order shuffled with the
+// seed. Workload (one Connection per thread, through the cluster endpoint; one more thread reads
 // through the reader endpoint): autocommit INSERTs, INSERTs through a prepared statement,
 // transactions of three INSERTs, reads, and session state (isolation level set through the API,
 // checked through SQL). Faults, one at a time, healed before the next: writer crash, clean stop,
