@@ -11,7 +11,7 @@ packages=(
   postgresql-15 postgresql-server-dev-15 mariadb-server mariadb-client
   python3 python3-botocore python3-psycopg gnuplot-nox
   python3-dev python3-pybind11 python3-pytest python3-psycopg2
-  iptables iproute2 procps openssl util-linux
+  iptables iproute2 kmod procps openssl util-linux
 )
 
 missing=()
