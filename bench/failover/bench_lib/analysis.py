@@ -11,6 +11,20 @@ def fault_time_ns(events, fault):
     return next(e["mono_ns"] for e in events if e["event"] == name)
 
 
+def lab_timeline_ms(events, fault_ns):
+    """The lab's steps after the fault, ms since the fault (first occurrence of each)."""
+    steps = ("fault_injected", "failover_started", "switchover_started", "fenced", "node_down",
+             "promoting", "promoted", "writer_accepting_writes", "topology_updated", "dns_updated")
+    out = {}
+    for e in events:
+        if e["event"] in steps and e["event"] not in out and e["mono_ns"] >= fault_ns:
+            out[e["event"]] = round((e["mono_ns"] - fault_ns) / 1e6, 1)
+    accepted = next((e for e in events if e["event"] == "writer_accepting_writes"), None)
+    if accepted and accepted.get("server_commit_mono_ns"):
+        out["probe_server_commit"] = round((accepted["server_commit_mono_ns"] - fault_ns) / 1e6, 1)
+    return out
+
+
 def first_write_on_new_writer_ns(events, commit_mono_ns):
     """When the new writer first committed a write, on the server's clock moved onto
     CLOCK_MONOTONIC: the earliest commit (the lab's probe or any client's row) made after the

@@ -121,7 +121,7 @@ def plot(results, path, window_ms=(-1000, 8000)):
                     plots.append("'%s' using 1:2 with points pt %d ps 0.6 title '%s %s'" % (
                         name, 7 if keep else 2, client, "write ok" if keep else "write failed"))
             promotion = run[0]["promotion_ms"]
-            script += ["set title 'writer %s (run %d, all clients at once): red = fault, blue = new writer's first commit'"
+            script += ["set title \"writer %s (run %d, all clients at once): red = fault, blue = new writer's first commit\""
                        % (fault, first_run),
                        "set ytics (%s)" % ", ".join(labels), "unset arrow",
                        "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'red' dt 2",
