@@ -58,7 +58,8 @@ def client_result(workload, present, fault_ns, promotion_ns, probe_ack_ns):
     for t, thread in enumerate(workload["threads"]):
         last_bad_end = fault_ns
         for start, end, seq, ok, write, error in thread["ops"]:
-            timeline.append((t, (start - fault_ns) / 1e6, ok, write))
+            # When the application learned the outcome (a call blocked for seconds ends late).
+            timeline.append((t, (end - fault_ns) / 1e6, ok, write))
             if write and ok:
                 wrote_before_fault |= end < fault_ns
                 if (t, seq) not in present:

@@ -78,14 +78,16 @@ def dns_only(args, status, run_id):
 def aws_nodejs(args, status, run_id):
     """The AWS Advanced Node.js Wrapper with its default plugins (auroraConnectionTracker,
     failover, efm2), set up for the lab: cluster endpoint, instance host pattern, cluster id,
-    the same failover timeout and failure detection settings as awrap; no dialect given (it
-    detects one)."""
+    the same failover timeout and failure detection settings as awrap; the dialect from
+    --nodejs-dialect, or none (it detects one)."""
     engine = "mysql" if status["engine"] == "mariadb" else "pg"
     sets = ["clusterInstanceHostPattern=" + status["host_pattern"], "clusterId=" + status["name"],
             "failoverTimeoutMs=%d" % (FAILOVER_TIMEOUT_S * 1000),
             "failureDetectionTime=%d" % DETECTION_MS["time"],
             "failureDetectionInterval=%d" % DETECTION_MS["interval"],
             "failureDetectionCount=%d" % DETECTION_MS["count"], "wrapperConnectTimeout=2000"]
+    if args.nodejs_dialect != "auto":
+        sets.append("dialect=" + args.nodejs_dialect)
     cmd = ["node", os.path.join(NODE_PEER, "failover_client.mjs"), "--engine", engine,
            "--host", status["cluster_endpoint"]]
     for s in sets:

@@ -94,14 +94,14 @@ def markdown_table(rows, reference="awrap"):
 
 
 def plot(results, path, window_ms=(-1000, 8000)):
-    """One panel per fault: the first run, every client's writes over time since the fault
-    (ok = dot, failed = cross), client k on rows 10k..10k+threads."""
+    """One panel per fault: the first run, every client's writes over time since the fault, at
+    the moment each call returned (ok = dot, failed = cross), client k on rows 10k..10k+threads."""
     faults = sorted({r["fault"] for r in results}, key=_fault_key)
     clients = sorted({r["client"] for r in results})
     lo, hi = window_ms
     with tempfile.TemporaryDirectory() as tmp:
         script = ["set terminal pngcairo size 1200,%d" % (380 * len(faults)), "set output '%s'" % path,
-                  "set multiplot layout %d,1" % len(faults), "set xlabel 'ms since the fault'",
+                  "set multiplot layout %d,1" % len(faults), "set xlabel 'ms since the fault (each write at the moment its call returned)'",
                   "set grid", "set key outside right", "unset ytics"]
         for fault in faults:
             first_run = min(r["run"] for r in results if r["fault"] == fault)
