@@ -15,14 +15,12 @@ base=127.0.0.141
 bash "$root/bench/peers/node/setup.sh"
 trap 'lab down --name $name >/dev/null 2>&1 || true' EXIT
 
-# engine flavour host-to-ask expected-dialect-class
-# Multi-AZ PostgreSQL is asked through a reader: the wrapper's check needs
-# rds_tools.multi_az_db_cluster_source_dbi_resource_id() to be non-NULL, and the lab returns
-# NULL on the writer (docs/benchmarks.md, "Dialect detection").
+# engine flavour host-to-ask (cluster endpoint = the writer, or a reader) expected-dialect-class
 cases=(
   "pg plain cluster PgDatabaseDialect"
   "pg aurora cluster AuroraPgDatabaseDialect"
   "pg aurora reader AuroraPgDatabaseDialect"
+  "pg multi-az cluster RdsMultiAZClusterPgDatabaseDialect"
   "pg multi-az reader RdsMultiAZClusterPgDatabaseDialect"
   "mariadb plain cluster MySQLDatabaseDialect"
   "mariadb multi-az cluster RdsMultiAZClusterMySQLDatabaseDialect"
