@@ -44,10 +44,19 @@ def awrap(args, status, run_id):
 
 
 def awrap_python(args, status, run_id):
+    """awrap's Python package (bench/failover/python_client.py), with awrap's settings; its
+    --client names it (it has no --label)."""
     cmd = awrap(args, status, run_id)
-    cmd[0:1] = ["/usr/bin/python3", PYTHON_CLIENT]
-    cmd[cmd.index("--label") + 1] = "awrap-python"
+    label_at = cmd.index("--label")
+    del cmd[label_at:label_at + 2]
+    cmd[0:3] = ["/usr/bin/python3", PYTHON_CLIENT, "--client", "awrap-python"]
     return cmd
+
+
+def label_of(cmd):
+    """The name a client writes its rows under."""
+    flag = "--label" if "--label" in cmd else "--client"
+    return cmd[cmd.index(flag) + 1]
 
 
 def baseline(args, status, run_id):
@@ -101,9 +110,15 @@ def _node_ready():
 
 
 def _python_ready():
-    if os.path.exists(PYTHON_CLIENT):
+    if not os.path.exists(PYTHON_CLIENT):
+        return False, "%s does not exist (yet)" % os.path.relpath(PYTHON_CLIENT, ROOT)
+    # python_client.py finds the package installed, in $AWRAP_PYTHON_PATH or in build/*/python.
+    places = [os.environ.get("AWRAP_PYTHON_PATH", "")] + [
+        os.path.join(ROOT, "build", b, "python") for b in ("release", "dev")]
+    if any(p and os.path.isdir(os.path.join(p, "awrap")) for p in places) or subprocess.run(
+            ["/usr/bin/python3", "-c", "import awrap"], capture_output=True).returncode == 0:
         return True, ""
-    return False, "%s does not exist (yet)" % os.path.relpath(PYTHON_CLIENT, ROOT)
+    return False, "awrap's Python package is not built (docs/python.md)"
 
 
 def _always_ready():
