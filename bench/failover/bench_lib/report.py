@@ -132,3 +132,25 @@ def plot(results, path, window_ms=(-1000, 8000)):
         with open(gp, "w") as handle:
             handle.write("\n".join(script) + "\n")
         subprocess.run(["gnuplot", gp], check=True)
+
+
+def pivot_table(rows, clients):
+    """Faults down, clients across, as in the README: median downtime over runs, and in
+    brackets the median of downtime minus the new writer's first commit (the part the client
+    adds to the cluster's own promotion)."""
+    lines = ["| fault | " + " | ".join(clients) + " |", "|---|" + "---|" * len(clients)]
+    for fault in sorted({r["fault"] for r in rows}, key=_fault_key):
+        cells = []
+        for client in clients:
+            r = next((x for x in rows if x["fault"] == fault and x["client"] == client), None)
+            if r is None:
+                cells.append("—")
+            elif r["downtime_median_ms"] is None:
+                cells.append("never (%d / %d runs)" % (r["not_recovered_runs"], r["runs"]))
+            else:
+                cell = "%.2f s (+%.2f s)" % (r["downtime_median_ms"] / 1000, r["after_promotion_median_ms"] / 1000)
+                if r["not_recovered_runs"]:
+                    cell += ", not recovered in %d / %d runs" % (r["not_recovered_runs"], r["runs"])
+                cells.append(cell)
+        lines.append("| %s | %s |" % (fault, " | ".join(cells)))
+    return "\n".join(lines) + "\n"
