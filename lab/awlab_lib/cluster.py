@@ -125,9 +125,6 @@ def up(args):
     for setting in args.setting:
         if "=" not in setting:
             raise LabError("--setting must be NAME=VALUE, got %r" % setting)
-    if engine_name == "mariadb" and flavour == "aurora":
-        raise LabError("aurora flavour is PostgreSQL only: information_schema.replica_host_status "
-                       "and @@aurora_server_id cannot be created on MariaDB")
     nodes = args.nodes or 3
     base = args.base or "127.0.0.11"
     common.node_ip(base, nodes)  # validates the whole range
