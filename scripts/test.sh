@@ -5,6 +5,8 @@
 # with AddressSanitizer+UndefinedBehaviorSanitizer and runs the unit and integration suites again,
 # and with ThreadSanitizer for the unit suite and the threaded cluster tests (topology monitor,
 # failover, host monitoring).
+# First, the layer check (scripts/check-layers.py) and a Clang build with -Wthread-safety that
+# runs the unit suite and clang-tidy.
 # Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer pass)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +41,19 @@ run_suite() {  # build-dir, label regex, name regex ('' for all), extra cmake ar
 
 started=$(date +%s)
 bash scripts/check-format.sh
+echo "== layers: every #include against cmake/layers.cmake, and the diagram in docs/architecture.md"
+/usr/bin/python3 scripts/check-layers.py
+# Clang build: -Wthread-safety -Werror checks the GUARDED_BY/REQUIRES annotations; clang-tidy
+# (.clang-tidy) runs over the library with its compile commands. Unit tests only: the lab suites
+# run in the GCC passes below.
+echo "== configure and build: build/clang-thread-safety (Clang, -Wthread-safety)"
+cmake --preset clang-thread-safety >/dev/null
+cmake --build build/clang-thread-safety -j "$jobs" --target awrap_unit_tests
+echo "== unit tests (build/clang-thread-safety)"
+(cd build/clang-thread-safety &&
+  ctest -L unit -E package_consumer --no-tests=error -j "$jobs" --output-on-failure)
+echo "== clang-tidy"
+bash scripts/clang-tidy.sh build/clang-thread-safety
 run_suite build/release 'integration|cluster' '' -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if ((quick == 0)); then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

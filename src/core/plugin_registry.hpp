@@ -10,6 +10,11 @@
 
 namespace awrap {
 
+// The built-in plugins, in their documentation order. Defined by the plugin layer
+// (src/plugin/builtin_plugins.cpp, the one place that lists them); the registry calls it once.
+// The core includes no plugin header: it knows plugins only as registrations.
+std::vector<PluginRegistration> builtin_plugin_registrations();
+
 // The registrations for `codes` in pipeline order (sorted by weight when `auto_sort`). Throws
 // ConfigError for an unknown or repeated code, listing the known codes.
 std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes,
