@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace awrap {
 // (src/plugin/builtin_plugins.cpp, the one place that lists them); the registry calls it once.
 // The core includes no plugin header: it knows plugins only as registrations.
 std::vector<PluginRegistration> builtin_plugin_registrations();
+// The properties those plugins declare (PluginRegistration::properties), in the same order;
+// defined by the plugin layer too (src/plugin/builtin_plugin_properties.cpp).
+std::vector<std::span<const PropertyDefinition>> builtin_plugin_property_groups();
 
 // The registrations for `codes` in pipeline order (sorted by weight when `auto_sort`). Throws
 // ConfigError for an unknown or repeated code, listing the known codes.

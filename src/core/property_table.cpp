@@ -144,8 +144,7 @@ const PropertyDefinition* find_in(std::span<const PropertyDefinition> defs, std:
 const std::vector<std::span<const PropertyDefinition>>& builtin_groups() {
   static const std::vector<std::span<const PropertyDefinition>> groups = [] {
     std::vector<std::span<const PropertyDefinition>> out{kBuiltinProperties};
-    for (const PluginRegistration& plugin : builtin_plugin_registrations())
-      if (!plugin.properties.empty()) out.push_back(plugin.properties);
+    for (auto group : builtin_plugin_property_groups()) out.push_back(group);
     return out;
   }();
   return groups;
