@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 
-from . import common
+from . import common, netfaults
 from .common import LabError, event
 from .write_poller import WritePoller
 
@@ -46,8 +46,11 @@ def default_port(engine):
 
 
 def _flags(state, k):
-    return state.setdefault("flags", {}).setdefault(str(k), {
-        "stopped": False, "hung": False, "blackholed": False})
+    flags = state.setdefault("flags", {}).setdefault(str(k), {})
+    for key, default in (("stopped", False), ("hung", False), ("blackholed", False),
+                         ("stalled", False), ("latency", None), ("loss", None)):
+        flags.setdefault(key, default)
+    return flags
 
 
 def node_state(state, k, engine=None):
@@ -60,7 +63,20 @@ def node_state(state, k, engine=None):
         return "hung", pid
     if flags["blackholed"]:
         return "blackholed", pid
+    if flags["stalled"]:
+        return "stalled", pid
     return "running", pid
+
+
+def network_faults(flags):
+    """The node's latency / loss, for the status JSON (the state stays "running")."""
+    faults = {}
+    if flags.get("latency"):
+        faults["latency"] = {"delay_ms": flags["latency"]["delay_ms"],
+                             "jitter_ms": flags["latency"]["jitter_ms"]}
+    if flags.get("loss"):
+        faults["loss_percent"] = flags["loss"]
+    return faults
 
 
 def node_numbers(state):
@@ -77,7 +93,8 @@ def status(state):
                       "port": default_port(state["engine"]),
                       "hostname": common.instance_host(name, k),
                       "role": "writer" if k == state["writer"] else "reader",
-                      "state": current, "pid": pid})
+                      "state": current, "pid": pid,
+                      "network": network_faults(_flags(state, k))})
     return {"name": name, "engine": state["engine"], "flavour": state["flavour"],
             "writer": common.node_name(state["writer"]),
             "host_pattern": "?.%s.%s" % (name, common.DOMAIN),
@@ -137,7 +154,7 @@ def up(args):
                 engine_name, flavour, nodes, base, bool(args.sync), args.hba_line, args.setting):
             # Idempotent: bring back whatever is down, then report.
             for k in node_numbers(state):
-                if node_state(state, k)[0] != "running":
+                if node_state(state, k)[0] != "running" or network_faults(_flags(state, k)):
                     _heal(state, k)
             common.save_state(state)
             publish_hosts(state)
@@ -234,7 +251,7 @@ def fault(args):
         flags = _flags(state, k)
         ip = common.node_ip(state["base"], k)
         pid = engine.main_pid(state, k)
-        if kind in ("crash", "stop", "hang") and not pid:
+        if kind in ("crash", "stop", "hang", "stall") and not pid:
             raise LabError("%s is not running" % common.node_name(k))
         if kind == "crash":
             pids = engine.server_pids(state, k)
@@ -261,8 +278,28 @@ def fault(args):
             common.iptables_add(args.name, ip)
             flags["blackholed"] = True
             event(args.name, "node_blackholed", k, address=ip)
+        elif kind == "stall":
+            event(args.name, "fault_injected", k, kind=kind, address=ip)
+            netfaults.add_stall(args.name, ip)
+            flags["stalled"] = True
+            event(args.name, "node_stalled", k, address=ip)
+        elif kind == "loss":
+            if args.percent is None:
+                raise LabError("fault --kind loss needs --percent P (0 < P <= 100)")
+            netfaults.add_loss(args.name, ip, args.percent)
+            flags["loss"] = args.percent
+            event(args.name, "fault_injected", k, kind=kind, address=ip, percent=args.percent)
+        elif kind == "latency":
+            if args.delay_ms is None:
+                raise LabError("fault --kind latency needs --delay-ms D (and optionally --jitter-ms)")
+            if flags["latency"]:
+                raise LabError("%s already has latency; heal it first" % common.node_name(k))
+            flags["latency"] = netfaults.start_latency(state, k, args.delay_ms, args.jitter_ms or 0,
+                                                       args.seed)
+            event(args.name, "fault_injected", k, kind=kind, address=ip, delay_ms=args.delay_ms,
+                  jitter_ms=args.jitter_ms or 0, queue=flags["latency"]["queue"])
         else:
-            raise LabError("fault kind must be crash, stop, hang or blackhole")
+            raise LabError("fault kind must be crash, stop, hang, blackhole, stall, latency or loss")
         common.save_state(state)
         if args.failover_after_ms is not None and k == state["writer"]:
             _schedule_failover(args.name, args.failover_after_ms)
@@ -299,9 +336,7 @@ def _heal(state, k):
         common.signal_all(engine.server_pids(state, k), signal.SIGCONT)
         flags["hung"] = False
         event(name, "node_resumed", k)
-    if flags["blackholed"] or common.node_ip(state["base"], k) in common.blackholed_ips(name):
-        common.iptables_remove(name, common.node_ip(state["base"], k))
-        flags["blackholed"] = False
+    if netfaults.heal_node(state, k, flags):
         event(name, "node_reachable", k)
     if not engine.main_pid(state, k):
         if k == state["writer"]:
@@ -469,9 +504,9 @@ def rejoin(args):
         pid = engine.main_pid(state, k)
         if pid:
             common.signal_all(engine.server_pids(state, k), signal.SIGCONT)
-        common.iptables_remove(args.name, common.node_ip(state["base"], k))
+        netfaults.heal_node(state, k, _flags(state, k))
         method = engine.rejoin(state, k, state["writer"])
-        _flags(state, k).update(stopped=False, hung=False, blackholed=False)
+        _flags(state, k).update(stopped=False, hung=False)
         event(args.name, "rejoined", k, writer=common.node_name(state["writer"]), method=method)
         common.save_state(state)
         publish_hosts(state)
