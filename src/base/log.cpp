@@ -5,15 +5,16 @@
 #include <mutex>
 #include <regex>
 
-#include "core/logging.hpp"
+#include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap {
 namespace {
 
 // The process-wide logging registry: one sink and one level. Documented in docs/logging.md.
 struct LogRegistry {
-  std::mutex mutex;
-  LogSink sink;  // GUARDED_BY(mutex); null means stderr
+  Mutex mutex;
+  LogSink sink GUARDED_BY(mutex);  // null means stderr
   std::atomic<int> level{static_cast<int>(LogLevel::kWarning)};
 };
 
@@ -83,7 +84,7 @@ const char* to_string(LogLevel level) noexcept {
 }
 
 void set_log_sink(LogSink sink) {
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   registry().sink = std::move(sink);
 }
 
@@ -119,7 +120,7 @@ bool log_enabled(LogLevel level) noexcept {
 
 void log_message(LogLevel level, std::string_view message) {
   std::string masked = mask_secrets(message);
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   if (registry().sink) {
     registry().sink(level, masked);
   } else {
