@@ -14,8 +14,11 @@
 namespace awrap {
 namespace {
 
+// A positive value never rounds down to 0 ms, which the drivers read as "wait forever".
 std::chrono::milliseconds seconds_to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+  auto ms = static_cast<std::int64_t>(std::llround(seconds * 1000.0));
+  if (seconds > 0 && ms < 1) ms = 1;
+  return std::chrono::milliseconds(ms);
 }
 
 PropertyMap merge(PropertyMap base, const PropertyMap& overrides) {
