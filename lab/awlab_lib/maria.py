@@ -10,11 +10,13 @@ import socket
 import subprocess
 import time
 
-from . import common
+from . import common, modules
 from .common import LAB_DATABASE, LAB_PASSWORD, LAB_USER, LabError
 
 PORT = 3306
 OS_USER = "mysql"
+# @@aurora_version of the emulated Aurora MySQL (3.x is MySQL 8.0 compatible).
+AURORA_MYSQL_VERSION = "3.05.2"
 
 
 def node_dir(state, k):
@@ -90,6 +92,15 @@ def write_config(state, k, read_only):
                   # after a replica acknowledged the transaction, so no acknowledged commit
                   # exists on the writer alone.
                   "rpl_semi_sync_master_wait_point=AFTER_SYNC"]
+    if state["flavour"] == "aurora":
+        # The lab's plugins (lab/modules/mariadb_aurora): @@aurora_server_id, @@aurora_version,
+        # and the rewrite that answers information_schema.replica_host_status and
+        # @@innodb_read_only. Built-in plugins (semisync) need no plugin_dir.
+        lines += ["plugin_dir=%s" % modules.mariadb_plugin_dir(),
+                  "plugin_maturity=experimental",
+                  "plugin_load_add=aurora.so",
+                  "aurora_server_id=%s" % common.node_name(k),
+                  "aurora_version=%s" % AURORA_MYSQL_VERSION]
     lines += [setting.strip() for setting in state.get("settings", [])]
     path = config_file(state, k)
     with open(path, "w") as handle:
@@ -228,7 +239,54 @@ def _setup_sql(state):
             "INSERT INTO mysql.rds_topology(id, endpoint, port) VALUES " + rows,
             "GRANT SELECT ON mysql.rds_topology TO '%s'@'127.%%'" % LAB_USER,
         ]
+    if state["flavour"] == "aurora":
+        sql += _aurora_sql(state)
     return ";\n".join(sql) + ";"
+
+
+def _aurora_sql(state):
+    """The topology table (on the writer, replicated, so readers see it, and see it stale
+    during a failover, as on Aurora) and the view that the aurora_sql plugin answers
+    information_schema.replica_host_status from, with Aurora MySQL's columns."""
+    rows = ", ".join("('%s', %s)" % (common.node_name(k), "TRUE" if k == state["writer"] else "FALSE")
+                     for k in range(1, state["nodes"] + 1))
+    return [
+        "CREATE TABLE awlab.topology(server_id VARCHAR(100) NOT NULL PRIMARY KEY, "
+        "is_writer BOOLEAN NOT NULL, cpu DOUBLE NOT NULL DEFAULT 2.5, "
+        "replica_lag_in_milliseconds DOUBLE NOT NULL DEFAULT 10, "
+        "last_update_timestamp DATETIME(6) NULL)",
+        "INSERT INTO awlab.topology(server_id, is_writer) VALUES " + rows,
+        # Every instance reports continuously on Aurora: the timestamp is now unless the lab
+        # set one (to make an instance look stale).
+        "CREATE SQL SECURITY INVOKER VIEW awlab.replica_host_status AS SELECT "
+        "t.server_id AS SERVER_ID, "
+        "IF(t.is_writer, 'MASTER_SESSION_ID', "
+        # A uuid per reader, derived from its name.
+        "CONCAT_WS('-', SUBSTR(MD5(CONCAT(t.server_id, ':session')), 1, 8), "
+        "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 9, 4), "
+        "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 13, 4), "
+        "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 17, 4), "
+        "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 21, 12))) AS SESSION_ID, "
+        "CAST(0 AS DOUBLE) AS IOPS, CAST(0 AS UNSIGNED) AS READ_IOS, "
+        "CAST(0 AS UNSIGNED) AS PENDING_READ_IOS, t.cpu AS CPU, "
+        "CAST(NULL AS UNSIGNED) AS DURABLE_LSN, CAST(NULL AS UNSIGNED) AS ACTIVE_LSN, "
+        "0 AS LAST_TRANSPORT_ERROR, CAST(NULL AS DATETIME(6)) AS LAST_ERROR_TIMESTAMP, "
+        "COALESCE(t.last_update_timestamp, NOW(6)) AS LAST_UPDATE_TIMESTAMP, "
+        "CAST(IF(t.is_writer, 0, t.replica_lag_in_milliseconds * 1000) AS DOUBLE) "
+        "AS MASTER_SLAVE_LATENCY_IN_MICROSECONDS, "
+        "IF(t.is_writer, 0, t.replica_lag_in_milliseconds) AS REPLICA_LAG_IN_MILLISECONDS, "
+        "CAST(0 AS DOUBLE) AS LOG_STREAM_SPEED_IN_KiB_PER_SECOND, "
+        "CAST(NULL AS UNSIGNED) AS LOG_BUFFER_SEQUENCE_NUMBER, 1 AS IS_CURRENT, "
+        "CAST(NULL AS UNSIGNED) AS OLDEST_READ_VIEW_TRX_ID, "
+        "CAST(NULL AS UNSIGNED) AS OLDEST_READ_VIEW_LSN, "
+        "CAST(NULL AS UNSIGNED) AS HIGHEST_LSN_RECEIVED, "
+        "CAST(NULL AS UNSIGNED) AS CURRENT_READ_POINT, "
+        "CAST(0 AS UNSIGNED) AS CURRENT_REPLAY_LATENCY_IN_MICROSECONDS, "
+        "CAST(0 AS UNSIGNED) AS AVERAGE_REPLAY_LATENCY_IN_MICROSECONDS, "
+        "CAST(0 AS UNSIGNED) AS MAX_REPLAY_LATENCY_IN_MICROSECONDS "
+        "FROM awlab.topology t",
+        "GRANT SELECT ON awlab.replica_host_status TO '%s'@'127.%%'" % LAB_USER,
+    ]
 
 
 def create(state):
@@ -416,8 +474,13 @@ def write_probe(state, k):
 
 
 def publish_topology(state):
-    # mysql.rds_topology lists instances, not roles: readers learn the writer
-    # from SHOW REPLICA STATUS, which follow() has already changed.
+    """aurora: writes the new writer into the replicated topology table (on the writer).
+    multi-az: mysql.rds_topology lists instances, not roles: readers learn the writer from
+    SHOW REPLICA STATUS, which follow() has already changed."""
+    if state["flavour"] != "aurora":
+        return None
+    admin(state, state["writer"], "UPDATE awlab.topology SET is_writer = (server_id = '%s')" %
+          common.node_name(state["writer"]), timeout=30)
     return None
 
 

@@ -9,7 +9,7 @@ import hashlib
 import os
 import time
 
-from . import common
+from . import common, modules
 from .common import LAB_DATABASE, LAB_PASSWORD, LAB_USER, LabError
 
 BIN = "/usr/lib/postgresql/15/bin"
@@ -36,6 +36,18 @@ def log_file(state, k):
 def dbi_resource_id(cluster, k):
     digest = hashlib.sha1(("%s:%d" % (cluster, k)).encode()).digest()
     return "db-" + base64.b32encode(digest).decode()[:26]
+
+
+# rds.extensions as RDS shows it: the extensions an instance offers. RDS for PostgreSQL and
+# Multi-AZ DB clusters list rds_tools but not aurora_stat_utils; Aurora lists both. Clients
+# look only for those two names; the rest is a representative excerpt of the real list.
+_COMMON_EXTENSIONS = ["amcheck", "aws_commons", "aws_s3", "bloom", "btree_gin", "btree_gist",
+                      "citext", "dblink", "hstore", "pg_stat_statements", "pg_trgm", "pgcrypto",
+                      "plpgsql", "postgres_fdw", "tablefunc", "uuid-ossp"]
+RDS_EXTENSIONS = {
+    "aurora": ", ".join(sorted(_COMMON_EXTENSIONS + ["aurora_stat_utils", "rds_tools"])),
+    "multi-az": ", ".join(sorted(_COMMON_EXTENSIONS + ["rds_tools"])),
+}
 
 
 def _password_env():
@@ -90,7 +102,7 @@ def write_config(state, k, follow=None, bootstrap=False):
     otherwise sync hundreds of files. Reverted before up returns."""
     name = state["name"]
     ip = common.node_ip(state["base"], k)
-    extensions = {"aurora": "aurora_stat_utils", "multi-az": "rds_tools"}.get(state["flavour"])
+    extensions = RDS_EXTENSIONS.get(state["flavour"])
     sync_names = ""
     if state.get("sync") and state["nodes"] > 1 and not bootstrap:
         sync_names = "ANY 1 (%s)" % ", ".join(
@@ -116,6 +128,8 @@ def write_config(state, k, follow=None, bootstrap=False):
         # quicker than an fsync() per file.
         "recovery_init_sync_method = syncfs",
         "synchronous_commit = on",
+        # Commit times for the failover probe and the benchmark (pg_xact_commit_timestamp).
+        "track_commit_timestamp = on",
         "synchronous_standby_names = '%s'" % sync_names.replace("'", "''"),
         # Fast reaction to a lost or new primary.
         "wal_receiver_timeout = 5s",
@@ -132,6 +146,8 @@ def write_config(state, k, follow=None, bootstrap=False):
         "default_text_search_config = 'pg_catalog.english'",
     ]
     if extensions:
+        # A real setting (in pg_settings and SHOW), defined by the lab's module.
+        conf.append("shared_preload_libraries = '%s'" % modules.pg_library())
         conf.append("rds.extensions = '%s'" % extensions)
     for setting in state.get("settings", []):
         key, value = setting.split("=", 1)
@@ -216,11 +232,14 @@ CREATE FUNCTION rds_tools.dbi_resource_id() RETURNS text
     LANGUAGE sql STABLE AS $$
     SELECT t.dbi_resource_id FROM awlab.topology t
      WHERE t.server_id = pg_catalog.current_setting('cluster_name') $$;
+-- The writer's id, on the writer too (its own id): the AWS wrappers detect the flavour by a
+-- non-NULL value here and filter their writer query with "!= dbi_resource_id()".
 CREATE FUNCTION rds_tools.multi_az_db_cluster_source_dbi_resource_id() RETURNS text
     LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN
         (SELECT t.dbi_resource_id FROM awlab.topology t WHERE t.is_writer
-          ORDER BY t.server_id LIMIT 1) END $$;
+          ORDER BY t.server_id LIMIT 1)
+      ELSE rds_tools.dbi_resource_id() END $$;
 """
     return sql
 

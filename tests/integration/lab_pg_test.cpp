@@ -300,11 +300,9 @@ TEST(LabPgTest, MultiAzFunctionsOnEveryNode) {
     auto source = query_node(cluster, node.name,
                              "SELECT multi_az_db_cluster_source_dbi_resource_id "
                              "FROM rds_tools.multi_az_db_cluster_source_dbi_resource_id()");
-    if (node.is_writer()) {
-      EXPECT_FALSE(source.at(0).at(0).has_value());
-    } else {
-      EXPECT_EQ(source.at(0).at(0), resource_ids[status.writer]);
-    }
+    // The writer's id everywhere, on the writer its own (as RDS does: the AWS wrappers detect
+    // the flavour by a non-NULL value).
+    EXPECT_EQ(source.at(0).at(0), resource_ids[status.writer]);
     EXPECT_NE(query_node(cluster, node.name, "SELECT current_setting('rds.extensions', true)")
                   .at(0)
                   .at(0)
