@@ -73,6 +73,14 @@ class ChaosRun {
                             kSlackMs;
   }
 
+  ChaosRun(const ChaosRun&) = delete;
+  ChaosRun& operator=(const ChaosRun&) = delete;
+  // When the lab fails mid-run (LabError), the workload threads must still end before they are
+  // joined.
+  ~ChaosRun() {
+    if (context_) context_->stop = true;
+  }
+
   ChaosReport run();
 
  private:
