@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "awrap/errors.hpp"
+#include "base/logging.hpp"
 #include "core/host_availability.hpp"
-#include "core/logging.hpp"
 #include "core/plugin_registry.hpp"
 #include "dialect/dialect.hpp"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "awrap/errors.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 #include "driver/mysql/mysql_binary_result.hpp"
 #include "driver/mysql/mysql_native_options.hpp"
 #include "driver/mysql/mysql_param_binding.hpp"

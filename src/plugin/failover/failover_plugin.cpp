@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "awrap/errors.hpp"
+#include "base/logging.hpp"
 #include "core/cluster_service.hpp"
-#include "core/logging.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/failover/failover_mode.hpp"
 #include "plugin/failover/statement_kind.hpp"
@@ -313,7 +313,9 @@ class FailoverPlugin final : public Plugin {
 
 }  // namespace
 
-PluginRegistration make_failover_registration(int weight) {
+PluginRegistration make_failover_registration() {
+  // Weight 400. Lower weights run outermost (docs/plugins.md).
+  constexpr int weight = 400;
   return {"failover", weight,
           [](PluginService& service, const Properties& props) {
             return std::make_unique<FailoverPlugin>(service, props);

@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "awrap/errors.hpp"
+#include "base/logging.hpp"
 #include "core/cluster_service.hpp"
-#include "core/logging.hpp"
 #include "plugin/endpoint_role.hpp"
 
 namespace awrap {
@@ -89,7 +89,9 @@ class InitialConnectionPlugin final : public Plugin {
 
 }  // namespace
 
-PluginRegistration make_initial_connection_registration(int weight) {
+PluginRegistration make_initial_connection_registration() {
+  // Weight 100: outermost. Lower weights run outermost (docs/plugins.md).
+  constexpr int weight = 100;
   return {
       "initial_connection", weight,
       [](PluginService& service, const Properties& props) {
