@@ -443,7 +443,7 @@ def reclone(state, k, writer):
     # The node's own setup is not replicated: it must not add GTIDs of its own.
     admin(state, k, "SET sql_log_bin=0;\n" + _setup_sql(state))
     dump = common.run(["mariadb-dump", "--no-defaults", "--socket=" + socket_path(state, writer), "-uroot",
-                       "--single-transaction", "--gtid", "--master-data=1", "--databases",
+                       "--single-transaction", "--gtid", "--master-data=1", "--routines", "--databases",
                        LAB_DATABASE, "awlab"], timeout=60)
     admin(state, k, "SET sql_log_bin=0;\n" + dump.stdout, timeout=60)
     admin(state, k, "SET GLOBAL read_only=ON; " + _change_master_sql(state, writer, "slave_pos") +
