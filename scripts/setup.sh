@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang-format
   libpq-dev libmariadb-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  postgresql-15 postgresql-server-dev-15 mariadb-server mariadb-client
+  postgresql-15 postgresql-server-dev-15 mariadb-server mariadb-client libmariadbd-dev
   python3 python3-botocore python3-psycopg gnuplot-nox
   iptables iproute2 procps openssl util-linux
 )
