@@ -216,7 +216,9 @@ def _change_master_sql(state, writer, use_gtid="slave_pos"):
                                     LAB_PASSWORD, use_gtid))
 
 
-def _setup_sql(state):
+def _setup_sql(state, aurora_objects=True):
+    """aurora_objects=False: without the aurora flavour's topology table and view (a reclone
+    copies them, with the writer's rows, from the writer's dump)."""
     name = state["name"]
     sql = [
         # '127.%' = 127.0.0.0/8 (skip_name_resolve is on).
@@ -239,7 +241,7 @@ def _setup_sql(state):
             "INSERT INTO mysql.rds_topology(id, endpoint, port) VALUES " + rows,
             "GRANT SELECT ON mysql.rds_topology TO '%s'@'127.%%'" % LAB_USER,
         ]
-    if state["flavour"] == "aurora":
+    if state["flavour"] == "aurora" and aurora_objects:
         sql += _aurora_sql(state)
     return ";\n".join(sql) + ";"
 
@@ -443,7 +445,7 @@ def reclone(state, k, writer):
     write_config(state, k, read_only=True)
     start(state, k)
     # The node's own setup is not replicated: it must not add GTIDs of its own.
-    admin(state, k, "SET sql_log_bin=0;\n" + _setup_sql(state))
+    admin(state, k, "SET sql_log_bin=0;\n" + _setup_sql(state, aurora_objects=False))
     dump = common.run(["mariadb-dump", "--no-defaults", "--socket=" + socket_path(state, writer), "-uroot",
                        "--single-transaction", "--gtid", "--master-data=1", "--databases",
                        LAB_DATABASE, "awlab"], timeout=60)
