@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job: a real local Aurora-like PostgreSQL cluster (3 nodes, synchronous standby), the
-# same workload through awrap and through plain libpq (multi-host conninfo with
-# target_session_attrs=read-write and a retry loop), a writer crash, and what each application
-# saw: downtime, errors, lost acknowledged writes, a timeline table and a plot.
-# Usage: scripts/demo.sh [--runs N] [--faults crash,blackhole]   (defaults: 1 run, crash)
+# same workload at the same time through awrap, the AWS Advanced Node.js Wrapper (when its npm
+# packages can be installed), plain libpq (multi-host conninfo with
+# target_session_attrs=read-write and a retry loop) and a DNS-only client, one writer crash, and
+# what each application saw: downtime, errors, lost acknowledged writes, a table and a plot.
+# Usage: scripts/demo.sh [bench/failover/run options]   (default: --demo, 1 crash run)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,7 +14,7 @@ echo "== building awrap (release)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWRAP_BUILD_TESTS=OFF >/dev/null
 cmake --build build/release -j "${AWRAP_JOBS:-2}" --target awrap_cli failover_workload
 mkdir -p out
-echo "== failover demo: each run starts a fresh 3-node cluster on 127.0.0.111-113"
+echo "== failover demo: each run starts a fresh 3-node cluster on 127.0.0.111-113, all clients at once"
 if [[ $# -eq 0 ]]; then set -- --demo; fi
 /usr/bin/python3 bench/failover/run --build build/release --json out/failover-demo.json \
   --plot out/failover-demo.png "$@"

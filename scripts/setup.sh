@@ -5,12 +5,13 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git clang-format
+  build-essential cmake ninja-build pkg-config git clang-format clang-14 libfuzzer-14-dev
   libpq-dev libmariadb-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   postgresql-15 postgresql-server-dev-15 mariadb-server mariadb-client libmariadbd-dev
-  python3 python3-botocore python3-psycopg gnuplot-nox
-  iptables iproute2 procps openssl util-linux
+  python3 python3-botocore python3-psycopg python3-pymysql gnuplot-nox nodejs
+  python3-dev python3-pybind11 python3-pytest python3-psycopg2
+  iptables iproute2 kmod procps openssl util-linux
 )
 
 missing=()
@@ -19,6 +20,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# npm (the AWS Node.js wrapper in bench/peers/node and its test): Debian's nodejs comes without
+# it, a nodejs build that bundles npm conflicts with the npm package, so only when it is absent.
+if ! command -v npm >/dev/null; then
+  missing+=(npm)
+fi
 
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then

@@ -4,8 +4,8 @@
 # cluster suite (lab clusters with real faults: crash, hang, black hole, failover), then rebuilds
 # with AddressSanitizer+UndefinedBehaviorSanitizer and runs the unit and integration suites again,
 # and with ThreadSanitizer for the unit suite and the threaded cluster tests (topology monitor,
-# failover, host monitoring).
-# Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer pass)
+# failover, host monitoring), and runs each libFuzzer target briefly (scripts/fuzz-smoke.sh).
+# Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer and fuzzing passes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -37,13 +37,17 @@ run_suite() {  # build-dir, label regex, name regex ('' for all), extra cmake ar
 
 started=$(date +%s)
 bash scripts/check-format.sh
-run_suite build/release 'integration|cluster' '' -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The Python package is required here, so its tests can never be skipped silently.
+run_suite build/release 'integration|cluster' '' -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DAWRAP_BUILD_PYTHON=ON -DPython3_EXECUTABLE=/usr/bin/python3
 if ((quick == 0)); then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build/asan integration '' -DCMAKE_BUILD_TYPE=Debug -DAWRAP_SANITIZE=address -DAWRAP_BUILD_BENCH=OFF
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     run_suite build/tsan cluster 'FailoverPg\..*/aurora|HostMonitoring' \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWRAP_SANITIZE=thread -DAWRAP_BUILD_BENCH=OFF
+  # No lab: every target parses text in memory (about 3 minutes on 2 cores, build included).
+  bash scripts/fuzz-smoke.sh
 fi
 echo "== test.sh took $(( $(date +%s) - started )) s"
 echo "== all tests passed"

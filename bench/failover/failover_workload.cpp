@@ -3,7 +3,11 @@
 // conninfo with target_session_attrs=read-write and a reconnect-and-retry loop).
 //
 //   failover_workload --client awrap|baseline|baseline_mysql --conninfo "..." [--set name=value
-//   ...]
+//   ...] [--label NAME]
+//
+// --label names the client in the rows it writes and in its output (default: --client), so
+// several programs can write side by side into one table, each in its own (label, thread, seq)
+// range: the DNS-only client is the baseline with one host, labelled "dns-only".
 //
 // baseline_mysql: Connector/C with the same retry loop; --conninfo is "host1,host2,host3" and it
 // reconnects to the first host whose @@read_only is 0 (what target_session_attrs does for libpq).
@@ -43,6 +47,7 @@ std::int64_t mono_ns() {
 
 struct Options {
   std::string client = "awrap";
+  std::string label;  // written into every row; defaults to client
   std::string conninfo;
   awrap::PropertyMap properties;
   int threads = 4;
@@ -70,7 +75,7 @@ struct ThreadLog {
 
 std::string insert_sql(const Options& o, int thread, std::int64_t seq) {
   return "INSERT INTO bench_writes(run_id, client, thread, seq) VALUES (" +
-         std::to_string(o.run_id) + ", '" + o.client + "', " + std::to_string(thread) + ", " +
+         std::to_string(o.run_id) + ", '" + o.label + "', " + std::to_string(thread) + ", " +
          std::to_string(seq) + ")";
 }
 
@@ -195,6 +200,8 @@ Options parse(int argc, char** argv) {
     };
     if (a == "--client")
       o.client = value();
+    else if (a == "--label")
+      o.label = value();
     else if (a == "--conninfo")
       o.conninfo = value();
     else if (a == "--threads")
@@ -224,6 +231,12 @@ Options parse(int argc, char** argv) {
                  "CONNINFO [--set k=v]...\n";
     std::exit(2);
   }
+  if (o.label.empty()) o.label = o.client;
+  if (o.label.size() > 16 || o.label.find_first_of("'\\") != std::string::npos) {
+    std::cerr << "--label must be at most 16 characters without quotes or backslashes, got '"
+              << o.label << "'\n";
+    std::exit(2);
+  }
   return o;
 }
 
@@ -250,7 +263,8 @@ int main(int argc, char** argv) {
   auto grace = std::chrono::milliseconds(2000);
   std::this_thread::sleep_until(Clock::time_point(std::chrono::nanoseconds(deadline_ns)) + grace);
   nlohmann::json out;
-  out["client"] = o.client;
+  out["client"] = o.label;
+  out["driver"] = o.client;
   out["run_id"] = o.run_id;
   out["start_ns"] = start_ns;
   out["deadline_ns"] = deadline_ns;

@@ -91,10 +91,12 @@ class Connection {
   IsolationLevel isolation_level() const;
   TransactionStatus transaction_status() const;
 
-  // Stops the statement running on this Connection now. Any thread. No effect when idle.
+  // Stops the statement running on this Connection now. Any thread. No effect when idle. The
+  // request's network round trip holds no lock: close() and failover never wait for it.
   void cancel();
 
   // Closes the connection; idempotent, never throws. Further use throws ConnectionClosedError.
+  // FailoverFailedError closes the Connection the same way before it reaches the caller.
   void close() noexcept;
   bool is_closed() const noexcept;
 
@@ -112,7 +114,8 @@ class Connection {
   std::unique_ptr<Impl> impl_;
 };
 
-// Rolls back on destruction unless commit() or rollback() was called.
+// Rolls back on destruction unless commit() or rollback() was called or the Connection is closed
+// (e.g. after FailoverFailedError, when the server has already ended the transaction).
 class Transaction {
  public:
   explicit Transaction(Connection& connection);

@@ -7,7 +7,7 @@
 //   } catch (const awrap::TransactionResolutionUnknownError&) {
 //     // A transaction was open: it may or may not have committed. Check, then decide.
 //   } catch (const awrap::FailoverFailedError&) {
-//     // No healthy host in time; this Connection is closed.
+//     // No healthy host in time; this Connection is closed: open a new one later.
 //   } catch (const awrap::QueryError& e) {
 //     // The server refused the statement: e.sqlstate() says why (e.g. "23505").
 //   }
@@ -96,8 +96,12 @@ class FailoverError : public Error {
   using Error::Error;
 };
 
-// The connection failed over and now points at a healthy host; no transaction was open. Session
-// state was restored. The failed statement was not applied: run it again. SQLSTATE 08S02.
+// The connection failed over and now points at a healthy host. No transaction was open and the
+// lost call was proven unable to change data (one statement, a read without INTO, calling only
+// built-in functions that write nothing: docs/errors.md has the exact rule), so nothing of it was
+// applied: run it again. Settings made through the API (autocommit, read-only, isolation level)
+// were restored and prepared statements are prepared again on first use; settings made with SQL
+// (SET search_path, SET ROLE, USE, …) were not (docs/failover.md). SQLSTATE 08S02.
 class FailoverSuccessError : public FailoverError {
  public:
   using FailoverError::FailoverError;
@@ -111,8 +115,10 @@ class TransactionResolutionUnknownError : public FailoverError {
   using FailoverError::FailoverError;
 };
 
-// No fitting host could be reached within failover_timeout_sec. The Connection is closed.
-// SQLSTATE 08001.
+// No fitting host could be reached within failover_timeout_sec. The Connection is closed:
+// is_closed() is true, further calls throw ConnectionClosedError, and a Transaction still in scope
+// does nothing when destroyed (the server ended the transaction with the session); no second
+// failover starts by itself. Open a new Connection. SQLSTATE 08001.
 class FailoverFailedError : public FailoverError {
  public:
   using FailoverError::FailoverError;

@@ -24,6 +24,19 @@
 
 namespace awrap {
 
+// The server's own type of a result column, for bindings to typed languages (awrap's Python
+// package turns values into int, Decimal, datetime … with it).
+struct ColumnType {
+  bool known = false;  // false: the driver does not report types (values are text)
+  // PostgreSQL: the type OID (23 int4, 1700 numeric …). MySQL/MariaDB: enum_field_types
+  // (3 LONG, 246 NEWDECIMAL …).
+  std::uint32_t native_type = 0;
+  // PostgreSQL: the type modifier (-1 when none). MySQL/MariaDB: the field flags.
+  std::int32_t modifier = -1;
+  // MySQL/MariaDB: the column holds bytes (binary character set), not text.
+  bool binary = false;
+};
+
 // What a target driver hands back for one statement. Extension API: implemented by drivers.
 class ResultData {
  public:
@@ -36,6 +49,11 @@ class ResultData {
   virtual std::string_view value(std::size_t row, std::size_t column) const = 0;
   // Rows inserted, updated or deleted; 0 for a query that returns rows.
   virtual std::int64_t affected_rows() const noexcept = 0;
+  // The column's server type; drivers that do not know it keep this default.
+  virtual ColumnType column_type(std::size_t column) const {
+    (void)column;
+    return {};
+  }
 };
 
 class Field {
@@ -136,6 +154,9 @@ class Result {
   // Index of a column by name; throws std::out_of_range when absent.
   std::size_t column_index(std::string_view column_name) const;
   std::int64_t affected_rows() const noexcept { return data_ ? data_->affected_rows() : 0; }
+  ColumnType column_type(std::size_t column) const {
+    return data_ ? data_->column_type(column) : ColumnType{};
+  }
 
   Row operator[](std::size_t row) const { return Row(data_.get(), row); }
   // Throws std::out_of_range when row >= size().

@@ -9,8 +9,9 @@ import signal
 import sys
 import time
 
-from . import common
+from . import common, netfaults
 from .common import LabError, event
+from .write_poller import WritePoller
 
 
 def engine_module(state):
@@ -21,6 +22,22 @@ def engine_module(state):
     return maria
 
 
+# What each time of the writer_accepting_writes event measures, written into the event itself.
+WRITE_PROBE_CLOCKS = {
+    engine: {"mono_ns": "CLOCK_MONOTONIC: the lab's persistent session received the commit of its "
+                        "first accepted INSERT (polled every 2 ms from before the promotion)",
+             "probe_sent_mono_ns": "CLOCK_MONOTONIC: that INSERT was sent",
+             "server_commit_epoch": commit,
+             "server_commit_mono_ns": "server_commit_epoch moved onto CLOCK_MONOTONIC with this "
+                                      "machine's CLOCK_REALTIME - CLOCK_MONOTONIC offset",
+             "since_promoting_ms": "mono_ns minus the promoting event's mono_ns (promotion asked)"}
+    for engine, commit in (
+        ("pg", "server CLOCK_REALTIME, seconds since the epoch: pg_xact_commit_timestamp of "
+               "that INSERT"),
+        ("mariadb", "server CLOCK_REALTIME, seconds since the epoch: start of that INSERT "
+                    "statement (CURRENT_TIMESTAMP(6); MariaDB records no commit time)"))}
+
+
 def default_port(engine):
     return 5432 if engine == "pg" else 3306
 
@@ -29,8 +46,11 @@ def default_port(engine):
 
 
 def _flags(state, k):
-    return state.setdefault("flags", {}).setdefault(str(k), {
-        "stopped": False, "hung": False, "blackholed": False})
+    flags = state.setdefault("flags", {}).setdefault(str(k), {})
+    for key, default in (("stopped", False), ("hung", False), ("blackholed", False),
+                         ("stalled", False), ("latency", None), ("loss", None)):
+        flags.setdefault(key, default)
+    return flags
 
 
 def node_state(state, k, engine=None):
@@ -43,7 +63,20 @@ def node_state(state, k, engine=None):
         return "hung", pid
     if flags["blackholed"]:
         return "blackholed", pid
+    if flags["stalled"]:
+        return "stalled", pid
     return "running", pid
+
+
+def network_faults(flags):
+    """The node's latency / loss, for the status JSON (the state stays "running")."""
+    faults = {}
+    if flags.get("latency"):
+        faults["latency"] = {"delay_ms": flags["latency"]["delay_ms"],
+                             "jitter_ms": flags["latency"]["jitter_ms"]}
+    if flags.get("loss"):
+        faults["loss_percent"] = flags["loss"]
+    return faults
 
 
 def node_numbers(state):
@@ -60,7 +93,8 @@ def status(state):
                       "port": default_port(state["engine"]),
                       "hostname": common.instance_host(name, k),
                       "role": "writer" if k == state["writer"] else "reader",
-                      "state": current, "pid": pid})
+                      "state": current, "pid": pid,
+                      "network": network_faults(_flags(state, k))})
     return {"name": name, "engine": state["engine"], "flavour": state["flavour"],
             "writer": common.node_name(state["writer"]),
             "host_pattern": "?.%s.%s" % (name, common.DOMAIN),
@@ -120,7 +154,7 @@ def up(args):
                 engine_name, flavour, nodes, base, bool(args.sync), args.hba_line, args.setting):
             # Idempotent: bring back whatever is down, then report.
             for k in node_numbers(state):
-                if node_state(state, k)[0] != "running":
+                if node_state(state, k)[0] != "running" or network_faults(_flags(state, k)):
                     _heal(state, k)
             common.save_state(state)
             publish_hosts(state)
@@ -217,7 +251,7 @@ def fault(args):
         flags = _flags(state, k)
         ip = common.node_ip(state["base"], k)
         pid = engine.main_pid(state, k)
-        if kind in ("crash", "stop", "hang") and not pid:
+        if kind in ("crash", "stop", "hang", "stall") and not pid:
             raise LabError("%s is not running" % common.node_name(k))
         if kind == "crash":
             pids = engine.server_pids(state, k)
@@ -244,8 +278,28 @@ def fault(args):
             common.iptables_add(args.name, ip)
             flags["blackholed"] = True
             event(args.name, "node_blackholed", k, address=ip)
+        elif kind == "stall":
+            event(args.name, "fault_injected", k, kind=kind, address=ip)
+            netfaults.add_stall(args.name, ip)
+            flags["stalled"] = True
+            event(args.name, "node_stalled", k, address=ip)
+        elif kind == "loss":
+            if args.percent is None:
+                raise LabError("fault --kind loss needs --percent P (0 < P <= 100)")
+            netfaults.add_loss(args.name, ip, args.percent)
+            flags["loss"] = args.percent
+            event(args.name, "fault_injected", k, kind=kind, address=ip, percent=args.percent)
+        elif kind == "latency":
+            if args.delay_ms is None:
+                raise LabError("fault --kind latency needs --delay-ms D (and optionally --jitter-ms)")
+            if flags["latency"]:
+                raise LabError("%s already has latency; heal it first" % common.node_name(k))
+            flags["latency"] = netfaults.start_latency(state, k, args.delay_ms, args.jitter_ms or 0,
+                                                       args.seed)
+            event(args.name, "fault_injected", k, kind=kind, address=ip, delay_ms=args.delay_ms,
+                  jitter_ms=args.jitter_ms or 0, queue=flags["latency"]["queue"])
         else:
-            raise LabError("fault kind must be crash, stop, hang or blackhole")
+            raise LabError("fault kind must be crash, stop, hang, blackhole, stall, latency or loss")
         common.save_state(state)
         if args.failover_after_ms is not None and k == state["writer"]:
             _schedule_failover(args.name, args.failover_after_ms)
@@ -282,9 +336,7 @@ def _heal(state, k):
         common.signal_all(engine.server_pids(state, k), signal.SIGCONT)
         flags["hung"] = False
         event(name, "node_resumed", k)
-    if flags["blackholed"] or common.node_ip(state["base"], k) in common.blackholed_ips(name):
-        common.iptables_remove(name, common.node_ip(state["base"], k))
-        flags["blackholed"] = False
+    if netfaults.heal_node(state, k, flags):
         event(name, "node_reachable", k)
     if not engine.main_pid(state, k):
         if k == state["writer"]:
@@ -338,9 +390,20 @@ def _choose_target(state, engine, explicit):
     return best
 
 
-def _promote_and_publish(state, engine, target, old_writer, dns_lag_ms):
+def _start_write_poller(state, target):
+    """A persistent session on the promotion target, opened while the old writer is fenced or
+    stopped, so the first write the new writer accepts is seen within a few milliseconds (see
+    write_poller.py for the clocks)."""
+    return WritePoller(state["engine"], common.node_ip(state["base"], target),
+                       common.node_name(target)).start()
+
+
+def _promote_and_publish(state, engine, target, old_writer, dns_lag_ms, poller):
     """Promotion, repointing, write probe, topology, then DNS; events for each."""
     name = state["name"]
+    poller.wait_connected(3)
+    promoting_ns = time.monotonic_ns()
+    event(name, "promoting", target, mono_ns=promoting_ns, old_writer=common.node_name(old_writer))
     engine.promote(state, target)
     promoted_ns = time.monotonic_ns()
     event(name, "promoted", target, mono_ns=promoted_ns, old_writer=common.node_name(old_writer))
@@ -354,15 +417,18 @@ def _promote_and_publish(state, engine, target, old_writer, dns_lag_ms):
             event(name, "repointed", k, writer=common.node_name(target))
         except LabError as error:
             event(name, "repoint_failed", k, detail=str(error)[-300:])
-    deadline = time.monotonic() + 60
-    while not engine.write_probe(state, target):
-        if time.monotonic() > deadline:
-            raise LabError("new writer %s did not accept a write within 60 s" %
-                           common.node_name(target))
-        time.sleep(0.02)
-    accepted_ns = time.monotonic_ns()
+    accepted = poller.result()
+    if accepted is None:
+        raise LabError("new writer %s did not accept a write within 60 s: %s" %
+                       (common.node_name(target), poller.error))
+    accepted_ns = accepted["accepted_mono_ns"]
     event(name, "writer_accepting_writes", target, mono_ns=accepted_ns,
-          since_promoted_ms=(accepted_ns - promoted_ns) / 1e6)
+          since_promoting_ms=(accepted_ns - promoting_ns) / 1e6,
+          probe_sent_mono_ns=accepted["sent_mono_ns"],
+          server_commit_epoch=accepted["server_commit_epoch"],
+          server_commit_mono_ns=accepted["server_commit_mono_ns"],
+          probe_attempts=accepted["attempts"], probe_reconnects=accepted["reconnects"],
+          clocks=WRITE_PROBE_CLOCKS[state["engine"]])
     engine.publish_topology(state)
     event(name, "topology_updated", target, writer=common.node_name(target))
     lag_ns = int(dns_lag_ms) * 1_000_000
@@ -385,6 +451,7 @@ def failover(args):
         started_ns = time.monotonic_ns()
         event(args.name, "failover_started", old)
         target = _choose_target(state, engine, args.target)
+        poller = _start_write_poller(state, target)
         # Fence the old writer so it can never take writes again (split brain);
         # it comes back as a standby with `rejoin` or `heal`.
         pids = engine.server_pids(state, old)
@@ -394,7 +461,7 @@ def failover(args):
             _flags(state, old).update(hung=False, stopped=False)
             event(args.name, "fenced", old, pids=pids)
         lag = args.dns_lag_ms if args.dns_lag_ms is not None else state.get("dns_lag_ms", 0)
-        accepted_ns = _promote_and_publish(state, engine, target, old, lag)
+        accepted_ns = _promote_and_publish(state, engine, target, old, lag, poller)
         event(args.name, "failover_done", target, old_writer=common.node_name(old),
               duration_ms=(time.monotonic_ns() - started_ns) / 1e6,
               to_writes_ms=(accepted_ns - started_ns) / 1e6)
@@ -410,10 +477,11 @@ def switchover(args):
         started_ns = time.monotonic_ns()
         event(args.name, "switchover_started", old)
         target = _choose_target(state, engine, args.target)
+        poller = _start_write_poller(state, target)
         engine.stop_clean(state, old)
         event(args.name, "node_down", old, reason="switchover")
         lag = args.dns_lag_ms if args.dns_lag_ms is not None else state.get("dns_lag_ms", 0)
-        accepted_ns = _promote_and_publish(state, engine, target, old, lag)
+        accepted_ns = _promote_and_publish(state, engine, target, old, lag, poller)
         method = engine.rejoin(state, old, target)
         _flags(state, old).update(stopped=False, hung=False)
         event(args.name, "rejoined", old, writer=common.node_name(target), method=method)
@@ -436,9 +504,9 @@ def rejoin(args):
         pid = engine.main_pid(state, k)
         if pid:
             common.signal_all(engine.server_pids(state, k), signal.SIGCONT)
-        common.iptables_remove(args.name, common.node_ip(state["base"], k))
+        netfaults.heal_node(state, k, _flags(state, k))
         method = engine.rejoin(state, k, state["writer"])
-        _flags(state, k).update(stopped=False, hung=False, blackholed=False)
+        _flags(state, k).update(stopped=False, hung=False)
         event(args.name, "rejoined", k, writer=common.node_name(state["writer"]), method=method)
         common.save_state(state)
         publish_hosts(state)

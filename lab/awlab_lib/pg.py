@@ -128,6 +128,8 @@ def write_config(state, k, follow=None, bootstrap=False):
         # quicker than an fsync() per file.
         "recovery_init_sync_method = syncfs",
         "synchronous_commit = on",
+        # Commit times for the failover probe and the benchmark (pg_xact_commit_timestamp).
+        "track_commit_timestamp = on",
         "synchronous_standby_names = '%s'" % sync_names.replace("'", "''"),
         # Fast reaction to a lost or new primary.
         "wal_receiver_timeout = 5s",

@@ -12,7 +12,8 @@ std::optional<std::chrono::system_clock::time_point> utc_time_from_fields(
     }
   }
   auto [year, month, day, hour, minute, second] = v;
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) {
+  if (year < kMinUtcYear || year > kMaxUtcYear || month < 1 || month > 12 || day < 1 || hour > 23 ||
+      minute > 59 || second > 60) {
     return std::nullopt;
   }
   std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{unsigned(month)},

@@ -15,8 +15,14 @@ struct DigitField {
   std::size_t length;
 };
 
+// system_clock counts nanoseconds in 64 bits: about 292 years either side of 1970. Years outside
+// these are refused rather than overflowing (a signed overflow is undefined behaviour).
+inline constexpr int kMinUtcYear = 1678;
+inline constexpr int kMaxUtcYear = 2261;
+
 // Reads year, month, day, hour, minute, second from `text` at `fields` (in that order). Empty
-// when a field holds a non-digit or the date or time does not exist (leap seconds allowed).
+// when a field holds a non-digit, the date or time does not exist (leap seconds allowed) or the
+// year is outside [kMinUtcYear, kMaxUtcYear].
 // REQUIRES: every field lies within `text`.
 std::optional<std::chrono::system_clock::time_point> utc_time_from_fields(
     std::string_view text, const std::array<DigitField, 6>& fields);

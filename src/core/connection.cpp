@@ -128,7 +128,9 @@ Transaction::Transaction(Connection& connection) : connection_(connection) {
 }
 
 Transaction::~Transaction() {
-  if (done_) return;
+  // Closed (after FailoverFailedError, or by the application): the server ended the transaction
+  // with the session, and a rollback would only raise ConnectionClosedError.
+  if (done_ || connection_.is_closed()) return;
   try {
     connection_.rollback();
   } catch (const std::exception& e) {

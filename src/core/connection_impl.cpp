@@ -101,9 +101,20 @@ void Connection::Impl::check_open() const {
 
 CallResult Connection::Impl::run(Call& call) {
   check_open();
-  auto result = chain_->call(call);
+  auto result = call_chain(call);
   remember_session_change(call);
   return result;
+}
+
+CallResult Connection::Impl::call_chain(Call& call) {
+  try {
+    return chain_->call(call);
+  } catch (const FailoverFailedError&) {
+    // The documented state after FailoverFailedError: closed, so nothing that follows (a
+    // Transaction's destructor, a retry loop) starts a second full failover on its own.
+    close();
+    throw;
+  }
 }
 
 void Connection::Impl::remember_session_change(const Call& call) {
@@ -126,7 +137,7 @@ std::string Connection::Impl::prepare(std::string_view sql) {
   check_open();
   std::string name = "awrap_s" + std::to_string(++next_statement_id_);
   Call call{Method::kPrepare, sql, name, {}, false, IsolationLevel::kDefault};
-  chain_->call(call);
+  call_chain(call);
   prepared_on_generation_[name] = generation_;
   return name;
 }
@@ -142,12 +153,12 @@ CallResult Connection::Impl::execute_prepared(const PreparedStatement& statement
     // The physical connection changed (failover): the server forgot the statement.
     Call again{Method::kPrepare,        statement.sql(), statement.name(), {}, false,
                IsolationLevel::kDefault};
-    chain_->call(again);
+    call_chain(again);
     it->second = generation_;
   }
   Call call{Method::kExecutePrepared, statement.sql(), statement.name(), params, false,
             IsolationLevel::kDefault};
-  return chain_->call(call);
+  return call_chain(call);
 }
 
 void Connection::Impl::deallocate(const PreparedStatement& statement) {
@@ -158,24 +169,29 @@ void Connection::Impl::deallocate(const PreparedStatement& statement) {
   prepared_on_generation_.erase(it);
   if (!on_current) return;
   Call call{Method::kDeallocate, {}, statement.name(), {}, false, IsolationLevel::kDefault};
-  chain_->call(call);
+  call_chain(call);
 }
 
 void Connection::Impl::cancel() {
-  std::lock_guard lock(current_mutex_);
-  if (current_ && !closed_) current_->cancel();
+  std::shared_ptr<TargetConnection> target;
+  {
+    std::lock_guard lock(current_mutex_);
+    if (closed_) return;
+    target = current_;
+  }
+  // Without the lock: the round trip may take up to a connect timeout.
+  if (target) target->cancel();
 }
 
 void Connection::Impl::close() noexcept {
-  if (closed_) return;
-  closed_ = true;
+  if (closed_.exchange(true)) return;
   try {
     Call call{Method::kClose, {}, {}, {}, false, IsolationLevel::kDefault};
     chain_->call(call);
   } catch (const std::exception& e) {
     AWRAP_LOG(kDebug) << "error while closing: " << e.what();
   }
-  std::unique_ptr<TargetConnection> old;
+  std::shared_ptr<TargetConnection> old;
   {
     std::lock_guard lock(current_mutex_);
     old = std::move(current_);
@@ -190,7 +206,7 @@ TransactionStatus Connection::Impl::transaction_status() const {
 void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> connection) {
   HostInfo old_host = current_host_;
   restore_session_state(*connection);
-  std::unique_ptr<TargetConnection> old;
+  std::shared_ptr<TargetConnection> old;
   {
     std::lock_guard lock(current_mutex_);
     old = std::move(current_);

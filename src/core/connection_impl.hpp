@@ -2,6 +2,7 @@
 // PluginService the plugins see.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -66,6 +67,8 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::unique_ptr<TargetConnection> connect(ConnectRequest& request) override;
 
   void check_open() const;
+  // The chain, except that FailoverFailedError closes the Connection before it propagates.
+  CallResult call_chain(Call& call);
   ConnectSpec spec_for(const HostInfo& host) const;
   void restore_session_state(TargetConnection& connection) const;
   HostInfo identify_host(TargetConnection& connection);
@@ -81,9 +84,10 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::vector<std::unique_ptr<Plugin>> plugins_;
   std::unique_ptr<PluginChain> chain_;
 
-  // Written only by the owning thread, under current_mutex_; cancel() reads it from any thread
-  // under the mutex.
-  std::unique_ptr<TargetConnection> current_;
+  // Written only by the owning thread, under current_mutex_. Shared, so that cancel() can copy it
+  // under the mutex and run its network round trip without the lock: a failover or close() on
+  // the owner thread never waits for a cancel, and the connection outlives the cancel using it.
+  std::shared_ptr<TargetConnection> current_;
   mutable std::mutex current_mutex_;
   HostInfo current_host_;
   std::uint64_t generation_ = 0;  // one per physical connection
@@ -91,7 +95,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   bool autocommit_ = true;
   bool read_only_ = false;
   IsolationLevel isolation_ = IsolationLevel::kDefault;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};  // read by cancel() from any thread
 
   std::optional<HostPattern> host_pattern_;  // cluster_instance_host_pattern, validated at open
   ConnectSpec last_connect_spec_;  // as the auth plugins left it: what monitors connect with

@@ -66,7 +66,7 @@ void apply_host_lists(ConnInfo& info, std::string_view hosts, std::string_view p
         parse_port(text::trim(port_list.size() == 1 ? port_list[0] : port_list[i]));
 }
 
-ConnInfo parse_url(std::string_view url, std::string_view scheme) {
+ConnInfo parse_url_parts(std::string_view url, std::string_view scheme) {
   ConnInfo info;
   info.engine = (scheme == "postgresql" || scheme == "postgres") ? "pg" : "mysql";
   std::string_view rest = url.substr(scheme.size() + 3);
@@ -126,6 +126,28 @@ ConnInfo parse_url(std::string_view url, std::string_view scheme) {
       for (auto& h : info.hosts) h.port = parse_port(port_param);
   }
   return info;
+}
+
+// A user name or password holding '/' or '?' (not percent-encoded) ends the host list early: the
+// rest of the secret is then read as a host, port, database or parameter, and an error quoting
+// those would show it. When the text after the host list holds the '@' that ended the user info,
+// the error says what to fix without quoting anything.
+ConnInfo parse_url(std::string_view url, std::string_view scheme) {
+  try {
+    return parse_url_parts(url, scheme);
+  } catch (const ConfigError& e) {
+    std::string_view after_scheme = url.substr(scheme.size() + 3);
+    auto authority_end = after_scheme.find_first_of("/?");
+    bool at_in_authority =
+        after_scheme.substr(0, authority_end).find('@') != std::string_view::npos;
+    if (authority_end == std::string_view::npos || at_in_authority ||
+        after_scheme.find('@', authority_end) == std::string_view::npos)
+      throw;
+    throw ConfigError(
+        "invalid connection URL: an '@' follows the first '/' or '?', so a user name or password "
+        "may hold '/' or '?'; percent-encode them ('/' as %2F, '?' as %3F, '@' as %40)",
+        e.property());
+  }
 }
 
 ConnInfo parse_keywords(std::string_view s) {

@@ -5,10 +5,21 @@
 #include "dialect/pg_dialects.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <mutex>
 
 namespace awrap {
+
+std::optional<std::chrono::system_clock::time_point> parse_server_utc_time(std::string_view text) {
+  constexpr int kMinYear = 1678;
+  constexpr int kMaxYear = 2261;
+  std::tm tm{};
+  std::string s(text.substr(0, 19));
+  if (s.size() < 19 || !strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm)) return std::nullopt;
+  if (tm.tm_year + 1900 < kMinYear || tm.tm_year + 1900 > kMaxYear) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
 
 std::unique_ptr<Dialect> make_dialect(std::string_view code_in, std::string_view engine) {
   std::string code(code_in);

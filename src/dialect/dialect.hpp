@@ -42,6 +42,12 @@ class Dialect {
   virtual bool is_writer(TargetConnection& connection) const = 0;
 };
 
+// "YYYY-MM-DD HH:MM:SS" (how the topology queries format a UTC time; anything after the seconds
+// is ignored) -> time point. nullopt when malformed or outside the years system_clock can hold
+// (1678 to 2261: it counts nanoseconds in 64 bits), so a server's odd value is never undefined
+// behaviour.
+std::optional<std::chrono::system_clock::time_point> parse_server_utc_time(std::string_view text);
+
 // The dialect for `code`; throws ConfigError naming the accepted codes for the engine.
 std::unique_ptr<Dialect> make_dialect(std::string_view code, std::string_view engine);
 // detect_dialect, remembered per endpoint for the life of the process (a documented registry), so

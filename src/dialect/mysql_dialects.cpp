@@ -38,20 +38,25 @@ double to_double(std::string_view v) {
   return std::atof(std::string(v).c_str());
 }
 
-// "2024-05-01 10:11:12" (server time, UTC on Aurora) -> time_point; nullopt if odd.
-std::optional<std::chrono::system_clock::time_point> parse_datetime(std::string_view text) {
-  std::tm tm{};
-  std::string s(text.substr(0, 19));
-  if (s.size() < 19 || !strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 // Writer unless the server refuses writes: read_only (replicas, super_read_only) or
 // innodb_read_only (a read-only engine). Both exist on MySQL and MariaDB.
 bool writable(TargetConnection& c) {
   auto r = c.execute("SELECT @@read_only, @@innodb_read_only", {});
   if (!r || r->row_count() == 0 || r->column_count() < 2) return false;
   return !truthy(r->value(0, 0)) && !truthy(r->value(0, 1));
+}
+
+// During a failover two rows may claim the writer's session for a moment: the one updated last
+// is the writer.
+void keep_latest_writer(std::vector<TopologyEntry>& entries) {
+  TopologyEntry* latest = nullptr;
+  for (auto& e : entries) {
+    if (!e.is_writer) continue;
+    if (!latest ||
+        (e.last_update && (!latest->last_update || *e.last_update > *latest->last_update)))
+      latest = &e;
+  }
+  for (auto& e : entries) e.is_writer = (&e == latest);
 }
 
 class PlainMysqlDialect final : public Dialect {
@@ -81,41 +86,13 @@ class AuroraMysqlDialect final : public Dialect {
         "TIMESTAMPDIFF(SECOND, last_update_timestamp, NOW()) "
         "FROM information_schema.replica_host_status",
         {});
-    std::vector<TopologyEntry> out;
-    for (std::size_t i = 0; r && i < r->row_count(); ++i) {
-      if (r->is_null(i, 0)) continue;
-      TopologyEntry e;
-      e.instance_id = std::string(r->value(i, 0));
-      e.is_writer = truthy(r->value(i, 1));
-      bool stale =
-          !r->is_null(i, 4) && std::atol(std::string(r->value(i, 4)).c_str()) > kStaleReaderSeconds;
-      if (stale && !e.is_writer) continue;
-      e.replica_lag_ms = r->is_null(i, 2) ? 0 : to_double(r->value(i, 2));
-      if (!r->is_null(i, 3)) e.last_update = parse_datetime(r->value(i, 3));
-      out.push_back(std::move(e));
-    }
-    keep_latest_writer(out);
-    return out;
+    return r ? aurora_mysql_topology_from_rows(*r) : std::vector<TopologyEntry>{};
   }
   std::string instance_id(TargetConnection& c) const override {
     return single_value(c, "SELECT @@aurora_server_id").value_or("");
   }
   bool is_writer(TargetConnection& c) const override {
     return !truthy(single_value(c, "SELECT @@innodb_read_only").value_or("1"));
-  }
-
- private:
-  // During a failover two rows may claim the writer's session for a moment: the one updated
-  // last is the writer.
-  static void keep_latest_writer(std::vector<TopologyEntry>& entries) {
-    TopologyEntry* latest = nullptr;
-    for (auto& e : entries) {
-      if (!e.is_writer) continue;
-      if (!latest ||
-          (e.last_update && (!latest->last_update || *e.last_update > *latest->last_update)))
-        latest = &e;
-    }
-    for (auto& e : entries) e.is_writer = (&e == latest);
   }
 };
 
@@ -126,17 +103,7 @@ class MultiAzMysqlDialect final : public Dialect {
   std::vector<TopologyEntry> query_topology(TargetConnection& c) const override {
     auto r = c.execute("SELECT id, endpoint, port FROM mysql.rds_topology", {});
     std::string writer_id = writer_server_id(c);
-    std::vector<TopologyEntry> out;
-    for (std::size_t i = 0; r && i < r->row_count(); ++i) {
-      if (r->is_null(i, 0)) continue;
-      TopologyEntry e;
-      e.instance_id = std::string(r->value(i, 0));
-      if (!r->is_null(i, 1)) e.endpoint = std::string(r->value(i, 1));
-      if (!r->is_null(i, 2)) e.port = std::atoi(std::string(r->value(i, 2)).c_str());
-      e.is_writer = !writer_id.empty() && e.instance_id == writer_id;
-      out.push_back(std::move(e));
-    }
-    return out;
+    return r ? multi_az_mysql_topology_from_rows(*r, writer_id) : std::vector<TopologyEntry>{};
   }
   std::string instance_id(TargetConnection& c) const override {
     return single_value(c, "SELECT @@server_id").value_or("");
@@ -158,20 +125,57 @@ class MultiAzMysqlDialect final : public Dialect {
       if (!writable(c)) return {};
       return single_value(c, "SELECT @@server_id").value_or("");
     }
-    // Positions differ between MySQL and MariaDB: read the column by name.
-    for (std::size_t col = 0; col < status->column_count(); ++col) {
-      auto name = status->column_name(col);
-      if (name != "Source_Server_Id" && name != "Master_Server_Id") continue;
-      if (status->is_null(0, col)) return {};
-      std::string id(status->value(0, col));
-      return id == "0" ? std::string() : id;  // 0: the replica has not reached its source yet
-    }
-    AWRAP_LOG(kWarning) << "SHOW REPLICA STATUS has neither Source_Server_Id nor Master_Server_Id";
-    return {};
+    return source_server_id_from_replica_status(*status);
   }
 };
 
 }  // namespace
+
+std::vector<TopologyEntry> aurora_mysql_topology_from_rows(const ResultData& r) {
+  std::vector<TopologyEntry> out;
+  for (std::size_t i = 0; i < r.row_count(); ++i) {
+    if (r.is_null(i, 0)) continue;
+    TopologyEntry e;
+    e.instance_id = std::string(r.value(i, 0));
+    e.is_writer = truthy(r.value(i, 1));
+    bool stale =
+        !r.is_null(i, 4) && std::atol(std::string(r.value(i, 4)).c_str()) > kStaleReaderSeconds;
+    if (stale && !e.is_writer) continue;
+    e.replica_lag_ms = r.is_null(i, 2) ? 0 : to_double(r.value(i, 2));
+    if (!r.is_null(i, 3)) e.last_update = parse_server_utc_time(r.value(i, 3));  // UTC on Aurora
+    out.push_back(std::move(e));
+  }
+  keep_latest_writer(out);
+  return out;
+}
+
+std::vector<TopologyEntry> multi_az_mysql_topology_from_rows(const ResultData& r,
+                                                             std::string_view writer_id) {
+  std::vector<TopologyEntry> out;
+  for (std::size_t i = 0; i < r.row_count(); ++i) {
+    if (r.is_null(i, 0)) continue;
+    TopologyEntry e;
+    e.instance_id = std::string(r.value(i, 0));
+    if (!r.is_null(i, 1)) e.endpoint = std::string(r.value(i, 1));
+    if (!r.is_null(i, 2)) e.port = std::atoi(std::string(r.value(i, 2)).c_str());
+    e.is_writer = !writer_id.empty() && e.instance_id == writer_id;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string source_server_id_from_replica_status(const ResultData& status) {
+  // Positions differ between MySQL and MariaDB: read the column by name.
+  for (std::size_t col = 0; col < status.column_count(); ++col) {
+    auto name = status.column_name(col);
+    if (name != "Source_Server_Id" && name != "Master_Server_Id") continue;
+    if (status.is_null(0, col)) return {};
+    std::string id(status.value(0, col));
+    return id == "0" ? std::string() : id;  // 0: the replica has not reached its source yet
+  }
+  AWRAP_LOG(kWarning) << "SHOW REPLICA STATUS has neither Source_Server_Id nor Master_Server_Id";
+  return {};
+}
 
 std::unique_ptr<Dialect> make_plain_mysql_dialect(std::string_view code) {
   return std::make_unique<PlainMysqlDialect>(std::string(code));

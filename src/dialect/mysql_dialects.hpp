@@ -6,7 +6,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "dialect/dialect.hpp"
 
@@ -29,5 +31,17 @@ std::unique_ptr<Dialect> make_multi_az_mysql_dialect();
 // Statements that fail with a QueryError (missing table, no privilege) count as "no"; a lost
 // connection propagates.
 std::unique_ptr<Dialect> detect_mysql_dialect(TargetConnection& connection);
+
+// The rows of each flavour's topology query turned into entries: pure, so unit tests and the
+// fuzzer (fuzz/fuzz_topology_rows.cpp) can feed them any rows a server might send.
+// aurora-mysql: server_id, is_writer (1/0), replica lag ms, last update ('YYYY-MM-DD HH:MM:SS'),
+// seconds since the last update. Stale readers are dropped; at most one writer is kept.
+std::vector<TopologyEntry> aurora_mysql_topology_from_rows(const ResultData& rows);
+// multi-az-mysql: id, endpoint, port; the writer is the row whose id is `writer_id`.
+std::vector<TopologyEntry> multi_az_mysql_topology_from_rows(const ResultData& rows,
+                                                             std::string_view writer_id);
+// The writer's server id from one SHOW REPLICA STATUS (or SHOW SLAVE STATUS) row; "" when the
+// replica has not reached its source or the columns are missing. REQUIRES: a row.
+std::string source_server_id_from_replica_status(const ResultData& status);
 
 }  // namespace awrap

@@ -20,15 +20,14 @@ bool pg_bool(std::string_view v) {
 
 // "2024-05-01 10:11:12.345+00" (timestamptz text in UTC session) -> time_point; nullopt if odd.
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
-  std::tm tm{};
-  std::string s(text.substr(0, 19));
-  if (s.size() < 19 || !strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm)) return std::nullopt;
-  auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
+  auto t = parse_server_utc_time(text);
+  if (!t) return std::nullopt;
   int offset_hours = 0;
   auto plus = text.find_last_of("+-");
   if (plus != std::string_view::npos && plus > 18)
-    offset_hours = std::atoi(std::string(text.substr(plus)).c_str());
-  return t - std::chrono::hours(offset_hours);
+    offset_hours = std::atoi(std::string(text.substr(plus, 4)).c_str());
+  if (offset_hours < -15 || offset_hours > 15) return std::nullopt;  // UTC-12 to UTC+14
+  return *t - std::chrono::hours(offset_hours);
 }
 
 // Every PostgreSQL flavour tells a writer from a reader the same way.
@@ -64,16 +63,7 @@ class AuroraPgDialect final : public PgDialect {
         "WHERE session_id = 'MASTER_SESSION_ID' OR last_update_timestamp IS NULL "
         "OR EXTRACT(EPOCH FROM (pg_catalog.now() - last_update_timestamp)) <= 300",
         {});
-    std::vector<TopologyEntry> out;
-    for (std::size_t i = 0; r && i < r->row_count(); ++i) {
-      TopologyEntry e;
-      e.instance_id = std::string(r->value(i, 0));
-      e.is_writer = pg_bool(r->value(i, 1));
-      e.replica_lag_ms = std::atof(std::string(r->value(i, 2)).c_str());
-      if (!r->is_null(i, 3)) e.last_update = parse_timestamp(r->value(i, 3));
-      out.push_back(std::move(e));
-    }
-    return out;
+    return r ? aurora_pg_topology_from_rows(*r) : std::vector<TopologyEntry>{};
   }
   std::string instance_id(TargetConnection& c) const override {
     return single_value(c, "SELECT pg_catalog.aurora_db_instance_identifier()").value_or("");
@@ -91,16 +81,7 @@ class MultiAzPgDialect final : public PgDialect {
         "rds_tools.dbi_resource_id()) "
         "FROM rds_tools.show_topology('awrap') t",
         {});
-    std::vector<TopologyEntry> out;
-    for (std::size_t i = 0; r && i < r->row_count(); ++i) {
-      TopologyEntry e;
-      e.instance_id = std::string(r->value(i, 0));
-      e.endpoint = std::string(r->value(i, 1));
-      e.port = std::atoi(std::string(r->value(i, 2)).c_str());
-      e.is_writer = pg_bool(r->value(i, 3));
-      out.push_back(std::move(e));
-    }
-    return out;
+    return r ? multi_az_pg_topology_from_rows(*r) : std::vector<TopologyEntry>{};
   }
   std::string instance_id(TargetConnection& c) const override {
     return single_value(c, "SELECT rds_tools.dbi_resource_id()").value_or("");
@@ -108,6 +89,32 @@ class MultiAzPgDialect final : public PgDialect {
 };
 
 }  // namespace
+
+std::vector<TopologyEntry> aurora_pg_topology_from_rows(const ResultData& r) {
+  std::vector<TopologyEntry> out;
+  for (std::size_t i = 0; i < r.row_count(); ++i) {
+    TopologyEntry e;
+    e.instance_id = std::string(r.value(i, 0));
+    e.is_writer = pg_bool(r.value(i, 1));
+    e.replica_lag_ms = std::atof(std::string(r.value(i, 2)).c_str());
+    if (!r.is_null(i, 3)) e.last_update = parse_timestamp(r.value(i, 3));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<TopologyEntry> multi_az_pg_topology_from_rows(const ResultData& r) {
+  std::vector<TopologyEntry> out;
+  for (std::size_t i = 0; i < r.row_count(); ++i) {
+    TopologyEntry e;
+    e.instance_id = std::string(r.value(i, 0));
+    e.endpoint = std::string(r.value(i, 1));
+    e.port = std::atoi(std::string(r.value(i, 2)).c_str());
+    e.is_writer = pg_bool(r.value(i, 3));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
 
 std::unique_ptr<Dialect> make_plain_pg_dialect(std::string_view code) {
   return std::make_unique<PlainPgDialect>(std::string(code));

@@ -55,6 +55,22 @@ TEST_F(ConnectionMysql, TypesAndNulls) {
   EXPECT_EQ(r.column_name(4), "s");
 }
 
+TEST_F(ConnectionMysql, ColumnTypesAreTheFieldTypesOnBothProtocols) {
+  auto c = open();
+  // Text protocol (no parameters) and binary protocol (a parameter) report the same types.
+  for (Result r :
+       {c.execute("SELECT 1, 'x', CAST(1.5 AS DECIMAL(10,2)), CAST('b' AS BINARY)"),
+        c.execute("SELECT 1, 'x', CAST(1.5 AS DECIMAL(10,2)), CAST(? AS BINARY)", {"b"})}) {
+    ASSERT_EQ(r.column_count(), 4u);
+    EXPECT_TRUE(r.column_type(0).known);
+    const auto integer = r.column_type(0).native_type;
+    EXPECT_TRUE(integer == 3u || integer == 8u) << integer;  // MYSQL_TYPE_LONG / LONGLONG
+    EXPECT_FALSE(r.column_type(1).binary);
+    EXPECT_EQ(r.column_type(2).native_type, 246u);  // MYSQL_TYPE_NEWDECIMAL
+    EXPECT_TRUE(r.column_type(3).binary);
+  }
+}
+
 TEST_F(ConnectionMysql, ParametersIncludingNullsAndQuotes) {
   auto c = open();
   c.execute("DROP TABLE IF EXISTS my_conn_params");

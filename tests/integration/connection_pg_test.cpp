@@ -40,6 +40,20 @@ TEST_F(ConnectionPg, TypesAndNulls) {
   EXPECT_EQ(r.column_name(4), "s");
 }
 
+TEST_F(ConnectionPg, ColumnTypesAreTheServersOids) {
+  auto c = open();
+  Result r = c.execute("SELECT 1::int4, 'x'::text, 1.5::numeric(10,2), $1::bytea", {"\\x00"});
+  ASSERT_EQ(r.column_count(), 4u);
+  EXPECT_TRUE(r.column_type(0).known);
+  EXPECT_EQ(r.column_type(0).native_type, 23u);    // int4
+  EXPECT_EQ(r.column_type(1).native_type, 25u);    // text
+  EXPECT_EQ(r.column_type(2).native_type, 1700u);  // numeric
+  EXPECT_EQ(r.column_type(2).modifier, ((10 << 16) | 2) + 4);
+  EXPECT_EQ(r.column_type(3).native_type, 17u);  // bytea
+  EXPECT_THROW(r.column_type(4), std::out_of_range);
+  EXPECT_FALSE(c.execute("SET search_path = public").column_type(0).known);
+}
+
 TEST_F(ConnectionPg, ParametersIncludingNullsAndQuotes) {
   auto c = open();
   c.execute("DROP TABLE IF EXISTS api_params");

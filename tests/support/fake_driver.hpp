@@ -2,8 +2,10 @@
 // Never used as proof that something works against a server.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,14 +18,31 @@ namespace awrap::testing {
 struct FakeServerLog {
   std::vector<std::string> calls;  // "host:port execute SELECT 1", "host:port begin", …
   std::vector<std::string> connects;
+  std::mutex mutex;  // background threads (monitors) record too; tests read once they are idle
+};
+
+// Behaviour a test scripts into every connection of a FakeDriver. Each hook may throw to simulate
+// the server's answer; hooks run on whichever thread uses the connection (monitors included), so
+// they must be thread-safe.
+struct FakeHooks {
+  // Before a statement runs (execute, execute_prepared: sql is the statement name there).
+  std::function<void(const HostInfo&, std::string_view sql)> on_execute;
+  // Before begin/commit/rollback/set_autocommit/set_read_only/set_isolation_level: `what` is the
+  // word the log records ("begin", "autocommit off", …).
+  std::function<void(const HostInfo&, std::string_view what)> on_session_call;
+  // Inside cancel().
+  std::function<void(const HostInfo&)> on_cancel;
 };
 
 class FakeConnection final : public TargetConnection {
  public:
-  FakeConnection(HostInfo host, std::shared_ptr<FakeServerLog> log)
-      : host_(std::move(host)), log_(std::move(log)) {}
+  FakeConnection(HostInfo host, std::shared_ptr<FakeServerLog> log,
+                 std::shared_ptr<const FakeHooks> hooks = nullptr)
+      : host_(std::move(host)), log_(std::move(log)), hooks_(std::move(hooks)) {}
   std::shared_ptr<const ResultData> execute(std::string_view sql,
                                             std::span<const Param> params) override {
+    check_alive();
+    if (hooks_ && hooks_->on_execute) hooks_->on_execute(host_, sql);
     record("execute " + std::string(sql) +
            (params.empty() ? "" : " +" + std::to_string(params.size())));
     return result_;
@@ -33,47 +52,73 @@ class FakeConnection final : public TargetConnection {
   }
   std::shared_ptr<const ResultData> execute_prepared(std::string_view name,
                                                      std::span<const Param>) override {
+    check_alive();
+    if (hooks_ && hooks_->on_execute) hooks_->on_execute(host_, name);
     record("execute_prepared " + std::string(name));
     return result_;
   }
   void deallocate(std::string_view name) override { record("deallocate " + std::string(name)); }
   void begin() override {
+    session_call("begin");
     record("begin");
     in_tx_ = true;
   }
   void commit() override {
+    session_call("commit");
     record("commit");
     in_tx_ = false;
   }
   void rollback() override {
+    session_call("rollback");
     record("rollback");
     in_tx_ = false;
   }
   void set_autocommit(bool on) override {
+    session_call(on ? "autocommit on" : "autocommit off");
     record(on ? "autocommit on" : "autocommit off");
     autocommit_ = on;
   }
   bool autocommit() const noexcept override { return autocommit_; }
-  void set_read_only(bool on) override { record(on ? "read_only on" : "read_only off"); }
+  void set_read_only(bool on) override {
+    session_call(on ? "read_only on" : "read_only off");
+    record(on ? "read_only on" : "read_only off");
+  }
   void set_isolation_level(IsolationLevel level) override {
+    session_call("isolation");
     record("isolation " + std::to_string(static_cast<int>(level)));
   }
   TransactionStatus transaction_status() const noexcept override {
     return in_tx_ ? TransactionStatus::kInTransaction : TransactionStatus::kIdle;
   }
-  bool is_broken() const noexcept override { return false; }
-  void cancel() override { record("cancel"); }
-  void abort() noexcept override {}
+  bool is_broken() const noexcept override { return aborted_; }
+  void cancel() override {
+    if (hooks_ && hooks_->on_cancel) hooks_->on_cancel(host_);
+    record("cancel");
+  }
+  // Like a real connection: every later call fails as lost.
+  void abort() noexcept override { aborted_ = true; }
   void close() noexcept override { record("close"); }
   std::int64_t server_session_id() const noexcept override { return 1; }
   const HostInfo& host() const noexcept override { return host_; }
 
  private:
   void record(std::string what) {
-    if (log_) log_->calls.push_back(host_.endpoint() + " " + what);
+    if (!log_) return;
+    std::lock_guard lock(log_->mutex);
+    log_->calls.push_back(host_.endpoint() + " " + what);
+  }
+  void check_alive() const {
+    if (aborted_)
+      throw ConnectionLostError("fake connection was aborted", "08006", 0, host_.endpoint());
+  }
+  void session_call(std::string_view what) {
+    check_alive();
+    if (hooks_ && hooks_->on_session_call) hooks_->on_session_call(host_, what);
   }
   HostInfo host_;
   std::shared_ptr<FakeServerLog> log_;
+  std::shared_ptr<const FakeHooks> hooks_;
+  std::atomic<bool> aborted_{false};
   std::shared_ptr<const ResultData> result_ =
       std::make_shared<FakeResult>(std::vector<std::string>{"?column?"},
                                    std::vector<std::vector<std::optional<std::string>>>{{"1"}});
@@ -87,12 +132,17 @@ class FakeDriver final : public TargetDriver {
   std::string_view engine() const noexcept override { return "pg"; }
   int default_port() const noexcept override { return 5432; }
   std::unique_ptr<TargetConnection> connect(const ConnectSpec& spec) override {
-    if (log_) log_->connects.push_back(spec.host.endpoint() + " user=" + spec.user);
+    if (log_) {
+      std::lock_guard lock(log_->mutex);
+      log_->connects.push_back(spec.host.endpoint() + " user=" + spec.user);
+    }
     if (on_connect) on_connect(spec);
-    return std::make_unique<FakeConnection>(spec.host, log_);
+    return std::make_unique<FakeConnection>(spec.host, log_, hooks);
   }
   // Throw from here to simulate an unreachable host or a refused login.
   std::function<void(const ConnectSpec&)> on_connect;
+  // Handed to every connection made after it is set.
+  std::shared_ptr<const FakeHooks> hooks;
 
  private:
   std::shared_ptr<FakeServerLog> log_;

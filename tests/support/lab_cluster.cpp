@@ -118,6 +118,8 @@ std::string_view to_string(LabFault fault) noexcept {
       return "hang";
     case LabFault::kBlackhole:
       return "blackhole";
+    case LabFault::kStall:
+      return "stall";
   }
   return "crash";
 }
@@ -148,6 +150,13 @@ LabStatus LabStatus::from_json(const nlohmann::json& status) {
     node.role = entry.at("role").get<std::string>();
     node.state = entry.at("state").get<std::string>();
     if (!entry.at("pid").is_null()) node.pid = entry.at("pid").get<std::int64_t>();
+    const nlohmann::json network = entry.value("network", nlohmann::json::object());
+    if (network.contains("latency")) {
+      node.latency_ms = network.at("latency").at("delay_ms").get<double>();
+    }
+    if (network.contains("loss_percent")) {
+      node.loss_percent = network.at("loss_percent").get<double>();
+    }
     parsed.nodes.push_back(std::move(node));
   }
   return parsed;
@@ -282,6 +291,18 @@ LabStatus LabCluster::fault(std::string_view node_name, std::string_view kind,
     arguments.insert(arguments.end(), {"--failover-after-ms", std::to_string(*failover_after_ms)});
   }
   return run_for_status(arguments);
+}
+
+LabStatus LabCluster::add_latency(std::string_view node_name, double delay_ms, double jitter_ms,
+                                  int seed) {
+  return run_for_status({"fault", "--name", name(), "--node", std::string(node_name), "--kind",
+                         "latency", "--delay-ms", std::to_string(delay_ms), "--jitter-ms",
+                         std::to_string(jitter_ms), "--seed", std::to_string(seed)});
+}
+
+LabStatus LabCluster::add_loss(std::string_view node_name, double percent) {
+  return run_for_status({"fault", "--name", name(), "--node", std::string(node_name), "--kind",
+                         "loss", "--percent", std::to_string(percent)});
 }
 
 LabStatus LabCluster::heal(std::string_view node_name) {

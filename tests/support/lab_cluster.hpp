@@ -51,7 +51,10 @@ struct LabOptions {
   std::vector<std::string> settings = {};
 };
 
-enum class LabFault { kCrash, kStop, kHang, kBlackhole };
+// kStall: the node's TCP connections stay open and connects complete, but no message is
+// delivered any more in either direction (see docs/lab.md). Latency and loss take parameters:
+// LabCluster::add_latency / add_loss.
+enum class LabFault { kCrash, kStop, kHang, kBlackhole, kStall };
 std::string_view to_string(LabFault fault) noexcept;
 
 struct LabNode {
@@ -59,8 +62,11 @@ struct LabNode {
   std::string host;      // its address, e.g. "127.0.0.32"
   std::string hostname;  // "instance-K.<cluster>.awlab.test" (resolves through /etc/hosts)
   int port = 0;
-  std::string role;   // "writer" or "reader"
-  std::string state;  // "running", "crashed", "stopped", "hung" or "blackholed"
+  std::string role;  // "writer" or "reader"
+  // "running", "crashed", "stopped", "hung", "blackholed" or "stalled"
+  std::string state;
+  std::optional<double> latency_ms;    // added round-trip delay, when the node has some
+  std::optional<double> loss_percent;  // packet loss per direction, when the node has some
   std::optional<std::int64_t> pid;
 
   bool is_writer() const noexcept { return role == "writer"; }
@@ -118,6 +124,12 @@ class LabCluster {
                   std::optional<int> failover_after_ms = std::nullopt);
   LabStatus fault(std::string_view node_name, std::string_view kind,
                   std::optional<int> failover_after_ms = std::nullopt);
+  // Every round trip to the node takes delay_ms (+- jitter_ms per packet) longer.
+  LabStatus add_latency(std::string_view node_name, double delay_ms, double jitter_ms = 0,
+                        int seed = 0);
+  // Each packet to or from the node is lost with this probability (percent, in (0, 100]).
+  LabStatus add_loss(std::string_view node_name, double percent);
+  // Undoes every fault of the node (including latency, loss and stall).
   LabStatus heal(std::string_view node_name);
   LabStatus failover(std::optional<std::string> target = std::nullopt);
   LabStatus switchover(std::optional<std::string> target = std::nullopt);

@@ -19,6 +19,40 @@ TEST(StatementKind, ReadsAreRecognisedAndEverythingElseIsAWrite) {
     EXPECT_FALSE(is_read_only_sql(sql)) << sql;
 }
 
+// Defect 4 (issue 12): "not applied" is promised only when the statement is proven read-only.
+TEST(StatementKind, AnythingNotProvenReadOnlyIsAWrite) {
+  for (const char* sql :
+       {"SELECT 1; INSERT INTO t VALUES (1)", "; INSERT INTO t VALUES (1)",
+        "SELECT 1;\nDELETE FROM t", "EXPLAIN ANALYSE DELETE FROM t",
+        "EXPLAIN (ANALYZE, BUFFERS) UPDATE t SET a = 1", "explain (analyse) select 1",
+        "SELECT my_audit_function(1)", "SELECT nextval('s')", "SELECT public.f()", "SELECT \"f\"()",
+        "SELECT * FROM f()", "SELECT 1 INTO TEMP x", "VALUES (f())", "SELECT 'unterminated",
+        "SELECT 1 /* unterminated", "SELECT 'a\\'; DELETE FROM t; --'", "SELECT $x$ unterminated",
+        "DO $$ BEGIN DELETE FROM t; END $$"})
+    EXPECT_FALSE(is_read_only_sql(sql, SqlEngine::kPostgres)) << sql;
+  for (const char* sql : {"# note\nINSERT INTO t VALUES (1)", "/*! INSERT INTO t VALUES (1) */",
+                          "SELECT 1 /*!50000 , f() */", "/*M! DELETE FROM t */ SELECT 1",
+                          "EXPLAIN ANALYZE SELECT * FROM t", "SELECT 1; INSERT INTO t VALUES (1)",
+                          "SELECT 'it\\'s'; DELETE FROM t", "SELECT sp_write() FROM dual",
+                          "SELECT a INTO @x FROM t", "SELECT 1 INTO OUTFILE '/tmp/x'"})
+    EXPECT_FALSE(is_read_only_sql(sql, SqlEngine::kMysql)) << sql;
+}
+
+TEST(StatementKind, ProvenReadsStayReads) {
+  for (const char* sql :
+       {"SELECT count(*), max(id) FROM t WHERE id IN (SELECT id FROM u)", "SELECT 1;",
+        "SELECT 'a;b' AS \"x;y\"", "SELECT $$;DELETE$$", "SELECT $1::numeric(10, 2)",
+        "/* a /* nested */ comment */ SELECT now()", "-- c\nSELECT pg_catalog.pg_is_in_recovery()",
+        "SELECT coalesce(a, 0) OVER (PARTITION BY b) FROM t", "SELECT pg_sleep(1)",
+        "SELECT a FROM t JOIN u USING (id) WHERE EXISTS (SELECT 1)", "SHOW search_path",
+        "SET search_path = app, public", "START TRANSACTION READ ONLY", "", "  ", ";",
+        "-- only a comment", "EXPLAIN SELECT * FROM t"})
+    EXPECT_TRUE(is_read_only_sql(sql, SqlEngine::kPostgres)) << sql;
+  for (const char* sql : {"# note\nSELECT 1", "SELECT `a;b` FROM `t` -- c", "SELECT 1 -- x",
+                          "SELECT @@read_only", "SELECT IF(a > 1, 'x', \"y\") FROM t"})
+    EXPECT_TRUE(is_read_only_sql(sql, SqlEngine::kMysql)) << sql;
+}
+
 TEST(FailoverMode, ExplicitModesWinAndReaderEndpointsDefaultToReaderOrWriter) {
   EXPECT_EQ(resolve_failover_mode("strict_writer", true), FailoverMode::kStrictWriter);
   EXPECT_EQ(resolve_failover_mode("strict_reader", false), FailoverMode::kStrictReader);

@@ -144,6 +144,7 @@ bool read_binary_rows(MYSQL_STMT* stmt, std::int64_t affected_rows,
   if (mysql_stmt_bind_result(stmt, binds.data()) != 0) return false;
 
   MysqlResultBuilder builder(std::move(names));
+  builder.set_column_types(fields, column_count);
   for (;;) {
     const int rc = mysql_stmt_fetch(stmt);
     if (rc == MYSQL_NO_DATA) break;

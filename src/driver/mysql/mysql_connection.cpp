@@ -257,6 +257,7 @@ std::shared_ptr<const ResultData> MysqlConnection::run_text(std::string_view sql
     for (unsigned int i = 0; i < column_count; ++i)
       names.emplace_back(fields[i].name, fields[i].name_length);
     MysqlResultBuilder builder(std::move(names));
+    builder.set_column_types(fields, column_count);
     // A stored result is in memory: fetching does no network I/O.
     while (MYSQL_ROW row = mysql_fetch_row(stored)) {
       const unsigned long* lengths = mysql_fetch_lengths(stored);

@@ -10,6 +10,11 @@ std::string_view MysqlResult::column_name(std::size_t column) const {
   return column_names_[column];
 }
 
+ColumnType MysqlResult::column_type(std::size_t column) const {
+  column_name(column);  // range check
+  return column < column_types_.size() ? column_types_[column] : ColumnType{};
+}
+
 std::size_t MysqlResult::cell_index(std::size_t row, std::size_t column) const {
   if (row >= row_count_ || column >= column_names_.size())
     throw std::out_of_range("cell (" + std::to_string(row) + ", " + std::to_string(column) +
@@ -30,6 +35,19 @@ std::string_view MysqlResult::value(std::size_t row, std::size_t column) const {
 MysqlResultBuilder::MysqlResultBuilder(std::vector<std::string> column_names)
     : result_(std::make_shared<MysqlResult>()) {
   result_->column_names_ = std::move(column_names);
+}
+
+void MysqlResultBuilder::set_column_types(const MYSQL_FIELD* fields, unsigned int count) {
+  // Character set 63 is "binary": BLOB, VARBINARY, BINARY and BIT hold bytes, not text.
+  constexpr unsigned int kBinaryCharset = 63;
+  result_->column_types_.clear();
+  for (unsigned int i = 0; i < count; ++i) {
+    result_->column_types_.push_back(
+        ColumnType{.known = true,
+                   .native_type = static_cast<std::uint32_t>(fields[i].type),
+                   .modifier = static_cast<std::int32_t>(fields[i].flags),
+                   .binary = fields[i].charsetnr == kBinaryCharset});
+  }
 }
 
 void MysqlResultBuilder::add_value(std::string_view value) {

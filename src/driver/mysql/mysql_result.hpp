@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include <mysql.h>
+
 #include "awrap/result.hpp"
 
 namespace awrap::mysql {
@@ -30,14 +32,17 @@ class MysqlResult final : public ResultData {
   bool is_null(std::size_t row, std::size_t column) const override;
   std::string_view value(std::size_t row, std::size_t column) const override;
   std::int64_t affected_rows() const noexcept override { return affected_rows_; }
+  // enum_field_types, field flags and the binary character set of each column.
+  ColumnType column_type(std::size_t column) const override;
 
  private:
   friend class MysqlResultBuilder;
   std::size_t cell_index(std::size_t row, std::size_t column) const;
 
   std::vector<std::string> column_names_;
-  std::string values_;                   // every cell's bytes, row-major
-  std::vector<std::size_t> value_ends_;  // end offset of each cell in values_
+  std::vector<ColumnType> column_types_;  // empty or one per column
+  std::string values_;                    // every cell's bytes, row-major
+  std::vector<std::size_t> value_ends_;   // end offset of each cell in values_
   std::vector<bool> nulls_;
   std::size_t row_count_ = 0;
   std::int64_t affected_rows_ = 0;
@@ -47,6 +52,8 @@ class MysqlResult final : public ResultData {
 class MysqlResultBuilder {
  public:
   explicit MysqlResultBuilder(std::vector<std::string> column_names);
+  // The columns' types, from the MYSQL_FIELDs of the result (one per column).
+  void set_column_types(const MYSQL_FIELD* fields, unsigned int count);
   void add_value(std::string_view value);
   void add_null();
   std::shared_ptr<const MysqlResult> finish(std::int64_t affected_rows) &&;

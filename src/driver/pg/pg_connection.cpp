@@ -70,7 +70,7 @@ PgConnection::PgConnection(PgConnHandle conn, const ConnectSpec& spec)
       socket_timeout_(spec.socket_timeout),
       backend_pid_(PQbackendPID(conn_.get())),
       socket_(PQsocket(conn_.get())),
-      cancel_(PQgetCancel(conn_.get())) {}
+      cancel_(PQgetCancel(conn_.get()), PgCancelDeleter{}) {}
 
 PgConnection::~PgConnection() {
   close();
@@ -181,10 +181,14 @@ bool PgConnection::is_broken() const noexcept {
 // ---- cross-thread control ----
 
 void PgConnection::cancel() {
-  std::lock_guard lock(cancel_mutex_);
-  if (!cancel_) return;  // closed: nothing runs that could be cancelled
+  std::shared_ptr<PGcancel> handle;
+  {
+    std::lock_guard lock(cancel_mutex_);
+    handle = cancel_;
+  }
+  if (!handle) return;  // closed: nothing runs that could be cancelled
   char error[256] = {};
-  if (PQcancel(cancel_.get(), error, sizeof error) == 0) {
+  if (PQcancel(handle.get(), error, sizeof error) == 0) {
     throw ConnectError(
         "could not deliver the cancel request to " + endpoint_ + ": " + tidy_pg_message(error), {},
         0, endpoint_);

@@ -56,8 +56,8 @@ class PgConnection final : public TargetConnection {
   TransactionStatus transaction_status() const noexcept override;
   bool is_broken() const noexcept override;
 
-  // PQcancel over the PGcancel taken at connect time; blocks while it connects to the server.
-  // A no-op after close().
+  // PQcancel over the PGcancel taken at connect time; blocks while it connects to the server,
+  // without holding any lock that close() or abort() take. A no-op after close().
   void cancel() override;
   void abort() noexcept override;
   void close() noexcept override;
@@ -96,8 +96,10 @@ class PgConnection final : public TargetConnection {
   mutable std::mutex socket_mutex_;
   int socket_ = -1;  // guarded by socket_mutex_; -1 once closed
 
+  // Shared so cancel() can run PQcancel (a network round trip) without the mutex, and close()
+  // never waits for it; the PGcancel is freed when the last user lets go.
   std::mutex cancel_mutex_;
-  PgCancelHandle cancel_;  // guarded by cancel_mutex_
+  std::shared_ptr<PGcancel> cancel_;  // guarded by cancel_mutex_
 };
 
 }  // namespace awrap::pg

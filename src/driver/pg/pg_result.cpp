@@ -70,6 +70,15 @@ std::int64_t PgResult::affected_rows() const noexcept {
   return affected_rows_;
 }
 
+ColumnType PgResult::column_type(std::size_t column) const {
+  column_name(column);  // range check
+  const int c = static_cast<int>(column);
+  return ColumnType{.known = true,
+                    .native_type = static_cast<std::uint32_t>(PQftype(result_.get(), c)),
+                    .modifier = PQfmod(result_.get(), c),
+                    .binary = false};
+}
+
 std::string_view PgResult::command_tag() const noexcept {
   return PQcmdStatus(result_.get());
 }

@@ -24,6 +24,8 @@ class PgResult final : public ResultData {
   std::string_view value(std::size_t row, std::size_t column) const override;
   // From PQcmdTuples; 0 for SELECT and FETCH, which return rows instead.
   std::int64_t affected_rows() const noexcept override;
+  // The column's type OID and modifier (PQftype, PQfmod).
+  ColumnType column_type(std::size_t column) const override;
 
   // The command tag ("INSERT 0 1", "COMMIT", "ROLLBACK" …).
   std::string_view command_tag() const noexcept;

@@ -32,7 +32,9 @@ class FailoverPlugin final : public Plugin {
         timeout_(std::chrono::seconds(props.get_int("failover_timeout_sec"))),
         connect_failover_(props.get_bool("enable_connect_failover")),
         retry_pause_(
-            std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))) {}
+            std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))),
+        sql_engine_(service.driver().engine() == "mysql" ? SqlEngine::kMysql
+                                                         : SqlEngine::kPostgres) {}
 
   std::string_view code() const noexcept override { return "failover"; }
   MethodSet subscribed_methods() const noexcept override {
@@ -76,7 +78,7 @@ class FailoverPlugin final : public Plugin {
     if (call.method == Method::kCommit) transaction_open = true;
     if (call.method == Method::kRollback) transaction_open = false;
     if ((call.method == Method::kExecute || call.method == Method::kExecutePrepared) &&
-        !is_read_only_sql(call.sql))
+        !is_read_only_sql(call.sql, sql_engine_))
       transaction_open = true;
     try {
       auto result = next(call);
@@ -88,7 +90,8 @@ class FailoverPlugin final : public Plugin {
       remember_transaction_status();
       // A read-only error from a server that is no longer the writer means it was demoted
       // behind our back; one from a read-only transaction the application asked for does not.
-      if (mode_ != FailoverMode::kStrictWriter || service_.read_only() || still_writer()) throw;
+      if (mode_ != FailoverMode::kStrictWriter || service_.read_only() || host_still_writer())
+        throw;
       fail_over(transaction_open, e);
     } catch (const QueryError&) {
       remember_transaction_status();
@@ -128,28 +131,34 @@ class FailoverPlugin final : public Plugin {
         candidates = fallback_candidates(failed);
       for (HostInfo& candidate : candidates) {
         if (Clock::now() >= deadline) break;
-        if (auto conn = connect_fitting(candidate, last_problem)) {
+        auto conn = connect_fitting(candidate, last_problem);
+        if (!conn) continue;
+        try {
+          // Restores the session state on the new connection before it becomes current.
           service_.set_current_connection(std::move(conn));
-          last_known_status_ = TransactionStatus::kIdle;
-          remember_transaction_status();
-          service_.set_availability(candidate, HostAvailability::kAvailable);
-          auto took =
-              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-          AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " ("
-                           << to_string(candidate.role) << ") took " << took << " ms";
-          std::string where = " (failed over from " + failed.endpoint() + " to " +
-                              candidate.endpoint() + " in " + std::to_string(took) + " ms)";
-          if (transaction_open)
-            throw TransactionResolutionUnknownError(
-                "the connection failed over while a transaction or a write was in flight; it may "
-                "or may not "
-                "have committed" +
-                    where,
-                "08007", 0, candidate.endpoint());
-          throw FailoverSuccessError(
-              "the connection failed over; the statement was not applied, run it again" + where,
-              "08S02", 0, candidate.endpoint());
+        } catch (const std::exception& e) {
+          last_problem = "restoring the session on " + candidate.endpoint() + ": " + e.what();
+          AWRAP_LOG(kInfo) << "failover: " << last_problem;
+          continue;
         }
+        last_known_status_ = TransactionStatus::kIdle;
+        remember_transaction_status();
+        service_.set_availability(candidate, HostAvailability::kAvailable);
+        auto took =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " ("
+                         << to_string(candidate.role) << ") took " << took << " ms";
+        std::string where = " (failed over from " + failed.endpoint() + " to " +
+                            candidate.endpoint() + " in " + std::to_string(took) + " ms)";
+        if (transaction_open)
+          throw TransactionResolutionUnknownError(
+              "the connection failed over while a transaction or a write was in flight; it may "
+              "or may not have committed" +
+                  where,
+              "08007", 0, candidate.endpoint());
+        throw FailoverSuccessError(
+            "the connection failed over; the statement was not applied, run it again" + where,
+            "08S02", 0, candidate.endpoint());
       }
       pause(deadline);
     }
@@ -178,7 +187,9 @@ class FailoverPlugin final : public Plugin {
   }
 
   // Connects to `candidate` through the whole chain and checks that its role fits the mode. On
-  // success `candidate.role` is set; on failure `problem` says why. A login failure propagates.
+  // success `candidate.role` is set; on failure `problem` says why and null is returned, whatever
+  // the failure: a failover ends only in its three outcomes, and a refused login (credentials
+  // rotating under us) is one more unfit candidate, never a sign that the host is down.
   std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, std::string& problem) {
     try {
       auto conn = service_.connect(candidate);
@@ -192,16 +203,15 @@ class FailoverPlugin final : public Plugin {
       }
       candidate.role = writer ? HostRole::kWriter : HostRole::kReader;
       return conn;
-    } catch (const AuthError&) {
-      throw;
+    } catch (const AuthError& e) {
+      problem = e.what();
     } catch (const ConnectError& e) {
       problem = e.what();
       service_.set_availability(candidate, HostAvailability::kUnavailable);
-    } catch (const ConnectionLostError& e) {
-      problem = e.what();
-    } catch (const QueryError& e) {
-      problem = e.what();
+    } catch (const std::exception& e) {
+      problem = candidate.endpoint() + ": " + e.what();
     }
+    AWRAP_LOG(kDebug) << "failover candidate " << candidate.endpoint() << " unfit: " << problem;
     return nullptr;
   }
 
@@ -215,13 +225,31 @@ class FailoverPlugin final : public Plugin {
     return hosts;
   }
 
-  bool still_writer() {
-    TargetConnection* c = service_.current_connection();
-    if (!c) return false;
+  // Whether the current host still accepts writes, asked over a fresh connection of its own:
+  // never inside the application's session, whose transaction may be read-only or already
+  // failed (25P02 would read as "not the writer"). Only a host that says it is read-only, or
+  // cannot be reached at all, is a reason to fail over; a host that cannot be asked (login
+  // refused, a query error) is given the benefit of the doubt.
+  bool host_still_writer() {
+    HostInfo host = service_.current_host();
     try {
-      return dialect_->is_writer(*c);
-    } catch (const Error&) {
+      auto conn = service_.connect(host);
+      bool writer = dialect_->is_writer(*conn);
+      conn->close();
+      return writer;
+    } catch (const AuthError& e) {
+      AWRAP_LOG(kInfo) << "writer check on " << host.endpoint()
+                       << " could not log in: " << e.what();
+      return true;
+    } catch (const ConnectError& e) {
+      AWRAP_LOG(kInfo) << "writer check on " << host.endpoint() << ": " << e.what();
       return false;
+    } catch (const ConnectionLostError& e) {
+      AWRAP_LOG(kInfo) << "writer check on " << host.endpoint() << ": " << e.what();
+      return false;
+    } catch (const Error& e) {
+      AWRAP_LOG(kInfo) << "writer check on " << host.endpoint() << " failed: " << e.what();
+      return true;
     }
   }
 
@@ -274,6 +302,7 @@ class FailoverPlugin final : public Plugin {
   std::chrono::seconds timeout_;
   bool connect_failover_;
   std::chrono::milliseconds retry_pause_;
+  SqlEngine sql_engine_;
   std::shared_ptr<TopologyMonitor> monitor_;
   std::shared_ptr<const Dialect> dialect_;
   std::minstd_rand random_{std::random_device{}()};

@@ -1,0 +1,48 @@
+// The short chaos run of the test command: a seeded random sequence of faults against a real
+// lab cluster while a mixed workload runs through awrap, then the audit (tests/support/chaos.hpp).
+// The same run, longer, is bench/chaos/run. Reproduce a failure with the seed it prints:
+//   AWRAP_CHAOS_SEED=<seed> ctest -R Chaos --output-on-failure
+// Addresses 127.0.0.171-173 (PostgreSQL) and 127.0.0.181-183 (MariaDB).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "support/chaos.hpp"
+
+namespace awrap::testing {
+namespace {
+
+std::uint64_t seed_from_environment(std::uint64_t fallback) {
+  const char* text = std::getenv("AWRAP_CHAOS_SEED");
+  return text != nullptr && *text != '\0' ? std::stoull(text) : fallback;
+}
+
+// The fault kinds whose outcomes are correct on today's main (see docs/benchmarks.md, chaos):
+// the others are run by bench/chaos/run and reported there until their defects are fixed.
+const std::vector<std::string> kShortRunKinds{
+    "crash", "stop",         "hang",        "blackhole",        "switchover",  "latency",
+    "loss",  "reader_crash", "reader_hang", "reader_blackhole", "reader_stall"};
+
+class Chaos : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Chaos, EveryOutcomeTrueEveryWaitBoundedUnderRandomFaults) {
+  ChaosOptions options;
+  options.engine = GetParam();
+  options.faults = 7;
+  options.seed = seed_from_environment(20261130);
+  options.kinds = kShortRunKinds;
+  const ChaosReport report = run_chaos(options);
+  std::cout << report.table();
+  EXPECT_TRUE(report.ok()) << "seed " << options.seed << ":\n"
+                           << report.describe_violations() << report.audit.describe();
+  EXPECT_GT(report.audit.acknowledged, 100u) << "the workload made progress";
+  EXPECT_EQ(report.faults.size(), 7u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Chaos, ::testing::Values("pg", "mariadb"),
+                         [](const auto& engine) { return engine.param; });
+
+}  // namespace
+}  // namespace awrap::testing

@@ -1,0 +1,87 @@
+// Inputs the fuzz targets (fuzz/, docs/fuzzing.md) found to break a parser, kept as unit tests
+// so the fix stays. Each test names the target and the property or sanitizer that caught it.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "awrap/errors.hpp"
+#include "aws/credentials.hpp"
+#include "aws/sigv4.hpp"
+#include "core/conninfo.hpp"
+#include "dialect/mysql_dialects.hpp"
+#include "dialect/pg_dialects.hpp"
+#include "support/fake_result.hpp"
+
+namespace awrap {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeResult;
+
+std::string config_error_of(const std::string& text) {
+  try {
+    parse_conninfo(text);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(parsed)";
+}
+
+// fuzz_conninfo, "a password never shows in an error": 'postgresql://u:pa/ss@db:5432/app' said
+// "invalid port 'pa'" (the host list ends at the '/', so "u:pa" read as host and port).
+TEST(FuzzRegression, UrlPasswordWithSlashOrQuestionMarkIsNotQuoted) {
+  for (std::string password : {"Xyz/Qwv", "Xyz?Qwv", "Xyz/Qwv?Rst", "Xyz?a=b/Qwv"}) {
+    std::string message = config_error_of("postgresql://app:" + password + "@db:5432/app");
+    EXPECT_NE(message, "(parsed)") << password;
+    EXPECT_EQ(message.find("Xyz"), std::string::npos) << message;
+    EXPECT_EQ(message.find("Qwv"), std::string::npos) << message;
+    EXPECT_NE(message.find("percent-encode"), std::string::npos) << message;
+  }
+  auto info = parse_conninfo("postgresql://app:Xyz%2FQwv%3F@db:5432/app");
+  EXPECT_EQ(info.options.at("password"), "Xyz/Qwv?");
+  // Without an '@' after the host list, errors still quote what is wrong.
+  EXPECT_NE(config_error_of("postgresql://db:99999/app").find("'99999'"), std::string::npos);
+}
+
+// fuzz_aws_time, UBSan "signed integer overflow" in system_clock: a year outside what 64-bit
+// nanoseconds hold (here 0999) was converted anyway.
+TEST(FuzzRegression, AwsTimesOutsideTheClockRangeAreRefused) {
+  EXPECT_FALSE(aws::parse_iso8601_utc("0999-01-01T00:00:00Z"));
+  EXPECT_FALSE(aws::parse_iso8601_utc("1677-12-31T23:59:59Z"));
+  EXPECT_FALSE(aws::parse_iso8601_utc("2262-01-01T00:00:00Z"));
+  EXPECT_FALSE(aws::parse_amz_date("99991231T235959Z"));
+  EXPECT_TRUE(aws::parse_iso8601_utc("1678-01-01T00:00:00Z"));
+  auto last = aws::parse_amz_date("22611231T235959Z");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(aws::format_amz_date(*last), "22611231T235959Z");
+}
+
+// fuzz_topology_rows, UBSan "signed integer overflow": a last_update_timestamp in year 1024
+// (aurora-mysql) or a UTC offset of +99999999 hours (aurora-pg) overflowed system_clock.
+TEST(FuzzRegression, TopologyTimestampsOutsideTheClockRangeAreDropped) {
+  FakeResult mysql_rows({"server_id", "is_writer", "lag", "last_update", "age"},
+                        {{"instance-1", "1", "0", "1024-05-01 10:15:12", "1"},
+                         {"instance-2", "0", "0", "2024-05-01 10:15:12", "1"}});
+  auto mysql = aurora_mysql_topology_from_rows(mysql_rows);
+  ASSERT_EQ(mysql.size(), 2u);
+  EXPECT_TRUE(mysql[0].is_writer);
+  EXPECT_FALSE(mysql[0].last_update);
+  EXPECT_TRUE(mysql[1].last_update);
+
+  FakeResult pg_rows({"server_id", "is_writer", "lag", "last_update"},
+                     {{"instance-1", "t", "0", "2024-05-01 10:11:12+99999999"},
+                      {"instance-2", "f", "0", "9999-05-01 10:11:12"},
+                      {"instance-3", "f", "0", "2024-05-01 10:11:12+02"}});
+  auto pg = aurora_pg_topology_from_rows(pg_rows);
+  ASSERT_EQ(pg.size(), 3u);
+  EXPECT_FALSE(pg[0].last_update);
+  EXPECT_FALSE(pg[1].last_update);
+  ASSERT_TRUE(pg[2].last_update);
+  auto utc = aws::parse_amz_date("20240501T081112Z");
+  ASSERT_TRUE(utc);
+  EXPECT_EQ(*pg[2].last_update, *utc);
+}
+
+}  // namespace
+}  // namespace awrap
