@@ -11,10 +11,25 @@
 
 namespace awrap::fuzz {
 
+// `text` with control bytes (NUL, newlines, ...) shown as \xNN, to print one readable line.
+inline std::string printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 [[noreturn]] inline void fail(const char* file, int line, const char* condition,
                               const std::string& detail) {
   std::fprintf(stderr, "%s:%d: property violated: %s\n  %s\n", file, line, condition,
-               detail.c_str());
+               printable(detail).c_str());
   std::abort();
 }
 

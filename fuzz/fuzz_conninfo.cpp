@@ -136,6 +136,8 @@ std::optional<std::string> as_keywords(const ConnInfo& info) {
   for (const auto& [key, value] : info.options) {
     for (char c : key)
       if (c == '=' || is_c_space(c)) return std::nullopt;
+    // "scheme://…" as the first key would read as a URL.
+    if (key.find("://") != std::string::npos) return std::nullopt;
     out += key + "=" + quoted(value) + " ";
   }
   return out;

@@ -10,12 +10,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/setup.sh
 export AWLAB_ROOT=${AWLAB_ROOT:-/dev/shm/awlab}
-echo "== building awrap (release)"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWRAP_BUILD_TESTS=OFF >/dev/null
-cmake --build build/release -j "${AWRAP_JOBS:-2}" --target awrap_cli failover_workload
+# Its own build folder: the test command's folders (build/release, ...) keep their options.
+echo "== building awrap (build/demo)"
+cmake -S . -B build/demo -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWRAP_BUILD_TESTS=OFF \
+  -DAWRAP_BUILD_BENCH=ON >/dev/null
+cmake --build build/demo -j "${AWRAP_JOBS:-2}" --target awrap_cli failover_workload
 mkdir -p out
 echo "== failover demo: each run starts a fresh 3-node cluster on 127.0.0.111-113, all clients at once"
 if [[ $# -eq 0 ]]; then set -- --demo; fi
-/usr/bin/python3 bench/failover/run --build build/release --json out/failover-demo.json \
+/usr/bin/python3 bench/failover/run --build build/demo --json out/failover-demo.json \
   --plot out/failover-demo.png "$@"
 echo "== the plot is out/failover-demo.png; every run's figures are in out/failover-demo.json"

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git clang-format clang-14 libfuzzer-14-dev
+  build-essential cmake ninja-build pkg-config git clang-format clang-14 clang-tidy-14 libfuzzer-14-dev
   libpq-dev libmariadb-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   postgresql-15 postgresql-server-dev-15 mariadb-server mariadb-client libmariadbd-dev

@@ -195,6 +195,9 @@ struct PluginRegistration {
   int weight = 1000;  // lower runs outermost
   PluginFactory factory;
   std::string help{};  // one line for `awrap --help` and docs
+  // The properties the plugin reads beyond the built-in ones: validated by Connection::open and
+  // listed by `awrap --help`. The definitions must outlive the process (static storage).
+  std::span<const PropertyDefinition> properties{};
 };
 
 // Adds a plugin to the process-wide registry (a documented registry; thread-safe). Throws

@@ -6,7 +6,8 @@
 #include "aws/credential_sources.hpp"
 #include "aws/shared_config.hpp"
 #include "aws/utc_time.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap::aws {
 namespace {
@@ -123,7 +124,7 @@ CachingCredentialsProvider::CachingCredentialsProvider(CredentialsChain chain,
     : chain_(std::move(chain)), clock_(std::move(clock)), refresh_before_(refresh_before) {}
 
 Credentials CachingCredentialsProvider::credentials() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (cached_ && (!cached_->expiration || clock_->now() + refresh_before_ < *cached_->expiration)) {
     return *cached_;
   }
@@ -134,12 +135,12 @@ Credentials CachingCredentialsProvider::credentials() {
 }
 
 std::string CachingCredentialsProvider::source() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return source_;
 }
 
 void CachingCredentialsProvider::invalidate() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   cached_.reset();
 }
 

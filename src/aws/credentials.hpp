@@ -29,6 +29,7 @@
 #include "aws/clock.hpp"
 #include "aws/environment.hpp"
 #include "aws/http_client.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap::aws {
 
@@ -109,12 +110,12 @@ class CachingCredentialsProvider final {
   void invalidate();
 
  private:
-  mutable std::mutex mutex_;
-  CredentialsChain chain_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  CredentialsChain chain_ GUARDED_BY(mutex_);
   std::shared_ptr<const Clock> clock_;
   std::chrono::seconds refresh_before_;
-  std::optional<Credentials> cached_;  // guarded by mutex_
-  std::string source_;                 // guarded by mutex_
+  std::optional<Credentials> cached_ GUARDED_BY(mutex_);
+  std::string source_ GUARDED_BY(mutex_);
 };
 
 // The five providers above in the SDK order, cached.

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "aws/sigv4.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap::aws {
 
@@ -47,7 +48,7 @@ RdsTokenCache::RdsTokenCache(std::shared_ptr<const Clock> clock) : clock_(std::m
 
 std::string RdsTokenCache::find(const RdsTokenKey& key) const {
   auto now = clock_->now();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = entries_.find(key);
   if (it == entries_.end() || now >= it->second.expires_at) return {};
   return it->second.token;
@@ -56,7 +57,7 @@ std::string RdsTokenCache::find(const RdsTokenKey& key) const {
 void RdsTokenCache::store(const RdsTokenKey& key, std::string token,
                           std::chrono::seconds lifetime) {
   auto expires_at = clock_->now() + lifetime;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // Drop stale entries on the way so a long-running process with many users stays small.
   std::erase_if(entries_, [&](const auto& entry) {
     return entry.second.expires_at <= expires_at - lifetime;
@@ -65,17 +66,17 @@ void RdsTokenCache::store(const RdsTokenKey& key, std::string token,
 }
 
 void RdsTokenCache::invalidate(const RdsTokenKey& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   entries_.erase(key);
 }
 
 void RdsTokenCache::clear() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   entries_.clear();
 }
 
 std::size_t RdsTokenCache::size() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return entries_.size();
 }
 

@@ -19,6 +19,7 @@
 
 #include "aws/clock.hpp"
 #include "aws/credentials.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap::aws {
 
@@ -76,8 +77,8 @@ class RdsTokenCache {
     std::chrono::system_clock::time_point expires_at;
   };
   std::shared_ptr<const Clock> clock_;
-  mutable std::mutex mutex_;
-  std::unordered_map<RdsTokenKey, Entry, RdsTokenKeyHash> entries_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::unordered_map<RdsTokenKey, Entry, RdsTokenKeyHash> entries_ GUARDED_BY(mutex_);
 };
 
 // The cache every iam plugin instance in the process shares (system clock).

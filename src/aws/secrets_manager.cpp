@@ -10,7 +10,7 @@
 #include "aws/credential_sources.hpp"
 #include "aws/region.hpp"
 #include "aws/sigv4.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap::aws {
 namespace {

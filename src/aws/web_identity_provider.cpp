@@ -10,10 +10,19 @@
 namespace awrap::aws {
 namespace {
 
+// "<tag>" or "</tag>". Built by append: GCC 12 at -O3 reports a false -Wrestrict for
+// `"<" + std::string(tag) + ">"` (GCC bug 105329), which breaks -Werror Release builds.
+std::string xml_tag(std::string_view tag, bool closing) {
+  std::string out;
+  out.reserve(tag.size() + 3);
+  out.append(closing ? "</" : "<").append(tag).append(">");
+  return out;
+}
+
 // The text of the first <tag>…</tag>, XML entities decoded; nullopt when absent.
 std::optional<std::string> xml_element(std::string_view xml, std::string_view tag) {
-  std::string open = "<" + std::string(tag) + ">";
-  std::string close = "</" + std::string(tag) + ">";
+  std::string open = xml_tag(tag, false);
+  std::string close = xml_tag(tag, true);
   std::size_t start = xml.find(open);
   if (start == std::string_view::npos) return std::nullopt;
   start += open.size();

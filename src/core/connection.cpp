@@ -1,7 +1,7 @@
 #include "awrap/connection.hpp"
 
+#include "base/logging.hpp"
 #include "core/connection_impl.hpp"
-#include "core/logging.hpp"
 #include "driver/driver_factory.hpp"
 
 namespace awrap {

@@ -4,7 +4,7 @@
 #include <charconv>
 
 #include "awrap/errors.hpp"
-#include "core/text.hpp"
+#include "base/text.hpp"
 
 namespace awrap {
 namespace {
@@ -41,6 +41,10 @@ HostInfo parse_host_port(std::string_view spec) {
   if (colon == std::string_view::npos) {
     h.host = text::percent_decode(spec);
   } else {
+    if (spec.substr(0, colon).find(':') != std::string_view::npos)
+      throw ConfigError("invalid host '" + std::string(spec) +
+                            "': an IPv6 address goes in brackets, e.g. [::1]:5432",
+                        "host");
     h.host = text::percent_decode(spec.substr(0, colon));
     h.port = parse_port(spec.substr(colon + 1));
   }
@@ -146,7 +150,7 @@ ConnInfo parse_url(std::string_view url, std::string_view scheme) {
     throw ConfigError(
         "invalid connection URL: an '@' follows the first '/' or '?', so a user name or password "
         "may hold '/' or '?'; percent-encode them ('/' as %2F, '?' as %3F, '@' as %40)",
-        e.property());
+        "conninfo");
   }
 }
 
@@ -205,11 +209,24 @@ ConnInfo parse_keywords(std::string_view s) {
   return info;
 }
 
+// RFC 3986: a letter, then letters, digits, '+', '-' or '.'; ':' too, so that "jdbc:postgresql"
+// is reported as an unsupported scheme.
+bool is_url_scheme(std::string_view s) {
+  if (s.empty() || !std::isalpha(static_cast<unsigned char>(s.front()))) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.' &&
+        c != ':')
+      return false;
+  return true;
+}
+
 }  // namespace
 
 ConnInfo parse_conninfo(std::string_view text_in) {
   std::string_view t = text::trim(text_in);
-  if (auto sep = t.find("://"); sep != std::string_view::npos) {
+  // A keyword string may hold "://" in a value (application_name='http://…'): a URL starts with
+  // its scheme.
+  if (auto sep = t.find("://"); sep != std::string_view::npos && is_url_scheme(t.substr(0, sep))) {
     std::string scheme = text::lower(t.substr(0, sep));
     if (scheme != "postgresql" && scheme != "postgres" && scheme != "mysql" && scheme != "mariadb")
       throw ConfigError("unsupported URL scheme '" + scheme +

@@ -1,4 +1,5 @@
 #include "core/host_availability.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap {
 
@@ -8,7 +9,7 @@ HostAvailabilityRegistry& HostAvailabilityRegistry::instance() {
 }
 
 void HostAvailabilityRegistry::set(const HostInfo& host, HostAvailability availability) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (availability == HostAvailability::kUnavailable)
     unavailable_since_[host.endpoint()] = std::chrono::steady_clock::now();
   else
@@ -16,7 +17,7 @@ void HostAvailabilityRegistry::set(const HostInfo& host, HostAvailability availa
 }
 
 HostAvailability HostAvailabilityRegistry::get(const HostInfo& host) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = unavailable_since_.find(host.endpoint());
   if (it == unavailable_since_.end() ||
       std::chrono::steady_clock::now() - it->second > kUnavailableTtl)
@@ -25,7 +26,7 @@ HostAvailability HostAvailabilityRegistry::get(const HostInfo& host) const {
 }
 
 void HostAvailabilityRegistry::clear() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   unavailable_since_.clear();
 }
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "awrap/host_info.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap {
 
@@ -23,9 +24,10 @@ class HostAvailabilityRegistry {
   void clear();
 
  private:
-  mutable std::mutex mutex_;
-  // endpoint -> when it was marked unavailable. GUARDED_BY(mutex_)
-  std::unordered_map<std::string, std::chrono::steady_clock::time_point> unavailable_since_;
+  mutable Mutex mutex_;
+  // endpoint -> when it was marked unavailable.
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> unavailable_since_
+      GUARDED_BY(mutex_);
 };
 
 }  // namespace awrap

@@ -4,19 +4,20 @@
 #include <mutex>
 
 #include "awrap/errors.hpp"
-#include "plugin/builtin_plugins.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap {
 namespace {
 
 struct PluginRegistry {
-  std::mutex mutex;
-  std::vector<PluginRegistration> plugins;  // GUARDED_BY(mutex)
+  Mutex mutex;
+  std::vector<PluginRegistration> plugins GUARDED_BY(mutex);
 };
 
 PluginRegistry& registry() {
   static PluginRegistry* instance = [] {
     static PluginRegistry r;
+    MutexLock lock(r.mutex);
     r.plugins = builtin_plugin_registrations();
     return &r;
   }();
@@ -37,16 +38,19 @@ std::string known_codes(const std::vector<PluginRegistration>& plugins) {
 void register_plugin(PluginRegistration registration) {
   if (registration.code.empty() || !registration.factory)
     throw ConfigError("a plugin registration needs a code and a factory", "wrapper_plugins");
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   for (const auto& p : registry().plugins)
     if (p.code == registration.code)
       throw ConfigError("plugin code '" + registration.code + "' is already registered",
                         "wrapper_plugins");
+  // A user plugin's properties join the table like register_property's (same checks).
+  for (const PropertyDefinition& definition : registration.properties)
+    register_property(definition);
   registry().plugins.push_back(std::move(registration));
 }
 
 std::vector<PluginRegistration> registered_plugins() {
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   auto out = registry().plugins;
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.code < b.code; });
   return out;
@@ -55,7 +59,7 @@ std::vector<PluginRegistration> registered_plugins() {
 std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes,
                                                 bool auto_sort) {
   std::vector<PluginRegistration> out;
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   for (const auto& code : codes) {
     auto it = std::find_if(registry().plugins.begin(), registry().plugins.end(),
                            [&](const auto& p) { return p.code == code; });

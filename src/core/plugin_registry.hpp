@@ -3,12 +3,21 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "awrap/plugin.hpp"
 
 namespace awrap {
+
+// The built-in plugins, in their documentation order. Defined by the plugin layer
+// (src/plugin/builtin_plugins.cpp, the one place that lists them); the registry calls it once.
+// The core includes no plugin header: it knows plugins only as registrations.
+std::vector<PluginRegistration> builtin_plugin_registrations();
+// The properties those plugins declare (PluginRegistration::properties), in the same order;
+// defined by the plugin layer too (src/plugin/builtin_plugin_properties.cpp).
+std::vector<std::span<const PropertyDefinition>> builtin_plugin_property_groups();
 
 // The registrations for `codes` in pipeline order (sorted by weight when `auto_sort`). Throws
 // ConfigError for an unknown or repeated code, listing the known codes.

@@ -7,7 +7,7 @@
 
 #include "awrap/errors.hpp"
 #include "awrap/properties.hpp"
-#include "core/text.hpp"
+#include "base/text.hpp"
 
 namespace awrap {
 namespace {

@@ -7,8 +7,8 @@
 #include "awrap/errors.hpp"
 #include "awrap/plugin.hpp"
 #include "awrap/properties.hpp"
+#include "core/plugin_registry.hpp"
 #include "core/property_table.hpp"
-#include "plugin/builtin_plugins.hpp"
 
 namespace awrap {
 namespace {

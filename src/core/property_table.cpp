@@ -6,17 +6,18 @@
 
 #include "awrap/errors.hpp"
 #include "awrap/properties.hpp"
+#include "base/thread_annotations.hpp"
+#include "core/plugin_registry.hpp"
 #include "core/property_table.hpp"
-#include "plugin/aws_secrets_manager/secrets_manager_properties.hpp"
-#include "plugin/iam/iam_properties.hpp"
 
 namespace awrap {
 namespace {
 
 using T = PropertyType;
 
-// Plugin-specific properties live next to their plugin only when the plugin is optional to the
-// build; every built-in property is declared here so there is one place to read them all.
+// The core's properties and those of the default cluster plugins. A plugin may declare its own
+// next to its code (PluginRegistration::properties: iam, aws_secrets_manager); they join this
+// table through the plugin registry.
 constexpr PropertyDefinition kBuiltinProperties[] = {
     // connection
     {"user", T::kString, "", "Database user name.", "connection"},
@@ -29,6 +30,12 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
     {"socket_timeout", T::kDecimal, "0",
      "Seconds one network read or write may block once connected; 0 waits forever. Expiry "
      "closes the connection (ConnectionLostError).",
+     "connection", 0, 86400},
+    {"auxiliary_query_timeout_sec", T::kDecimal, "5",
+     "Seconds each of awrap's own queries (writer check, dialect detection, topology, instance "
+     "id, session-state restore) may wait for an answer, also on the application's connections; "
+     "fractions allowed; must be above 0. Failover also cuts it to the time failover_timeout_sec "
+     "leaves.",
      "connection", 0, 86400},
     // pipeline
     {"wrapper_plugins",
@@ -123,8 +130,8 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
 };
 
 struct PropertyRegistry {
-  std::mutex mutex;
-  std::vector<PropertyDefinition> user_defined;  // GUARDED_BY(mutex)
+  Mutex mutex;
+  std::vector<PropertyDefinition> user_defined GUARDED_BY(mutex);
 };
 
 PropertyRegistry& registry() {
@@ -138,15 +145,19 @@ const PropertyDefinition* find_in(std::span<const PropertyDefinition> defs, std:
   return nullptr;
 }
 
-// Plugins with many properties keep them next to their code; all are listed here.
-constexpr std::span<const PropertyDefinition> kBuiltinGroups[] = {
-    kBuiltinProperties,
-    plugin::iam::kIamProperties,
-    plugin::secrets_manager::kSecretsManagerProperties,
-};
+// This table, then the properties each built-in plugin declares in its own folder (in the order
+// of the built-in list). Fixed after first use.
+const std::vector<std::span<const PropertyDefinition>>& builtin_groups() {
+  static const std::vector<std::span<const PropertyDefinition>> groups = [] {
+    std::vector<std::span<const PropertyDefinition>> out{kBuiltinProperties};
+    for (auto group : builtin_plugin_property_groups()) out.push_back(group);
+    return out;
+  }();
+  return groups;
+}
 
 const PropertyDefinition* find_builtin(std::string_view name) {
-  for (auto group : kBuiltinGroups)
+  for (auto group : builtin_groups())
     if (const auto* d = find_in(group, name)) return d;
   return nullptr;
 }
@@ -155,20 +166,20 @@ const PropertyDefinition* find_builtin(std::string_view name) {
 
 std::vector<PropertyDefinition> builtin_property_definitions() {
   std::vector<PropertyDefinition> all;
-  for (auto group : kBuiltinGroups) all.insert(all.end(), group.begin(), group.end());
+  for (auto group : builtin_groups()) all.insert(all.end(), group.begin(), group.end());
   return all;
 }
 
 std::vector<PropertyDefinition> property_definitions() {
   std::vector<PropertyDefinition> all = builtin_property_definitions();
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   all.insert(all.end(), registry().user_defined.begin(), registry().user_defined.end());
   return all;
 }
 
 const PropertyDefinition* find_property(std::string_view name) {
   if (const auto* d = find_builtin(name)) return d;
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   // Returned pointers stay valid: user definitions are never removed and the vector never
   // reallocates (capacity is reserved once; register_property refuses to grow past it).
   return find_in(registry().user_defined, name);
@@ -179,7 +190,7 @@ void register_property(const PropertyDefinition& definition) {
       (!definition.alias.empty() && find_property(definition.alias)))
     throw ConfigError("property '" + std::string(definition.name) + "' is already registered",
                       std::string(definition.name));
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   auto& defs = registry().user_defined;
   if (defs.capacity() == 0) defs.reserve(256);
   if (defs.size() == defs.capacity())

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include "base/thread_annotations.hpp"
 
 namespace awrap {
 
@@ -58,16 +59,16 @@ std::unique_ptr<Dialect> detect_dialect(TargetConnection& connection, std::strin
 
 std::shared_ptr<const Dialect> detect_dialect_cached(TargetConnection& connection,
                                                      std::string_view engine) {
-  static std::mutex mutex;
-  static std::map<std::string, std::string> code_by_endpoint;  // GUARDED_BY(mutex)
+  static Mutex mutex;
+  static std::map<std::string, std::string> code_by_endpoint GUARDED_BY(mutex);
   std::string key = std::string(engine) + "/" + connection.host().endpoint();
   {
-    std::lock_guard lock(mutex);
+    MutexLock lock(mutex);
     if (auto it = code_by_endpoint.find(key); it != code_by_endpoint.end())
       return make_dialect(it->second, engine);
   }
   std::shared_ptr<const Dialect> dialect = detect_dialect(connection, engine);
-  std::lock_guard lock(mutex);
+  MutexLock lock(mutex);
   code_by_endpoint[key] = std::string(dialect->code());
   return dialect;
 }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "awrap/errors.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap {
 namespace {

@@ -3,7 +3,7 @@
 #include <ctime>
 
 #include "awrap/errors.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap {
 namespace {

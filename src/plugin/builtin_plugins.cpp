@@ -1,5 +1,7 @@
-#include "plugin/builtin_plugins.hpp"
-
+// The one list of built-in plugins. Each plugin's folder declares its code, factory, weight and
+// properties; the core sees them only through the plugin registry (src/core/plugin_registry.hpp
+// declares this function, which the registry calls once, on first use).
+#include "core/plugin_registry.hpp"
 #include "plugin/aurora_connection_tracker/aurora_connection_tracker_plugin.hpp"
 #include "plugin/aws_secrets_manager/aws_secrets_manager_plugin.hpp"
 #include "plugin/connect_time/connect_time_plugin.hpp"
@@ -13,22 +15,17 @@
 namespace awrap {
 
 std::vector<PluginRegistration> builtin_plugin_registrations() {
-  // Weights: outermost first. Diagnostics sit innermost so they time the driver alone, and the
-  // dev plugin is last so every other plugin sees its injected errors as if the driver raised them.
-  PluginRegistration iam = make_iam_plugin_registration();
-  iam.weight = 150;  // outside failover: every reconnect gets a (cached) token
+  // This order is the order of the plugins' property groups in docs/configuration.md.
   return {
-      make_initial_connection_registration(/*weight=*/100),
-      iam,
-      // Like iam: outside failover, so its reconnects reuse the cached secret.
-      make_aws_secrets_manager_registration(/*weight=*/150),
-      make_aurora_connection_tracker_registration(/*weight=*/200),
-      make_failover_registration(/*weight=*/400),
-      // Inside failover: the ConnectionLostError of an aborted call reaches failover.
-      make_host_monitoring_registration(/*weight=*/500),
-      make_connect_time_registration(/*weight=*/9000),
-      make_execute_time_registration(/*weight=*/9010),
-      make_dev_registration(/*weight=*/10000),
+      make_initial_connection_registration(),
+      make_iam_plugin_registration(),
+      make_aws_secrets_manager_registration(),
+      make_aurora_connection_tracker_registration(),
+      make_failover_registration(),
+      make_host_monitoring_registration(),
+      make_connect_time_registration(),
+      make_execute_time_registration(),
+      make_dev_registration(),
   };
 }
 

@@ -1,6 +1,7 @@
 #include "topology/open_connection_registry.hpp"
 
-#include "core/logging.hpp"
+#include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap {
 
@@ -10,12 +11,12 @@ OpenConnectionRegistry& OpenConnectionRegistry::instance() {
 }
 
 void OpenConnectionRegistry::add(const HostInfo& host, TargetConnection* connection) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   by_endpoint_[host.endpoint()].insert(connection);
 }
 
 void OpenConnectionRegistry::remove(TargetConnection* connection) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto it = by_endpoint_.begin(); it != by_endpoint_.end();) {
     it->second.erase(connection);
     it = it->second.empty() ? by_endpoint_.erase(it) : std::next(it);
@@ -23,7 +24,7 @@ void OpenConnectionRegistry::remove(TargetConnection* connection) {
 }
 
 std::size_t OpenConnectionRegistry::abort_writer_connections(const HostInfo& host) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = by_endpoint_.find(host.endpoint());
   if (it == by_endpoint_.end()) return 0;
   for (TargetConnection* c : it->second) c->abort();
@@ -35,7 +36,7 @@ std::size_t OpenConnectionRegistry::abort_writer_connections(const HostInfo& hos
 }
 
 std::size_t OpenConnectionRegistry::size() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::size_t n = 0;
   for (const auto& [_, set] : by_endpoint_) n += set.size();
   return n;

@@ -15,6 +15,7 @@
 
 #include "awrap/host_info.hpp"
 #include "awrap/target_driver.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap {
 
@@ -29,8 +30,8 @@ class OpenConnectionRegistry {
   std::size_t size() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::map<std::string, std::set<TargetConnection*>> by_endpoint_;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  std::map<std::string, std::set<TargetConnection*>> by_endpoint_ GUARDED_BY(mutex_);
 };
 
 }  // namespace awrap

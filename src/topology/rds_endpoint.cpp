@@ -4,7 +4,7 @@
 #include <array>
 
 #include "awrap/errors.hpp"
-#include "core/text.hpp"
+#include "base/text.hpp"
 
 namespace awrap {
 namespace {

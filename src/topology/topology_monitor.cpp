@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "core/logging.hpp"
+#include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 #include "topology/open_connection_registry.hpp"
 
 namespace awrap {
@@ -18,8 +19,8 @@ bool same_roles(const Topology& a, const Topology& b) {
 
 // Sleeps up to `interval`, waking early when `stop` is requested or `wake()` holds.
 template <typename Predicate>
-void wait_interval(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock,
-                   std::stop_token stop, std::chrono::milliseconds interval, Predicate wake) {
+void wait_interval(std::condition_variable_any& cv, MutexLock& lock, std::stop_token stop,
+                   std::chrono::milliseconds interval, Predicate wake) {
   cv.wait_for(lock, stop, interval, wake);
 }
 
@@ -32,7 +33,7 @@ TopologyMonitor::TopologyMonitor(TopologyMonitorConfig config)
 
 TopologyMonitor::~TopologyMonitor() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     shutting_down_ = true;
     for (TargetConnection* c : in_flight_) c->abort();
   }
@@ -42,22 +43,22 @@ TopologyMonitor::~TopologyMonitor() {
 }
 
 TopologyPtr TopologyMonitor::topology() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return topology_;
 }
 
 int TopologyMonitor::running_threads() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return running_threads_;
 }
 
 ConnectSpec TopologyMonitor::spec_copy() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return spec_;
 }
 
 void TopologyMonitor::update_spec(const ConnectSpec& spec) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   spec_.user = spec.user;
   spec_.password = spec.password;
 }
@@ -93,8 +94,9 @@ TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& en
     }
   } else if (!config_.dialect->reports_topology()) {
     // A plain cluster's roles are only known by probing.
-    if (topology_)
-      if (auto w = topology_->writer())
+    // Through topology(): probers build topologies while the monitor thread publishes.
+    if (TopologyPtr current = this->topology())
+      if (auto w = current->writer())
         for (auto& h : topology->hosts)
           h.role = h.same_endpoint(*w) ? HostRole::kWriter : HostRole::kReader;
   }
@@ -106,7 +108,7 @@ TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& en
 void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
   std::optional<HostInfo> replaced_writer;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto next = std::make_shared<Topology>(*fresh);
     auto new_writer = next->writer();
     if (topology_) {
@@ -156,13 +158,14 @@ TopologyPtr TopologyMonitor::refresh_using(TargetConnection& connection) {
 }
 
 TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   auto start = Clock::now();
   ++waiters_;
   if (!high_rate_ && monitoring_connection_raw_) monitoring_connection_raw_->abort();
   high_rate_ = true;
   changed_.notify_all();
   bool ok = changed_.wait_until(lock, deadline, [&] {
+    mutex_.assert_held();  // predicates run with the lock held
     return topology_ && topology_->writer() && topology_->writer_confirmed_at >= start;
   });
   --waiters_;
@@ -173,14 +176,14 @@ std::unique_ptr<TargetConnection> TopologyMonitor::connect_tracked(const HostInf
   ConnectSpec spec = spec_copy();
   spec.host = host;
   auto conn = config_.driver->connect(spec);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (shutting_down_) conn->abort();
   in_flight_.insert(conn.get());
   return conn;
 }
 
 void TopologyMonitor::untrack(TargetConnection* connection) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   in_flight_.erase(connection);
   if (monitoring_connection_raw_ == connection) monitoring_connection_raw_ = nullptr;
 }
@@ -194,28 +197,31 @@ std::vector<HostInfo> TopologyMonitor::probe_candidates() const {
 
 void TopologyMonitor::run(std::stop_token stop) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     ++running_threads_;
   }
   while (!stop.stop_requested()) {
     try {
       bool high;
       {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         high = high_rate_;
       }
       if (high) {
         high_rate_round(stop);
       } else {
         refresh_once(stop);
-        std::unique_lock lock(mutex_);
-        wait_interval(changed_, lock, stop, config_.refresh_interval, [&] { return high_rate_; });
+        MutexLock lock(mutex_);
+        wait_interval(changed_, lock, stop, config_.refresh_interval, [&] {
+          mutex_.assert_held();
+          return high_rate_;
+        });
       }
     } catch (const std::exception& e) {
       // Supervision: never die silently, never spin.
       AWRAP_LOG(kWarning) << "topology monitor for " << config_.cluster_id << " failed ("
                           << e.what() << "); restarting";
-      std::unique_lock lock(mutex_);
+      MutexLock lock(mutex_);
       wait_interval(changed_, lock, stop, config_.high_rate_interval, [] { return false; });
     }
   }
@@ -224,7 +230,7 @@ void TopologyMonitor::run(std::stop_token stop) {
     monitoring_connection_->close();
     monitoring_connection_.reset();
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   --running_threads_;
 }
 
@@ -243,7 +249,7 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       if (stop.stop_requested()) return;
       try {
         monitoring_connection_ = connect_tracked(h);
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         monitoring_connection_raw_ = monitoring_connection_.get();
         break;
       } catch (const std::exception& e) {
@@ -252,7 +258,7 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       }
     }
     if (!monitoring_connection_) {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       high_rate_ = true;
       return;
     }
@@ -263,7 +269,7 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       bool has_writer = topo->writer().has_value();
       publish(topo, false);
       if (!has_writer) {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         high_rate_ = true;
       }
     } else if (config_.dialect->is_writer(*monitoring_connection_)) {
@@ -271,14 +277,14 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       publish(build_topology({}, &here), true);
     } else {
       drop_connection();  // not the writer: look for it
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       high_rate_ = true;
     }
   } catch (const std::exception& e) {
     AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id
                      << " lost its connection: " << e.what();
     drop_connection();
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     high_rate_ = true;
   }
 }
@@ -303,7 +309,7 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
   for (const HostInfo& host : probe_candidates()) {
     probers.emplace_back([this, host, token = probers_stop.get_token()] {
       {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         ++running_threads_;
       }
       std::unique_ptr<TargetConnection> conn;
@@ -318,20 +324,21 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
             conn.reset();
           }
         }
-        std::unique_lock lock(mutex_);
+        MutexLock lock(mutex_);
         changed_.wait_for(lock, token, config_.high_rate_interval, [] { return false; });
       }
       if (conn) {
         untrack(conn.get());
         conn->close();
       }
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       --running_threads_;
     });
   }
   {
-    std::unique_lock lock(mutex_);
+    MutexLock lock(mutex_);
     changed_.wait(lock, stop, [&] {
+      mutex_.assert_held();
       return topology_ && topology_->writer() && topology_->writer_confirmed_at >= round_start;
     });
     high_rate_ = false;

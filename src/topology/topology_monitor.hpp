@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "awrap/target_driver.hpp"
+#include "base/thread_annotations.hpp"
 #include "dialect/dialect.hpp"
 #include "topology/topology.hpp"
 
@@ -88,20 +89,20 @@ class TopologyMonitor {
   ConnectSpec spec_copy() const;
 
   const TopologyMonitorConfig config_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable_any changed_;
-  TopologyPtr topology_;                   // GUARDED_BY(mutex_)
-  ConnectSpec spec_;                       // GUARDED_BY(mutex_)
-  bool high_rate_ = false;                 // GUARDED_BY(mutex_)
-  int waiters_ = 0;                        // GUARDED_BY(mutex_)
-  std::set<TargetConnection*> in_flight_;  // GUARDED_BY(mutex_): aborted on shutdown
-  bool shutting_down_ = false;             // GUARDED_BY(mutex_)
-  int running_threads_ = 0;                // GUARDED_BY(mutex_)
+  TopologyPtr topology_ GUARDED_BY(mutex_);
+  ConnectSpec spec_ GUARDED_BY(mutex_);
+  bool high_rate_ GUARDED_BY(mutex_) = false;
+  int waiters_ GUARDED_BY(mutex_) = 0;
+  std::set<TargetConnection*> in_flight_ GUARDED_BY(mutex_);  // aborted on shutdown
+  bool shutting_down_ GUARDED_BY(mutex_) = false;
+  int running_threads_ GUARDED_BY(mutex_) = 0;
   std::unique_ptr<TargetConnection> monitoring_connection_;  // monitor thread only
   // The same connection for other threads: a waiter aborts it so a refresh blocked on a hung
   // writer cannot delay the switch to probing.
-  TargetConnection* monitoring_connection_raw_ = nullptr;  // GUARDED_BY(mutex_)
-  std::jthread thread_;                                    // last: stopped and joined first
+  TargetConnection* monitoring_connection_raw_ GUARDED_BY(mutex_) = nullptr;
+  std::jthread thread_;  // last: stopped and joined first
 };
 
 // The process-wide map cluster_id -> monitor (a documented registry). Holds weak references:

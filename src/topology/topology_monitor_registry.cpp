@@ -3,14 +3,15 @@
 #include <map>
 #include <mutex>
 
+#include "base/thread_annotations.hpp"
 #include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
 
 struct MonitorRegistry {
-  std::mutex mutex;
-  std::map<std::string, std::weak_ptr<TopologyMonitor>> monitors;  // GUARDED_BY(mutex)
+  Mutex mutex;
+  std::map<std::string, std::weak_ptr<TopologyMonitor>> monitors GUARDED_BY(mutex);
 };
 
 MonitorRegistry& registry() {
@@ -21,7 +22,7 @@ MonitorRegistry& registry() {
 }  // namespace
 
 std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorConfig& config) {
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   auto& slot = registry().monitors[config.cluster_id];
   if (auto existing = slot.lock()) return existing;
   auto monitor = std::make_shared<TopologyMonitor>(config);
@@ -30,13 +31,13 @@ std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorC
 }
 
 std::shared_ptr<TopologyMonitor> find_topology_monitor(const std::string& cluster_id) {
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   auto it = registry().monitors.find(cluster_id);
   return it == registry().monitors.end() ? nullptr : it->second.lock();
 }
 
 int live_topology_monitors() {
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   int n = 0;
   for (auto it = registry().monitors.begin(); it != registry().monitors.end();) {
     if (it->second.expired()) {

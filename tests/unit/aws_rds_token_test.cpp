@@ -17,7 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 
 nlohmann::json load_token_vectors() {
-  std::ifstream in(std::filesystem::path(AWRAP_SHARED_DIR) / "testdata/sigv4/rds_iam_tokens.json");
+  std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) / "sigv4/rds_iam_tokens.json");
   std::ostringstream text;
   text << in.rdbuf();
   return nlohmann::json::parse(text.str());

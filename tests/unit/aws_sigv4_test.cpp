@@ -1,4 +1,4 @@
-// SigV4 against AWS's official test suite and botocore-made vectors (testdata/sigv4).
+// SigV4 against AWS's official test suite and botocore-made vectors (tests/data/sigv4).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const fs::path kSigv4Dir = fs::path(AWRAP_SHARED_DIR) / "testdata" / "sigv4";
+const fs::path kSigv4Dir = fs::path(AWRAP_TEST_DATA_DIR) / "sigv4";
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "awrap/errors.hpp"
+#include "awrap/log.hpp"
 #include "aws/credentials.hpp"
 #include "aws/sigv4.hpp"
 #include "core/conninfo.hpp"
@@ -38,10 +39,34 @@ TEST(FuzzRegression, UrlPasswordWithSlashOrQuestionMarkIsNotQuoted) {
     EXPECT_EQ(message.find("Qwv"), std::string::npos) << message;
     EXPECT_NE(message.find("percent-encode"), std::string::npos) << message;
   }
+  // The ConfigError's property is not taken from the URL either (a '?' in the password made
+  // its tail a "URL parameter" and the property named it).
+  try {
+    parse_conninfo("postgresql://app:Xyz?Qwv@db/app");
+    ADD_FAILURE() << "parsed";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.property(), "conninfo");
+  }
+  // Nor does a password ending in ":<digits>" before its '/' become a host name.
+  EXPECT_EQ(config_error_of("postgresql://app:Xyz:1/Qwv@db/app").find("Xyz"), std::string::npos);
+  EXPECT_NE(config_error_of("postgresql://::1/app").find("brackets"), std::string::npos);
   auto info = parse_conninfo("postgresql://app:Xyz%2FQwv%3F@db:5432/app");
   EXPECT_EQ(info.options.at("password"), "Xyz/Qwv?");
   // Without an '@' after the host list, errors still quote what is wrong.
   EXPECT_NE(config_error_of("postgresql://db:99999/app").find("'99999'"), std::string::npos);
+}
+
+// fuzz_conninfo, "written back as keywords it parses the same": any "://" made the text a URL,
+// so a keyword value holding one failed with "unsupported URL scheme 'host=… password=…'".
+TEST(FuzzRegression, KeywordValueHoldingSchemeSeparatorStaysKeywords) {
+  auto info = parse_conninfo("host=db application_name='see https://example.com' user=app");
+  EXPECT_EQ(info.engine, "pg");
+  ASSERT_EQ(info.hosts.size(), 1u);
+  EXPECT_EQ(info.hosts[0].host, "db");
+  EXPECT_EQ(info.options.at("application_name"), "see https://example.com");
+  EXPECT_NE(
+      config_error_of("jdbc:postgresql://db/app").find("unsupported URL scheme 'jdbc:postgresql'"),
+      std::string::npos);
 }
 
 // fuzz_aws_time, UBSan "signed integer overflow" in system_clock: a year outside what 64-bit
@@ -81,6 +106,22 @@ TEST(FuzzRegression, TopologyTimestampsOutsideTheClockRangeAreDropped) {
   auto utc = aws::parse_amz_date("20240501T081112Z");
   ASSERT_TRUE(utc);
   EXPECT_EQ(*pg[2].last_update, *utc);
+}
+
+// fuzz_log_masking, "a password next to the message is masked": the rules ran one after the
+// other, so masking "password=…" inside a JSON string or URL password first broke the text the
+// JSON or URL rule needed, and the start of the password stayed visible.
+TEST(FuzzRegression, SecretsHoldingAnotherRulesKeywordAreMaskedWhole) {
+  for (std::string text :
+       {R"({"password": "Xyzpassword=Qwv"})", "postgresql://app:Xyzpassword=Qwv@db/app",
+        "password='Xyz\\'password=Qwv' host=db"}) {
+    std::string masked = mask_secrets(text);
+    EXPECT_EQ(masked.find("Xyz"), std::string::npos) << text << " -> " << masked;
+    EXPECT_EQ(masked.find("Qwv"), std::string::npos) << text << " -> " << masked;
+  }
+  // Overlapping finds are masked as one (here up to the end: the unquoted rule reads on).
+  EXPECT_EQ(mask_secrets(R"({"user": "app", "password": "a password=b"})"),
+            R"({"user": "app", "password": "***)");
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ TEST(IamTokenCommand, PrintsBotocoresTokenForAFixedTime) {
   CommandRun run = run_command({"--host", "mydb.c1abcdefghij.us-east-1.rds.amazonaws.com", "--port",
                                 "5432", "--user", "iam_user", "--at", "20240115T103000Z"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  // pg-us-east-1-basic in testdata/sigv4/rds_iam_tokens.json
+  // pg-us-east-1-basic in tests/data/sigv4/rds_iam_tokens.json
   EXPECT_EQ(run.out,
             "mydb.c1abcdefghij.us-east-1.rds.amazonaws.com:5432/?Action=connect&DBUser=iam_user&"
             "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240115%2F"

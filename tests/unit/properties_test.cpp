@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "awrap/errors.hpp"
+#include "core/plugin_registry.hpp"
 
 namespace awrap {
 namespace {
@@ -93,6 +94,19 @@ TEST(Properties, RegistryListsEveryBuiltinAndRejectsDuplicates) {
                      "user", 0, 10});
   EXPECT_EQ(Properties::parse({}).get_int("test_user_plugin_knob"), 7);
   EXPECT_THROW(Properties::parse({{"test_user_plugin_knob", "11"}}), ConfigError);
+}
+
+// The property table takes the built-in plugins' properties from a list of its own (so it links
+// without the plugins); it must name exactly the tables their registrations carry, in order.
+TEST(Properties, BuiltinPluginPropertyGroupsAreTheRegistrationsProperties) {
+  std::vector<const PropertyDefinition*> from_registrations;
+  for (const auto& plugin : builtin_plugin_registrations())
+    if (!plugin.properties.empty()) from_registrations.push_back(plugin.properties.data());
+  std::vector<const PropertyDefinition*> groups;
+  for (auto group : builtin_plugin_property_groups()) groups.push_back(group.data());
+  EXPECT_EQ(groups, from_registrations);
+  EXPECT_NE(find_property("iam_region"), nullptr);
+  EXPECT_NE(find_property("secrets_manager_secret_id"), nullptr);
 }
 
 TEST(Properties, TypeMismatchIsAProgrammingError) {

@@ -5,7 +5,7 @@
 
 #include "awrap/errors.hpp"
 #include "awrap/log.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "awrap/errors.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 #include "driver/pg/pg_error.hpp"
 #include "driver/pg/pg_socket_wait.hpp"
 

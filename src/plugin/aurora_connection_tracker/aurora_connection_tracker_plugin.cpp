@@ -36,7 +36,9 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
 
 }  // namespace
 
-PluginRegistration make_aurora_connection_tracker_registration(int weight) {
+PluginRegistration make_aurora_connection_tracker_registration() {
+  // Weight 200. Lower weights run outermost (docs/plugins.md).
+  constexpr int weight = 200;
   return {
       "aurora_connection_tracker", weight,
       [](PluginService& service, const Properties&) {

@@ -7,6 +7,6 @@
 
 namespace awrap {
 
-PluginRegistration make_aurora_connection_tracker_registration(int weight);
+PluginRegistration make_aurora_connection_tracker_registration();
 
 }  // namespace awrap

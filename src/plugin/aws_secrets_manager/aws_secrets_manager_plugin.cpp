@@ -69,7 +69,10 @@ SecretsManagerConfig config_from(const Properties& properties, const std::string
 
 }  // namespace
 
-PluginRegistration make_aws_secrets_manager_registration(int weight) {
+PluginRegistration make_aws_secrets_manager_registration() {
+  // Weight 150: outside failover, like iam: its reconnects reuse the cached secret. Lower weights
+  // run outermost (docs/plugins.md).
+  constexpr int weight = 150;
   PluginRegistration registration;
   registration.code = "aws_secrets_manager";
   registration.weight = weight;
@@ -80,6 +83,7 @@ PluginRegistration make_aws_secrets_manager_registration(int weight) {
   };
   registration.help =
       "AWS Secrets Manager: user name and password from a secret, refetched on rotation";
+  registration.properties = plugin::secrets_manager::kSecretsManagerProperties;
   return registration;
 }
 

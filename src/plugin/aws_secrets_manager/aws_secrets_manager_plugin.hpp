@@ -17,6 +17,6 @@ namespace awrap {
 
 // Code "aws_secrets_manager". The caller sets the weight (outside failover and monitoring, so
 // that their reconnects use the cached secret too).
-PluginRegistration make_aws_secrets_manager_registration(int weight);
+PluginRegistration make_aws_secrets_manager_registration();
 
 }  // namespace awrap

@@ -3,14 +3,15 @@
 #include <vector>
 
 #include "awrap/errors.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap::plugin::secrets_manager {
 
 SecretCache::SecretCache(std::shared_ptr<const aws::Clock> clock) : clock_(std::move(clock)) {}
 
 std::shared_ptr<SecretCache::Slot> SecretCache::slot_for(const SecretCacheKey& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto& slot = slots_[key];
   if (!slot) slot = std::make_shared<Slot>();
   return slot;
@@ -29,7 +30,7 @@ CachedSecret SecretCache::fetch_into(Slot& slot, const Fetch& fetch) {
 CachedSecret SecretCache::get(const SecretCacheKey& key, std::chrono::seconds lifetime,
                               const Fetch& fetch) {
   std::shared_ptr<Slot> slot = slot_for(key);
-  std::lock_guard lock(slot->mutex);
+  MutexLock lock(slot->mutex);
   if (slot->entry && clock_->now() < slot->entry->fetched_at + lifetime) return *slot->entry;
   try {
     return fetch_into(*slot, fetch);
@@ -44,7 +45,7 @@ CachedSecret SecretCache::get(const SecretCacheKey& key, std::chrono::seconds li
 CachedSecret SecretCache::refresh(const SecretCacheKey& key, const CachedSecret& refused,
                                   const Fetch& fetch) {
   std::shared_ptr<Slot> slot = slot_for(key);
-  std::lock_guard lock(slot->mutex);
+  MutexLock lock(slot->mutex);
   if (slot->entry && slot->entry->generation > refused.generation) return *slot->entry;
   return fetch_into(*slot, fetch);
 }
@@ -52,29 +53,29 @@ CachedSecret SecretCache::refresh(const SecretCacheKey& key, const CachedSecret&
 void SecretCache::invalidate(const SecretCacheKey& key) {
   std::shared_ptr<Slot> slot;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = slots_.find(key);
     if (it == slots_.end()) return;
     slot = it->second;
   }
-  std::lock_guard lock(slot->mutex);
+  MutexLock lock(slot->mutex);
   slot->entry.reset();
 }
 
 void SecretCache::clear() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   slots_.clear();  // a fetch in progress keeps its slot alive and stores into it harmlessly
 }
 
 std::size_t SecretCache::size() const {
   std::vector<std::shared_ptr<Slot>> slots;
   {
-    std::lock_guard lock(mutex_);  // not held while waiting for a slot: fetches take time
+    MutexLock lock(mutex_);  // not held while waiting for a slot: fetches take time
     for (const auto& [key, slot] : slots_) slots.push_back(slot);
   }
   std::size_t count = 0;
   for (const auto& slot : slots) {
-    std::lock_guard slot_lock(slot->mutex);
+    MutexLock slot_lock(slot->mutex);
     if (slot->entry) ++count;
   }
   return count;

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "aws/clock.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap::plugin::secrets_manager {
 
@@ -66,16 +67,16 @@ class SecretCache {
 
  private:
   struct Slot {
-    std::mutex mutex;                   // held while fetching: one fetch per key at a time
-    std::optional<CachedSecret> entry;  // guarded by mutex
-    std::uint64_t generation = 0;       // guarded by mutex
+    Mutex mutex;  // held while fetching: one fetch per key at a time
+    std::optional<CachedSecret> entry GUARDED_BY(mutex);
+    std::uint64_t generation GUARDED_BY(mutex) = 0;
   };
   std::shared_ptr<Slot> slot_for(const SecretCacheKey& key);
-  CachedSecret fetch_into(Slot& slot, const Fetch& fetch);  // REQUIRES: slot.mutex held
+  CachedSecret fetch_into(Slot& slot, const Fetch& fetch) REQUIRES(slot.mutex);
 
   std::shared_ptr<const aws::Clock> clock_;
-  mutable std::mutex mutex_;
-  std::map<SecretCacheKey, std::shared_ptr<Slot>> slots_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::map<SecretCacheKey, std::shared_ptr<Slot>> slots_ GUARDED_BY(mutex_);
 };
 
 // The cache every aws_secrets_manager plugin instance of the process shares (system clock).

@@ -8,7 +8,7 @@
 #include "awrap/errors.hpp"
 #include "aws/environment.hpp"
 #include "aws/shared_credentials.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap::plugin::secrets_manager {
 namespace {

@@ -1,5 +1,5 @@
-// Properties of the aws_secrets_manager plugin, for the one property table (src/core registers
-// them). aws_profile is shared with the iam plugin and declared there.
+// Properties of the aws_secrets_manager plugin, registered with the plugin (its
+// PluginRegistration::properties). aws_profile is shared with the iam plugin and declared there.
 #pragma once
 
 #include <array>

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap {
 namespace {
@@ -37,7 +37,10 @@ class ConnectTimePlugin final : public Plugin {
 
 }  // namespace
 
-PluginRegistration make_connect_time_registration(int weight) {
+PluginRegistration make_connect_time_registration() {
+  // Weight 9000: innermost diagnostics: they time the driver alone. Lower weights run outermost
+  // (docs/plugins.md).
+  constexpr int weight = 9000;
   return {"connect_time", weight,
           [](PluginService&, const Properties&) { return std::make_unique<ConnectTimePlugin>(); },
           "Logs the duration of every physical connect (level info)."};

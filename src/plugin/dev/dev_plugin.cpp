@@ -1,7 +1,7 @@
 #include "plugin/dev/dev_plugin.hpp"
 
 #include "awrap/errors.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap {
 namespace {
@@ -57,7 +57,10 @@ void throw_injected_error(std::string_view error_class, const HostInfo& host,
   throw QueryError(msg, "42000", 0, where);
 }
 
-PluginRegistration make_dev_registration(int weight) {
+PluginRegistration make_dev_registration() {
+  // Weight 10000: last: every other plugin sees its injected errors as if the driver raised them.
+  // Lower weights run outermost (docs/plugins.md).
+  constexpr int weight = 10000;
   return {"dev", weight,
           [](PluginService& service, const Properties& props) {
             return std::make_unique<DevPlugin>(service, props);

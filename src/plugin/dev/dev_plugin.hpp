@@ -7,7 +7,7 @@
 
 namespace awrap {
 
-PluginRegistration make_dev_registration(int weight);
+PluginRegistration make_dev_registration();
 
 // Throws the awrap error of `error_class` (network, login, query, cancel, read_only, connect)
 // with a message saying it was injected.

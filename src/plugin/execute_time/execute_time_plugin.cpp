@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap {
 namespace {
@@ -42,7 +42,10 @@ class ExecuteTimePlugin final : public Plugin {
 
 }  // namespace
 
-PluginRegistration make_execute_time_registration(int weight) {
+PluginRegistration make_execute_time_registration() {
+  // Weight 9010: innermost diagnostics: they time the driver alone. Lower weights run outermost
+  // (docs/plugins.md).
+  constexpr int weight = 9010;
   return {"execute_time", weight,
           [](PluginService&, const Properties&) { return std::make_unique<ExecuteTimePlugin>(); },
           "Logs the duration of every statement and transaction call (level info)."};

@@ -5,6 +5,6 @@
 
 namespace awrap {
 
-PluginRegistration make_execute_time_registration(int weight);
+PluginRegistration make_execute_time_registration();
 
 }  // namespace awrap

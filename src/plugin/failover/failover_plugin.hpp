@@ -8,6 +8,6 @@
 
 namespace awrap {
 
-PluginRegistration make_failover_registration(int weight);
+PluginRegistration make_failover_registration();
 
 }  // namespace awrap

@@ -9,8 +9,9 @@
 #include <map>
 #include <thread>
 
+#include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 #include "core/host_availability.hpp"
-#include "core/logging.hpp"
 #include "driver/host_probe.hpp"
 
 namespace awrap {
@@ -51,7 +52,7 @@ class MonitorService {
   ~MonitorService() {
     std::thread loop;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
       loop = std::move(thread_);
     }
@@ -66,7 +67,7 @@ class MonitorService {
     std::string key = key_of(config);
     std::shared_ptr<HostMonitor> monitor;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       auto& slot = monitors_[key];
       if (!slot || slot->disposed()) slot = std::make_shared<HostMonitor>(key, config);
       monitor = slot;
@@ -90,7 +91,7 @@ class MonitorService {
 
   HostMonitoringStats stats() {
     HostMonitoringStats s;
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     s.threads = running_ ? 1 : 0;
     for (const auto& [key, m] : monitors_) {
       ++s.monitors;
@@ -114,7 +115,7 @@ class MonitorService {
       try {
         current.clear();
         {
-          std::lock_guard lock(mutex_);
+          MutexLock lock(mutex_);
           if (stopping_) {
             for (auto& [key, m] : monitors_) left.push_back(m);
             break;
@@ -134,7 +135,7 @@ class MonitorService {
         // Disposal right after a fresh scan, under the mutex acquire() takes: a monitor just
         // handed out (touched) or with a call in flight is never disposed.
         {
-          std::lock_guard lock(mutex_);
+          MutexLock lock(mutex_);
           const auto checked = Clock::now();
           for (auto it = monitors_.begin(); it != monitors_.end();) {
             if (it->second->disposed() || it->second->disposable(checked)) {
@@ -193,11 +194,11 @@ class MonitorService {
     AWRAP_LOG(kDebug) << "host monitoring loop ended";
   }
 
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<HostMonitor>> monitors_;  // GUARDED_BY(mutex_)
-  bool running_ = false;                                          // GUARDED_BY(mutex_)
-  bool stopping_ = false;                                         // GUARDED_BY(mutex_)
-  std::thread thread_;                                            // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  std::map<std::string, std::shared_ptr<HostMonitor>> monitors_ GUARDED_BY(mutex_);
+  bool running_ GUARDED_BY(mutex_) = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::thread thread_ GUARDED_BY(mutex_);
   int wake_fd_ = -1;
 };
 
@@ -220,7 +221,7 @@ HostMonitor::~HostMonitor() = default;
 bool HostMonitor::disposable(Clock::time_point now) const noexcept {
   const auto touched = from_ticks(touched_ns_.load(std::memory_order_relaxed));
   if (!state_.disposable(now) || now - touched < config_.settings.disposal) return false;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& r : registrations_)
     if (r->call_start_ns_.load(std::memory_order_relaxed) != 0)
       return false;  // a call began since the scan
@@ -229,7 +230,7 @@ bool HostMonitor::disposable(Clock::time_point now) const noexcept {
 
 void HostMonitor::attach(const std::shared_ptr<MonitoredConnection>& registration,
                          TargetConnection* connection) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   registration->connection_ = connection;
   registration->aborted_call_ns_ = 0;
   registrations_.push_back(registration);
@@ -238,7 +239,7 @@ void HostMonitor::attach(const std::shared_ptr<MonitoredConnection>& registratio
 }
 
 void HostMonitor::detach(const MonitoredConnection* registration) noexcept {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (std::size_t i = 0; i < registrations_.size(); ++i) {
     if (registrations_[i].get() != registration) continue;
     registrations_[i]->connection_ = nullptr;
@@ -249,14 +250,14 @@ void HostMonitor::detach(const MonitoredConnection* registration) noexcept {
 }
 
 void HostMonitor::update_credentials(const ConnectSpec& spec) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (spec.password == probe_spec_.password) return;
   probe_spec_.password = spec.password;
   credentials_changed_ = true;
 }
 
 int HostMonitor::attached() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return static_cast<int>(registrations_.size());
 }
 
@@ -272,7 +273,7 @@ Clock::time_point HostMonitor::step(Clock::time_point now) {
   std::int64_t last_start = 0;
   bool any = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     any = !registrations_.empty();
     for (const auto& r : registrations_) {
       const std::int64_t started = r->call_start_ns_.load(std::memory_order_relaxed);
@@ -293,7 +294,7 @@ Clock::time_point HostMonitor::step(Clock::time_point now) {
     probe_started_ = now;
     try {
       {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         if (!probe_ || (credentials_changed_ && !probe_->has_session())) {
           probe_ = make_host_probe(config_.engine, probe_spec_);
           credentials_changed_ = false;
@@ -369,7 +370,7 @@ void HostMonitor::finish_probe(bool answered, Clock::time_point now) {
 }
 
 void HostMonitor::abort_stuck_calls(Clock::time_point now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& r : registrations_) {
     const std::int64_t started = r->call_start_ns_.load(std::memory_order_relaxed);
     if (started == 0 || started == r->aborted_call_ns_ ||

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "awrap/target_driver.hpp"
+#include "base/thread_annotations.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
 
 namespace awrap {
@@ -109,10 +110,10 @@ class HostMonitor {
 
   const std::string key_;
   const HostMonitorKey config_;
-  mutable std::mutex mutex_;
-  std::vector<std::shared_ptr<MonitoredConnection>> registrations_;  // GUARDED_BY(mutex_)
-  ConnectSpec probe_spec_;                                           // GUARDED_BY(mutex_)
-  bool credentials_changed_ = false;                                 // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  std::vector<std::shared_ptr<MonitoredConnection>> registrations_ GUARDED_BY(mutex_);
+  ConnectSpec probe_spec_ GUARDED_BY(mutex_);
+  bool credentials_changed_ GUARDED_BY(mutex_) = false;
   std::atomic<bool> disposed_{false};
   std::atomic<bool> probe_session_open_{false};
   std::atomic<std::int64_t> touched_ns_{0};

@@ -1,7 +1,7 @@
 #include "plugin/host_monitoring/host_monitoring_plugin.hpp"
 
 #include "awrap/properties.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
 
 namespace awrap {
@@ -122,7 +122,10 @@ class HostMonitoringPlugin final : public Plugin {
 
 }  // namespace
 
-PluginRegistration make_host_monitoring_registration(int weight) {
+PluginRegistration make_host_monitoring_registration() {
+  // Weight 500: inside failover: the ConnectionLostError of an aborted call reaches failover. Lower
+  // weights run outermost (docs/plugins.md).
+  constexpr int weight = 500;
   return {"host_monitoring", weight,
           [](PluginService& service, const Properties& props) {
             return std::make_unique<HostMonitoringPlugin>(service, props);

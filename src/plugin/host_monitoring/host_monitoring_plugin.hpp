@@ -10,6 +10,6 @@
 
 namespace awrap {
 
-PluginRegistration make_host_monitoring_registration(int weight);
+PluginRegistration make_host_monitoring_registration();
 
 }  // namespace awrap

@@ -6,7 +6,7 @@
 
 #include "awrap/errors.hpp"
 #include "aws/region.hpp"
-#include "core/logging.hpp"
+#include "base/logging.hpp"
 
 namespace awrap::plugin::iam {
 namespace {

@@ -50,11 +50,12 @@ IamConfig config_from(const Properties& properties) {
 PluginRegistration make_iam_plugin_registration() {
   PluginRegistration registration;
   registration.code = "iam";
-  registration.weight = 100;
+  registration.weight = 150;  // outside failover: every reconnect gets a (cached) token
   registration.factory = [](PluginService& service, const Properties& properties) {
     return std::make_unique<IamPlugin>(service, config_from(properties));
   };
   registration.help = "AWS IAM database authentication: an RDS IAM token as the password";
+  registration.properties = plugin::iam::kIamProperties;
   return registration;
 }
 

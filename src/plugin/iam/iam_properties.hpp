@@ -1,4 +1,4 @@
-// Properties of the iam plugin, for the one property table (src/core registers them).
+// Properties of the iam plugin, registered with the plugin (its PluginRegistration::properties).
 #pragma once
 
 #include <array>

@@ -7,6 +7,6 @@
 
 namespace awrap {
 
-PluginRegistration make_initial_connection_registration(int weight);
+PluginRegistration make_initial_connection_registration();
 
 }  // namespace awrap

@@ -1,19 +1,21 @@
 #include "awrap/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <regex>
 
-#include "core/logging.hpp"
+#include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap {
 namespace {
 
 // The process-wide logging registry: one sink and one level. Documented in docs/logging.md.
 struct LogRegistry {
-  std::mutex mutex;
-  LogSink sink;  // GUARDED_BY(mutex); null means stderr
+  Mutex mutex;
+  LogSink sink GUARDED_BY(mutex);  // null means stderr
   std::atomic<int> level{static_cast<int>(LogLevel::kWarning)};
 };
 
@@ -22,9 +24,10 @@ LogRegistry& registry() {
   return instance;
 }
 
+// A secret is the text of capture group `secret` of `pattern`.
 struct MaskRule {
   std::regex pattern;
-  const char* replacement;
+  int secret;
 };
 
 const std::vector<MaskRule>& mask_rules() {
@@ -35,28 +38,27 @@ const std::vector<MaskRule>& mask_rules() {
     r.push_back(
         {std::regex(R"re(((?:password|passwd|pwd)\s*=\s*)('(?:[^'\\]|\\.|'')*'|[^\s&;,]+))re",
                     icase),
-         "$1***"});
+         2});
     // URL userinfo: scheme://user:secret@host
-    r.push_back(
-        {std::regex(R"re((\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@)re", icase), "$1***@"});
-    // JSON members holding secrets
+    r.push_back({std::regex(R"re((\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)([^@\s/]+)@)re", icase), 2});
+    // JSON members holding secrets (the quotes stay)
     r.push_back(
         {std::regex(
-             R"re(("(?:password|secretstring|secretaccesskey|sessiontoken|token|secret_access_key|aws_secret_access_key)"\s*:\s*)"(?:[^"\\]|\\.)*")re",
+             R"re(("(?:password|secretstring|secretaccesskey|sessiontoken|token|secret_access_key|aws_secret_access_key)"\s*:\s*")((?:[^"\\]|\\.)*)")re",
              icase),
-         "$1\"***\""});
+         2});
     // AWS presigned query parameters and Authorization header parts
     r.push_back(
-        {std::regex(R"re((X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+)re", icase),
-         "$1***"});
-    r.push_back({std::regex(R"re(((?:Signature|Credential)=)[^,\s"']+)re"), "$1***"});
-    r.push_back({std::regex(R"re((x-amz-security-token\s*:\s*)\S+)re", icase), "$1***"});
+        {std::regex(R"re((X-Amz-(?:Signature|Credential|Security-Token)=)([^&\s"']+))re", icase),
+         2});
+    r.push_back({std::regex(R"re(((?:Signature|Credential)=)([^,\s"']+))re"), 2});
+    r.push_back({std::regex(R"re((x-amz-security-token\s*:\s*)(\S+))re", icase), 2});
     // ini / env style secret keys
     r.push_back(
-        {std::regex(R"re(((?:aws_secret_access_key|aws_session_token)\s*[=:]\s*)\S+)re", icase),
-         "$1***"});
+        {std::regex(R"re(((?:aws_secret_access_key|aws_session_token)\s*[=:]\s*)(\S+))re", icase),
+         2});
     // Access key ids
-    r.push_back({std::regex(R"re(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)re"), "***"});
+    r.push_back({std::regex(R"re(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)re"), 0});
     return r;
   }();
   return rules;
@@ -83,7 +85,7 @@ const char* to_string(LogLevel level) noexcept {
 }
 
 void set_log_sink(LogSink sink) {
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   registry().sink = std::move(sink);
 }
 
@@ -105,9 +107,34 @@ std::string mask_secrets(std::string_view text) {
   bool any = false;
   for (auto t : kTriggers) any = any || lower.find(t) != std::string::npos;
   if (!any) return out;
-  for (const auto& rule : mask_rules())
-    out = std::regex_replace(out, rule.pattern, rule.replacement);
-  return out;
+  // Every rule reads the original text and the secrets they find are masked together: masking
+  // one rule's find first could break the text another rule must see whole (a JSON password
+  // holding "password=…" would lose its closing quote and show its start).
+  std::vector<std::pair<std::size_t, std::size_t>> secrets;  // [begin, end)
+  for (const auto& rule : mask_rules()) {
+    for (auto it = std::cregex_iterator(text.data(), text.data() + text.size(), rule.pattern);
+         it != std::cregex_iterator(); ++it) {
+      const auto& group = (*it)[rule.secret];
+      if (group.matched && group.length() > 0) {
+        auto begin = static_cast<std::size_t>(group.first - text.data());
+        secrets.emplace_back(begin, begin + static_cast<std::size_t>(group.length()));
+      }
+    }
+  }
+  if (secrets.empty()) return out;
+  std::sort(secrets.begin(), secrets.end());
+  std::string masked;
+  std::size_t copied = 0;
+  for (auto [begin, end] : secrets) {
+    if (end <= copied) continue;  // inside a secret already masked
+    if (begin >= copied) {
+      masked.append(text.substr(copied, begin - copied));
+      masked += "***";
+    }
+    copied = end;
+  }
+  masked.append(text.substr(copied));
+  return masked;
 }
 
 namespace internal {
@@ -119,7 +146,7 @@ bool log_enabled(LogLevel level) noexcept {
 
 void log_message(LogLevel level, std::string_view message) {
   std::string masked = mask_secrets(message);
-  std::lock_guard lock(registry().mutex);
+  MutexLock lock(registry().mutex);
   if (registry().sink) {
     registry().sink(level, masked);
   } else {
