@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang-format clang-14 clang-tidy-14 libfuzzer-14-dev
   libpq-dev libmariadb-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  postgresql-15 postgresql-server-dev-15 mariadb-server mariadb-client
+  postgresql-15 postgresql-server-dev-15 mariadb-server mariadb-client libmariadbd-dev
   python3 python3-botocore python3-psycopg python3-pymysql gnuplot-nox nodejs
   python3-dev python3-pybind11 python3-pytest python3-psycopg2
   iptables iproute2 kmod procps openssl util-linux

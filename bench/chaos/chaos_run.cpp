@@ -4,6 +4,7 @@
 // usage or lab error.
 //
 //   chaos_run --engine pg|mariadb --faults N --seed S [--kinds a,b,...] [--json FILE]
+//             [--disguised-writes]   (writes that look like reads; see ChaosOptions)
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -30,7 +31,7 @@ std::vector<std::string> split(const std::string& text) {
 int usage(const std::string& problem) {
   std::cerr << "chaos_run: " << problem
             << "\nusage: chaos_run --engine pg|mariadb --faults N --seed S [--kinds a,b] "
-               "[--json FILE] [--quiet]\n";
+               "[--json FILE] [--disguised-writes] [--quiet]\n";
   return 2;
 }
 
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
         }
       } else if (argument == "--json") {
         json_path = value();
+      } else if (argument == "--disguised-writes") {
+        options.disguised_writes = true;
       } else if (argument == "--quiet") {
         options.verbose = false;
       } else {

@@ -4,7 +4,9 @@
 Same command line and output as failover_workload (bench/failover/failover_workload.cpp):
 
   python_client.py --conninfo "..." [--set name=value ...] [--threads 4] [--duration-ms 10000]
-                   [--interval-ms 10] [--run-id N] [--client awrap-python]
+                   [--interval-ms 10] [--run-id N] [--client awrap-python] [--label NAME]
+
+--label names the client in the rows it writes and in its output (default: the client name).
 
 Each thread does one small write and one read every ~interval through its own awrap connection
 (autocommit), recording each operation's outcome with CLOCK_MONOTONIC timestamps (the lab's event
@@ -42,6 +44,7 @@ def import_awrap():
 def parse():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--client", default="awrap-python", choices=["awrap-python"])
+    p.add_argument("--label", default=None)
     p.add_argument("--conninfo", required=True)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--threads", type=int, default=4)
@@ -49,6 +52,9 @@ def parse():
     p.add_argument("--interval-ms", type=int, default=10)
     p.add_argument("--run-id", type=int, default=0)
     args = p.parse_args()
+    args.label = args.label or args.client
+    if len(args.label) > 16 or "'" in args.label or "\\" in args.label:
+        p.error("--label must be at most 16 characters without quotes or backslashes, got %r" % args.label)
     args.properties = {}
     for item in args.set:
         name, eq, value = item.partition("=")
@@ -75,7 +81,7 @@ def workload(awrap, args, thread, log, deadline_ns):
         seq += 1
         for write in (True, False):
             sql = ("INSERT INTO bench_writes(run_id, client, thread, seq) VALUES (%d, '%s', %d, %d)"
-                   % (args.run_id, args.client, thread, seq)) if write else "SELECT count(*) FROM bench_writes"
+                   % (args.run_id, args.label, thread, seq)) if write else "SELECT count(*) FROM bench_writes"
             start = log.call_started_ns = time.monotonic_ns()
             error = ""
             try:
@@ -107,7 +113,7 @@ def main():
     for t in range(args.threads):
         threading.Thread(target=workload, args=(awrap, args, t, logs[t], deadline_ns), daemon=True).start()
     time.sleep(max(0.0, (deadline_ns - time.monotonic_ns()) / 1e9) + 2.0)
-    out = {"client": args.client, "run_id": args.run_id, "start_ns": start_ns,
+    out = {"client": args.label, "driver": args.client, "run_id": args.run_id, "start_ns": start_ns,
            "deadline_ns": deadline_ns, "threads": []}
     for log in logs:
         with log.lock:

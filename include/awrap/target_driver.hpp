@@ -84,6 +84,12 @@ class TargetConnection {
   // True once the connection is known to be unusable (lost, aborted or closed).
   virtual bool is_broken() const noexcept = 0;
 
+  // The budget of one network wait (ConnectSpec::socket_timeout at connect; zero: no limit), and
+  // a new one for the calls that follow. awrap tightens it around its own queries on a
+  // connection the application also uses (auxiliary_query_timeout_sec) and puts it back after.
+  virtual std::chrono::milliseconds socket_timeout() const noexcept = 0;
+  virtual void set_socket_timeout(std::chrono::milliseconds timeout) noexcept = 0;
+
   // Asks the server to stop the statement running now. Any thread; returns when the request was
   // delivered (the running call then throws QueryCancelledError). Throws ConnectError if the
   // cancel request could not be delivered.

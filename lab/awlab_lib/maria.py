@@ -216,7 +216,9 @@ def _change_master_sql(state, writer, use_gtid="slave_pos"):
                                     LAB_PASSWORD, use_gtid))
 
 
-def _setup_sql(state):
+def _setup_sql(state, aurora_objects=True):
+    """aurora_objects=False: without the aurora flavour's topology table and view (a reclone
+    copies them, with the writer's rows, from the writer's dump)."""
     name = state["name"]
     sql = [
         # '127.%' = 127.0.0.0/8 (skip_name_resolve is on).
@@ -239,7 +241,7 @@ def _setup_sql(state):
             "INSERT INTO mysql.rds_topology(id, endpoint, port) VALUES " + rows,
             "GRANT SELECT ON mysql.rds_topology TO '%s'@'127.%%'" % LAB_USER,
         ]
-    if state["flavour"] == "aurora":
+    if state["flavour"] == "aurora" and aurora_objects:
         sql += _aurora_sql(state)
     return ";\n".join(sql) + ";"
 
@@ -247,7 +249,9 @@ def _setup_sql(state):
 def _aurora_sql(state):
     """The topology table (on the writer, replicated, so readers see it, and see it stale
     during a failover, as on Aurora) and the view that the aurora_sql plugin answers
-    information_schema.replica_host_status from, with Aurora MySQL's columns."""
+    information_schema.replica_host_status from, with Aurora MySQL's columns. Their names are
+    lower case: a client that reads by name (the AWS Node.js wrapper: row["server_id"],
+    row["cpu"]) gets the name as it wrote it on Aurora, and the view names the result."""
     rows = ", ".join("('%s', %s)" % (common.node_name(k), "TRUE" if k == state["writer"] else "FALSE")
                      for k in range(1, state["nodes"] + 1))
     return [
@@ -259,31 +263,31 @@ def _aurora_sql(state):
         # Every instance reports continuously on Aurora: the timestamp is now unless the lab
         # set one (to make an instance look stale).
         "CREATE SQL SECURITY INVOKER VIEW awlab.replica_host_status AS SELECT "
-        "t.server_id AS SERVER_ID, "
+        "t.server_id AS server_id, "
         "IF(t.is_writer, 'MASTER_SESSION_ID', "
         # A uuid per reader, derived from its name.
         "CONCAT_WS('-', SUBSTR(MD5(CONCAT(t.server_id, ':session')), 1, 8), "
         "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 9, 4), "
         "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 13, 4), "
         "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 17, 4), "
-        "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 21, 12))) AS SESSION_ID, "
-        "CAST(0 AS DOUBLE) AS IOPS, CAST(0 AS UNSIGNED) AS READ_IOS, "
-        "CAST(0 AS UNSIGNED) AS PENDING_READ_IOS, t.cpu AS CPU, "
-        "CAST(NULL AS UNSIGNED) AS DURABLE_LSN, CAST(NULL AS UNSIGNED) AS ACTIVE_LSN, "
-        "0 AS LAST_TRANSPORT_ERROR, CAST(NULL AS DATETIME(6)) AS LAST_ERROR_TIMESTAMP, "
-        "COALESCE(t.last_update_timestamp, NOW(6)) AS LAST_UPDATE_TIMESTAMP, "
+        "SUBSTR(MD5(CONCAT(t.server_id, ':session')), 21, 12))) AS session_id, "
+        "CAST(0 AS DOUBLE) AS iops, CAST(0 AS UNSIGNED) AS read_ios, "
+        "CAST(0 AS UNSIGNED) AS pending_read_ios, t.cpu AS cpu, "
+        "CAST(NULL AS UNSIGNED) AS durable_lsn, CAST(NULL AS UNSIGNED) AS active_lsn, "
+        "0 AS last_transport_error, CAST(NULL AS DATETIME(6)) AS last_error_timestamp, "
+        "COALESCE(t.last_update_timestamp, NOW(6)) AS last_update_timestamp, "
         "CAST(IF(t.is_writer, 0, t.replica_lag_in_milliseconds * 1000) AS DOUBLE) "
-        "AS MASTER_SLAVE_LATENCY_IN_MICROSECONDS, "
-        "IF(t.is_writer, 0, t.replica_lag_in_milliseconds) AS REPLICA_LAG_IN_MILLISECONDS, "
-        "CAST(0 AS DOUBLE) AS LOG_STREAM_SPEED_IN_KiB_PER_SECOND, "
-        "CAST(NULL AS UNSIGNED) AS LOG_BUFFER_SEQUENCE_NUMBER, 1 AS IS_CURRENT, "
-        "CAST(NULL AS UNSIGNED) AS OLDEST_READ_VIEW_TRX_ID, "
-        "CAST(NULL AS UNSIGNED) AS OLDEST_READ_VIEW_LSN, "
-        "CAST(NULL AS UNSIGNED) AS HIGHEST_LSN_RECEIVED, "
-        "CAST(NULL AS UNSIGNED) AS CURRENT_READ_POINT, "
-        "CAST(0 AS UNSIGNED) AS CURRENT_REPLAY_LATENCY_IN_MICROSECONDS, "
-        "CAST(0 AS UNSIGNED) AS AVERAGE_REPLAY_LATENCY_IN_MICROSECONDS, "
-        "CAST(0 AS UNSIGNED) AS MAX_REPLAY_LATENCY_IN_MICROSECONDS "
+        "AS master_slave_latency_in_microseconds, "
+        "IF(t.is_writer, 0, t.replica_lag_in_milliseconds) AS replica_lag_in_milliseconds, "
+        "CAST(0 AS DOUBLE) AS log_stream_speed_in_kib_per_second, "
+        "CAST(NULL AS UNSIGNED) AS log_buffer_sequence_number, 1 AS is_current, "
+        "CAST(NULL AS UNSIGNED) AS oldest_read_view_trx_id, "
+        "CAST(NULL AS UNSIGNED) AS oldest_read_view_lsn, "
+        "CAST(NULL AS UNSIGNED) AS highest_lsn_received, "
+        "CAST(NULL AS UNSIGNED) AS current_read_point, "
+        "CAST(0 AS UNSIGNED) AS current_replay_latency_in_microseconds, "
+        "CAST(0 AS UNSIGNED) AS average_replay_latency_in_microseconds, "
+        "CAST(0 AS UNSIGNED) AS max_replay_latency_in_microseconds "
         "FROM awlab.topology t",
         "GRANT SELECT ON awlab.replica_host_status TO '%s'@'127.%%'" % LAB_USER,
     ]
@@ -441,9 +445,9 @@ def reclone(state, k, writer):
     write_config(state, k, read_only=True)
     start(state, k)
     # The node's own setup is not replicated: it must not add GTIDs of its own.
-    admin(state, k, "SET sql_log_bin=0;\n" + _setup_sql(state))
+    admin(state, k, "SET sql_log_bin=0;\n" + _setup_sql(state, aurora_objects=False))
     dump = common.run(["mariadb-dump", "--no-defaults", "--socket=" + socket_path(state, writer), "-uroot",
-                       "--single-transaction", "--gtid", "--master-data=1", "--databases",
+                       "--single-transaction", "--gtid", "--master-data=1", "--routines", "--databases",
                        LAB_DATABASE, "awlab"], timeout=60)
     admin(state, k, "SET sql_log_bin=0;\n" + dump.stdout, timeout=60)
     admin(state, k, "SET GLOBAL read_only=ON; " + _change_master_sql(state, writer, "slave_pos") +

@@ -3,6 +3,7 @@
 // Connection::Impl; reached with cluster_service(PluginService&).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,11 @@ class ClusterService {
   // The monitor other Connections to the same cluster already run (same cluster_id), adopted
   // by this Connection; null when there is none. Used when the first connect fails.
   virtual std::shared_ptr<TopologyMonitor> existing_topology_monitor() = 0;
+  // The budget of each of awrap's own queries (auxiliary_query_timeout_sec).
+  virtual std::chrono::milliseconds auxiliary_query_timeout() const noexcept = 0;
+  // PluginService::connect, finished by `deadline`: connect_timeout is cut to the time left.
+  virtual std::unique_ptr<TargetConnection> connect_until(
+      const HostInfo& host, std::chrono::steady_clock::time_point deadline) = 0;
 };
 
 // REQUIRES: `service` is awrap's own (every PluginService handed to plugins is).

@@ -4,18 +4,23 @@
 
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
+#include "core/auxiliary_timeout.hpp"
 #include "core/host_availability.hpp"
 #include "core/plugin_registry.hpp"
 #include "dialect/dialect.hpp"
 
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
 
 namespace awrap {
 namespace {
 
+// A positive value never rounds down to 0 ms, which the drivers read as "wait forever".
 std::chrono::milliseconds seconds_to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+  auto ms = static_cast<std::int64_t>(std::llround(seconds * 1000.0));
+  if (seconds > 0 && ms < 1) ms = 1;
+  return std::chrono::milliseconds(ms);
 }
 
 PropertyMap merge(PropertyMap base, const PropertyMap& overrides) {
@@ -34,6 +39,16 @@ Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides,
   for (auto& h : hosts_)
     if (h.port == 0 && !h.host.empty()) h.port = driver_->default_port();
   initial_spec_ = spec_for(hosts_.front());
+  double auxiliary = properties_.get_decimal("auxiliary_query_timeout_sec");
+  if (!(auxiliary > 0)) {
+    std::ostringstream value;
+    value << auxiliary;
+    throw ConfigError("invalid value '" + value.str() +
+                          "' for property 'auxiliary_query_timeout_sec': expected a number of "
+                          "seconds above 0 (awrap's own queries always have a deadline)",
+                      "auxiliary_query_timeout_sec");
+  }
+  auxiliary_timeout_ = seconds_to_ms(auxiliary);
   if (auto pattern = properties_.get_string("cluster_instance_host_pattern"); !pattern.empty())
     host_pattern_ = parse_host_pattern(pattern);
   if (auto code = properties_.get_string("wrapper_dialect"); !code.empty())
@@ -205,7 +220,10 @@ TransactionStatus Connection::Impl::transaction_status() const {
 
 void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> connection) {
   HostInfo old_host = current_host_;
-  restore_session_state(*connection);
+  {
+    ScopedSocketTimeout bound(*connection, auxiliary_timeout_);
+    restore_session_state(*connection);
+  }
   std::shared_ptr<TargetConnection> old;
   {
     std::lock_guard lock(current_mutex_);
@@ -228,6 +246,13 @@ void Connection::Impl::restore_session_state(TargetConnection& connection) const
 
 std::unique_ptr<TargetConnection> Connection::Impl::connect(const HostInfo& host) {
   ConnectRequest request{spec_for(host), /*initial=*/false};
+  return chain_->connect(request);
+}
+
+std::unique_ptr<TargetConnection> Connection::Impl::connect_until(
+    const HostInfo& host, std::chrono::steady_clock::time_point deadline) {
+  ConnectRequest request{spec_for(host), /*initial=*/false};
+  request.spec.connect_timeout = tighter_timeout(request.spec.connect_timeout, time_left(deadline));
   return chain_->connect(request);
 }
 
@@ -304,14 +329,21 @@ HostInfo Connection::Impl::identify_host(TargetConnection& connection) {
   // the tracker and failover know which instance this connection is really on.
   TopologyPtr topology = monitor_->topology();
   if (!topology) return host;
-  std::string id = dialect_ ? dialect_->instance_id(connection) : std::string();
+  std::string id;
+  if (dialect_) {
+    ScopedSocketTimeout bound(connection, auxiliary_timeout_);
+    id = dialect_->instance_id(connection);
+  }
   for (const auto& h : topology->hosts)
     if ((!id.empty() && h.host_id == id) || h.same_endpoint(host)) return h;
   return host;
 }
 
 std::shared_ptr<const Dialect> Connection::Impl::dialect_for(TargetConnection& connection) {
-  if (!dialect_) dialect_ = detect_dialect_cached(connection, driver_->engine());
+  if (!dialect_) {
+    ScopedSocketTimeout bound(connection, auxiliary_timeout_);
+    dialect_ = detect_dialect_cached(connection, driver_->engine());
+  }
   return dialect_;
 }
 
@@ -319,6 +351,7 @@ std::shared_ptr<TopologyMonitor> Connection::Impl::topology_monitor_for(
     TargetConnection& connection) {
   if (monitor_decided_) return monitor_;
   auto dialect = dialect_for(connection);
+  ScopedSocketTimeout bound(connection, auxiliary_timeout_);
   std::vector<TopologyEntry> entries;
   if (dialect->reports_topology()) entries = dialect->query_topology(connection);
   monitor_decided_ = true;
@@ -391,7 +424,7 @@ TopologyMonitorConfig Connection::Impl::monitor_config(
   // Monitoring connections must never hang: short deadlines unless the user says otherwise.
   spec.connect_timeout =
       ms_or("connect_timeout", capped(spec.connect_timeout, std::chrono::milliseconds(3000)));
-  spec.socket_timeout = ms_or("socket_timeout", std::chrono::milliseconds(5000));
+  spec.socket_timeout = ms_or("socket_timeout", auxiliary_timeout_);
   for (const auto& [k, v] : mon)
     if (!find_property(k)) spec.native_options[k] = v;
   config.spec = spec;

@@ -58,6 +58,11 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) override;
   std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }
   std::shared_ptr<TopologyMonitor> existing_topology_monitor() override;
+  std::chrono::milliseconds auxiliary_query_timeout() const noexcept override {
+    return auxiliary_timeout_;
+  }
+  std::unique_ptr<TargetConnection> connect_until(
+      const HostInfo& host, std::chrono::steady_clock::time_point deadline) override;
 
   const PluginChain& chain() const noexcept { return *chain_; }
 
@@ -97,6 +102,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   IsolationLevel isolation_ = IsolationLevel::kDefault;
   std::atomic<bool> closed_{false};  // read by cancel() from any thread
 
+  std::chrono::milliseconds auxiliary_timeout_{5000};  // auxiliary_query_timeout_sec
   std::optional<HostPattern> host_pattern_;  // cluster_instance_host_pattern, validated at open
   ConnectSpec last_connect_spec_;  // as the auth plugins left it: what monitors connect with
   std::shared_ptr<const Dialect> dialect_;

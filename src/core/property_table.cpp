@@ -31,6 +31,12 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "Seconds one network read or write may block once connected; 0 waits forever. Expiry "
      "closes the connection (ConnectionLostError).",
      "connection", 0, 86400},
+    {"auxiliary_query_timeout_sec", T::kDecimal, "5",
+     "Seconds each of awrap's own queries (writer check, dialect detection, topology, instance "
+     "id, session-state restore) may wait for an answer, also on the application's connections; "
+     "fractions allowed; must be above 0. Failover also cuts it to the time failover_timeout_sec "
+     "leaves.",
+     "connection", 0, 86400},
     // pipeline
     {"wrapper_plugins",
      T::kList,

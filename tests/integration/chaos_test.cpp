@@ -19,12 +19,10 @@ std::uint64_t seed_from_environment(std::uint64_t fallback) {
   return text != nullptr && *text != '\0' ? std::stoull(text) : fallback;
 }
 
-// The fault kinds whose outcomes are correct on today's main (see docs/benchmarks.md, chaos):
-// the others are run by bench/chaos/run and reported there until their defects are fixed.
-const std::vector<std::string> kShortRunKinds{
-    "crash", "stop",         "hang",        "blackhole",        "switchover",  "latency",
-    "loss",  "reader_crash", "reader_hang", "reader_blackhole", "reader_stall"};
-
+// Every fault kind is in the short run (7 faults: 7 of the 13 kinds, drawn by the seed): each
+// passed on both engines in bench/chaos/run (docs/benchmarks.md). Disguised writes (SELECT f()
+// that INSERTs) stay in the long run only: they reach a failover window too rarely to prove
+// anything in 7 faults.
 class Chaos : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Chaos, EveryOutcomeTrueEveryWaitBoundedUnderRandomFaults) {
@@ -32,7 +30,6 @@ TEST_P(Chaos, EveryOutcomeTrueEveryWaitBoundedUnderRandomFaults) {
   options.engine = GetParam();
   options.faults = 7;
   options.seed = seed_from_environment(20261130);
-  options.kinds = kShortRunKinds;
   const ChaosReport report = run_chaos(options);
   std::cout << report.table();
   EXPECT_TRUE(report.ok()) << "seed " << options.seed << ":\n"

@@ -91,5 +91,22 @@ TEST_F(FailoverCorrectnessPg, ReadOnlySessionDefaultInsideATransactionIsAReadOnl
   EXPECT_EQ(c.current_host().host, host.host);
 }
 
+// Defect 6: dblink (like postgres_fdw) reports a dead remote server with class 08 on our healthy
+// session. That is the statement's error, not our connection's: no failover, same session.
+TEST_F(FailoverCorrectnessPg, RemoteConnectionErrorFromDblinkIsAQueryErrorNotAFailover) {
+  cluster().sql(cluster().writer().name, "CREATE EXTENSION IF NOT EXISTS dblink");
+  auto c = open();
+  auto pid = c.execute("SELECT pg_backend_pid()").scalar<int64_t>();
+  try {
+    c.execute("SELECT dblink_connect('corr', 'host=127.0.0.1 port=1 connect_timeout=2')");
+    FAIL() << "dblink reached a closed port";
+  } catch (const FailoverError& e) {
+    FAIL() << "failed over: " << e.what();
+  } catch (const QueryError& e) {
+    EXPECT_TRUE(e.sqlstate().starts_with("08")) << e.sqlstate() << " " << e.what();
+  }
+  EXPECT_EQ(c.execute("SELECT pg_backend_pid()").scalar<int64_t>(), pid) << "same session";
+}
+
 }  // namespace
 }  // namespace awrap

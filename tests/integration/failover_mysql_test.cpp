@@ -1,5 +1,7 @@
 // Failover against real MariaDB 10.11 clusters from the lab, one fresh cluster per test, for the
-// multi-az flavour (mysql.rds_topology, reached through the cluster endpoint name) and the plain
+// multi-az flavour (mysql.rds_topology, reached through the cluster endpoint name), the aurora
+// flavour (information_schema.replica_host_status, @@aurora_server_id and @@innodb_read_only as
+// the lab's aurora plugins answer them, instance names through the host pattern) and the plain
 // flavour (self-managed primary/replicas, a host list). The same scenarios as
 // failover_pg_test.cpp; each test asserts the exact error the application sees.
 #include <gtest/gtest.h>
@@ -65,6 +67,7 @@ class FailoverMysql : public ::testing::TestWithParam<Flavour> {
 
   LabCluster& cluster() { return *cluster_; }
   bool plain() const { return std::string(GetParam().name) == "plain"; }
+  bool aurora() const { return std::string(GetParam().name) == "aurora"; }
 
   // How an application reaches the cluster: the cluster endpoint name for multi-az (DNS via
   // /etc/hosts; instance names come from mysql.rds_topology), a host list for plain.
@@ -86,6 +89,8 @@ class FailoverMysql : public ::testing::TestWithParam<Flavour> {
                   // host_monitoring's loop thread ends soon after the test (thread counts).
                   {"monitor_disposal_time_ms", "500"}};
     if (!plain()) p["cluster_endpoint_role"] = "writer";
+    // Aurora's topology names instances; the pattern turns a name into a host.
+    if (aurora()) p["cluster_instance_host_pattern"] = cluster().status().host_pattern;
     for (auto& [k, v] : extra) p[k] = v;
     return p;
   }
@@ -136,9 +141,26 @@ TEST_P(FailoverMysql, DialectIsDetected) {
   spec.connect_timeout = 2s;
   auto connection = make_driver("mysql")->connect(spec);
   auto dialect = detect_dialect(*connection, "mysql");
-  EXPECT_EQ(dialect->code(), plain() ? "mariadb" : "multi-az-mysql");
+  EXPECT_EQ(dialect->code(), plain() ? "mariadb" : aurora() ? "aurora-mysql" : "multi-az-mysql");
   EXPECT_TRUE(dialect->is_writer(*connection));
-  if (!plain()) {
+  if (aurora()) {
+    // Instances by name: @@aurora_server_id, the rows of replica_host_status.
+    auto writer = cluster().writer();
+    EXPECT_EQ(dialect->instance_id(*connection), writer.name);
+    auto entries = dialect->query_topology(*connection);
+    ASSERT_EQ(entries.size(), 3u);
+    for (const auto& e : entries) {
+      EXPECT_EQ(e.is_writer, e.instance_id == writer.name) << e.instance_id;
+      EXPECT_EQ(e.replica_lag_ms, e.is_writer ? 0.0 : 10.0) << e.instance_id;
+      EXPECT_TRUE(e.last_update.has_value()) << e.instance_id;
+    }
+    spec.host = {cluster().node(any_reader()).host, 3306};
+    auto reader = make_driver("mysql")->connect(spec);
+    EXPECT_FALSE(dialect->is_writer(*reader)) << "@@innodb_read_only is 1 on a reader";
+    EXPECT_EQ(dialect->instance_id(*reader), any_reader());
+    for (const auto& e : dialect->query_topology(*reader))
+      EXPECT_EQ(e.is_writer, e.instance_id == writer.name) << e.instance_id;
+  } else if (!plain()) {
     auto writer = cluster().writer();
     std::string writer_id =
         writer.name.substr(writer.name.find('-') + 1);  // server_id = K of instance-K
@@ -317,6 +339,7 @@ TEST_P(FailoverMysql, ThreadsReturnToBaselineWhenConnectionsClose) {
 
 INSTANTIATE_TEST_SUITE_P(Flavours, FailoverMysql,
                          ::testing::Values(Flavour{"multi-az", "127.0.0.81"},
+                                           Flavour{"aurora", "127.0.0.201"},
                                            Flavour{"plain", "127.0.0.85"}),
                          [](const auto& param_info) {
                            std::string n = param_info.param.name;

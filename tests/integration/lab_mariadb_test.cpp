@@ -103,8 +103,13 @@ TEST(LabMariaDbTest, UpDownLeavesNothing) {
   }
   int processes = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::ifstream cmdline(entry.path() / "cmdline");
-    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    std::string text;
+    try {
+      std::ifstream cmdline(entry.path() / "cmdline");
+      text.assign(std::istreambuf_iterator<char>(cmdline), std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure&) {
+      continue;  // the process ended while being read (ESRCH): not a leftover
+    }
     if (text.find(state_dir + "/") != std::string::npos) ++processes;
   }
   EXPECT_EQ(processes, 0);

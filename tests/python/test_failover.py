@@ -153,6 +153,7 @@ def test_other_threads_run_while_a_connection_fails_over(pg, pg_cluster):
 
 
 def test_mariadb_crash_mid_statement_is_failover_success(maria_cluster):
+    maria_cluster.restore()
     conn = awrap.connect(autocommit=True, **maria_cluster.connect_kwargs())
     crasher = crash_soon(maria_cluster, 0.3)
     with pytest.raises(FailoverSuccessError):
@@ -161,6 +162,23 @@ def test_mariadb_crash_mid_statement_is_failover_success(maria_cluster):
     cur = conn.cursor()
     cur.execute("SELECT @@read_only")
     assert cur.fetchone() == (0,)
+    conn.close()
+
+
+def test_mariadb_crash_mid_transaction_is_resolution_unknown(maria_cluster):
+    maria_cluster.restore()
+    conn = awrap.connect(**maria_cluster.connect_kwargs())
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS py_fo (id int primary key)")
+    cur.execute("DELETE FROM py_fo")
+    conn.commit()
+    cur.execute("INSERT INTO py_fo VALUES (%s)", (1,))
+    maria_cluster.crash_writer_and_fail_over()
+    with pytest.raises(TransactionResolutionUnknownError):
+        cur.execute("INSERT INTO py_fo VALUES (%s)", (2,))
+    cur.execute("SELECT count(*) FROM py_fo")
+    assert cur.fetchone() == (0,), "the transaction never committed"
+    conn.rollback()
     conn.close()
 
 

@@ -73,6 +73,14 @@ class ChaosRun {
                             kSlackMs;
   }
 
+  ChaosRun(const ChaosRun&) = delete;
+  ChaosRun& operator=(const ChaosRun&) = delete;
+  // When the lab fails mid-run (LabError), the workload threads must still end before they are
+  // joined.
+  ~ChaosRun() {
+    if (context_) context_->stop = true;
+  }
+
   ChaosReport run();
 
  private:
@@ -151,6 +159,8 @@ void ChaosRun::set_up_cluster() {
   lab.base = report_.options.base;
   lab.nodes = 3;
   lab.sync = true;  // a promoted standby has every acknowledged commit
+  // MariaDB refuses a function that writes while binary logging is on, unless told to trust it.
+  if (options_.engine != "pg") lab.settings.push_back("log_bin_trust_function_creators=1");
   cluster_.emplace(LabCluster::up(lab));
   const LabStatus status = cluster_->status();
 
@@ -179,7 +189,16 @@ void ChaosRun::set_up_cluster() {
     setup.execute(
         "CREATE TABLE chaos_rows(id BIGINT PRIMARY KEY, txn BIGINT NOT NULL, worker INT NOT "
         "NULL)");
+    setup.execute(
+        options_.engine == "pg"
+            ? "CREATE OR REPLACE FUNCTION chaos_write(p_id bigint, p_worker int) RETURNS bigint "
+              "LANGUAGE sql AS 'INSERT INTO chaos_rows(id, txn, worker) VALUES (p_id, -2, "
+              "p_worker) RETURNING id'"
+            : "CREATE OR REPLACE FUNCTION chaos_write(p_id BIGINT, p_worker INT) RETURNS BIGINT "
+              "MODIFIES SQL DATA BEGIN INSERT INTO chaos_rows(id, txn, worker) VALUES (p_id, -2, "
+              "p_worker); RETURN p_id; END");
   }
+  context_->disguised_writes = options_.disguised_writes;
 }
 
 void ChaosRun::start_workload() {
@@ -238,6 +257,7 @@ void ChaosRun::inject_and_heal(const Plan& plan, FaultRecord& record) {
     const int failover_after_ms = random_between(300, 2500);
     record.detail = "failover after " + std::to_string(failover_after_ms) + " ms";
     lab.fault(plan.node, kind, failover_after_ms);
+    record.effective_ns = chaos_now_ns();
     injected_at("fault_injected");
     wait_for_failover(lab, before);
     lab.rejoin(plan.node);
@@ -245,6 +265,7 @@ void ChaosRun::inject_and_heal(const Plan& plan, FaultRecord& record) {
     const int hold_ms = options_.failover_timeout_sec * 1000 + random_between(1000, 4000);
     record.detail = "stalled " + std::to_string(hold_ms) + " ms, no failover";
     lab.fault(plan.node, LabFault::kStall);
+    record.effective_ns = chaos_now_ns();
     injected_at("fault_injected");
     std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
     lab.heal(plan.node);
@@ -253,6 +274,9 @@ void ChaosRun::inject_and_heal(const Plan& plan, FaultRecord& record) {
     lab.switchover();
     record.injected_ns = event_ns(lab, "switchover_started", plan.node, before);
     if (record.injected_ns == 0) record.injected_ns = before;
+    // Writes flow on the old writer until its clean stop begins.
+    record.effective_ns = event_ns(lab, "node_down", plan.node, before);
+    if (record.effective_ns == 0) record.effective_ns = record.injected_ns;
   } else if (kind == "latency") {
     const int delay = random_between(20, 150);
     const int jitter = delay / 4;
@@ -260,6 +284,7 @@ void ChaosRun::inject_and_heal(const Plan& plan, FaultRecord& record) {
     record.detail = "delay " + std::to_string(delay) + "+-" + std::to_string(jitter) + " ms for " +
                     std::to_string(hold_ms) + " ms";
     lab.add_latency(plan.node, delay, jitter, static_cast<int>(options_.seed % 100000));
+    record.effective_ns = chaos_now_ns();
     injected_at("fault_injected");
     std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
     lab.heal(plan.node);
@@ -269,6 +294,7 @@ void ChaosRun::inject_and_heal(const Plan& plan, FaultRecord& record) {
     record.detail =
         std::to_string(percent) + " % loss each way for " + std::to_string(hold_ms) + " ms";
     lab.add_loss(plan.node, percent);
+    record.effective_ns = chaos_now_ns();
     injected_at("fault_injected");
     std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
     lab.heal(plan.node);
@@ -277,6 +303,7 @@ void ChaosRun::inject_and_heal(const Plan& plan, FaultRecord& record) {
     const int hold_ms = random_between(1500, 4000);
     record.detail = fault + " for " + std::to_string(hold_ms) + " ms";
     lab.fault(plan.node, fault);
+    record.effective_ns = chaos_now_ns();
     injected_at("fault_injected");
     std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
     lab.heal(plan.node);
@@ -331,7 +358,7 @@ void ChaosRun::summarise() {
       if (call.end_ns < fault.injected_ns || call.end_ns >= fault.window_end_ns) continue;
       ++fault.outcomes[call.outcome];
       fault.max_call_ms = std::max(fault.max_call_ms, ms);
-      if (call.write_acknowledged && call.start_ns >= fault.injected_ns &&
+      if (call.write_acknowledged && call.start_ns >= fault.effective_ns &&
           !fault.first_good_write_ms) {
         fault.first_good_write_ms = (call.end_ns - fault.injected_ns) / 1e6;
       }

@@ -51,6 +51,10 @@ struct ChaosOptions {
   std::vector<std::string> kinds;  // empty: all_chaos_kinds()
   int writers = 3;
   int failover_timeout_sec = 10;
+  // Adds writes that look like reads to a statement classifier: `SELECT chaos_write(...)` (a
+  // function that INSERTs) and, on PostgreSQL, `SELECT 1; INSERT ...`. If awrap reports one of
+  // them as not applied (FailoverSuccessError) while it committed, the audit says so.
+  bool disguised_writes = false;
   bool verbose = true;  // one line per fault on stdout
 };
 
@@ -58,11 +62,13 @@ struct FaultRecord {
   int index = 0;
   std::string kind;
   std::string node;
-  std::string detail;                         // e.g. "delay 80+-20 ms", "failover after 900 ms"
-  std::map<std::string, int> outcomes;        // per class, of calls that ended in its window
-  double max_call_ms = 0;                     // longest call that ended in its window
-  std::optional<double> first_good_write_ms;  // injection -> first acknowledged write after it
-  std::int64_t injected_ns = 0;               // steady_clock
+  std::string detail;                   // e.g. "delay 80+-20 ms", "failover after 900 ms"
+  std::map<std::string, int> outcomes;  // per class, of calls that ended in its window
+  double max_call_ms = 0;               // longest call that ended in its window
+  // Injection -> end of the first acknowledged write that started once the fault was in effect.
+  std::optional<double> first_good_write_ms;
+  std::int64_t injected_ns = 0;   // steady_clock: the lab's fault_injected event
+  std::int64_t effective_ns = 0;  // the fault is surely in effect (the lab command returned)
   std::int64_t window_end_ns = 0;
 };
 

@@ -146,7 +146,9 @@ void WorkloadThread::one_operation() {
     return;
   }
   const int dice = std::uniform_int_distribution<int>(0, 99)(random_);
-  if (dice < 35) {
+  if (context_.disguised_writes && dice < 5) {
+    disguised_write();
+  } else if (dice < 35) {
     autocommit_insert(false);
   } else if (dice < 50) {
     autocommit_insert(true);
@@ -176,6 +178,25 @@ void WorkloadThread::autocommit_insert(bool prepared) {
     }
   });
   context_.ledger.record(id, write_outcome_of(outcome), context + " " + outcome);
+}
+
+void WorkloadThread::disguised_write() {
+  const std::int64_t id = context_.next_id++;
+  const std::string context = context_.fault_label();
+  const bool multi_statement = context_.engine == "pg" && std::bernoulli_distribution(0.5)(random_);
+  const std::string outcome = call("disguised_write", true, [&] {
+    if (multi_statement) {
+      connection_->execute("SELECT 1; INSERT INTO chaos_rows(id, txn, worker) VALUES (" +
+                           std::to_string(id) + ", -3, " + std::to_string(index_) + ")");
+    } else if (context_.engine == "pg") {
+      connection_->execute("SELECT chaos_write($1, $2)", {id, index_});
+    } else {
+      connection_->execute("SELECT chaos_write(?, ?)", {id, index_});
+    }
+  });
+  context_.ledger.record(id, write_outcome_of(outcome),
+                         context + " " + outcome +
+                             (multi_statement ? " (SELECT 1; INSERT)" : " (SELECT chaos_write)"));
 }
 
 void WorkloadThread::transaction() {

@@ -35,7 +35,8 @@ struct CallRecord {
 
 // What every workload thread shares: where to connect, the ids, the ledger, the stop flag.
 struct WorkloadContext {
-  std::string engine;  // "pg" or "mysql"-style placeholders follow from it
+  std::string engine;             // "pg" or "mariadb": placeholders and SQL follow from it
+  bool disguised_writes = false;  // see ChaosOptions::disguised_writes
   std::string writer_conninfo;
   std::string reader_conninfo;
   PropertyMap writer_properties;
@@ -70,6 +71,7 @@ class WorkloadThread {
   bool ensure_connection();
   void one_operation();
   void autocommit_insert(bool prepared);
+  void disguised_write();
   void transaction();
   void read();
   void session_state();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "awrap/errors.hpp"
@@ -32,16 +33,24 @@ struct FakeHooks {
   std::function<void(const HostInfo&, std::string_view what)> on_session_call;
   // Inside cancel().
   std::function<void(const HostInfo&)> on_cancel;
+  // True for a statement the server accepts and then never answers: the call waits out the
+  // connection's socket_timeout (30 s standing in for "forever" when it is zero) and fails as lost.
+  std::function<bool(const HostInfo&, std::string_view sql)> stalls;
 };
 
 class FakeConnection final : public TargetConnection {
  public:
   FakeConnection(HostInfo host, std::shared_ptr<FakeServerLog> log,
-                 std::shared_ptr<const FakeHooks> hooks = nullptr)
-      : host_(std::move(host)), log_(std::move(log)), hooks_(std::move(hooks)) {}
+                 std::shared_ptr<const FakeHooks> hooks = nullptr,
+                 std::chrono::milliseconds socket_timeout = {})
+      : host_(std::move(host)),
+        log_(std::move(log)),
+        hooks_(std::move(hooks)),
+        socket_timeout_(socket_timeout) {}
   std::shared_ptr<const ResultData> execute(std::string_view sql,
                                             std::span<const Param> params) override {
     check_alive();
+    if (hooks_ && hooks_->stalls && hooks_->stalls(host_, sql)) stall();
     if (hooks_ && hooks_->on_execute) hooks_->on_execute(host_, sql);
     record("execute " + std::string(sql) +
            (params.empty() ? "" : " +" + std::to_string(params.size())));
@@ -91,6 +100,10 @@ class FakeConnection final : public TargetConnection {
     return in_tx_ ? TransactionStatus::kInTransaction : TransactionStatus::kIdle;
   }
   bool is_broken() const noexcept override { return aborted_; }
+  std::chrono::milliseconds socket_timeout() const noexcept override { return socket_timeout_; }
+  void set_socket_timeout(std::chrono::milliseconds timeout) noexcept override {
+    socket_timeout_ = timeout;
+  }
   void cancel() override {
     if (hooks_ && hooks_->on_cancel) hooks_->on_cancel(host_);
     record("cancel");
@@ -111,6 +124,12 @@ class FakeConnection final : public TargetConnection {
     if (aborted_)
       throw ConnectionLostError("fake connection was aborted", "08006", 0, host_.endpoint());
   }
+  [[noreturn]] void stall() {
+    auto wait = socket_timeout_.count() > 0 ? socket_timeout_ : std::chrono::milliseconds(30000);
+    std::this_thread::sleep_for(wait);
+    throw ConnectionLostError("fake server did not answer within socket_timeout", "08006", 0,
+                              host_.endpoint());
+  }
   void session_call(std::string_view what) {
     check_alive();
     if (hooks_ && hooks_->on_session_call) hooks_->on_session_call(host_, what);
@@ -119,6 +138,7 @@ class FakeConnection final : public TargetConnection {
   std::shared_ptr<FakeServerLog> log_;
   std::shared_ptr<const FakeHooks> hooks_;
   std::atomic<bool> aborted_{false};
+  std::chrono::milliseconds socket_timeout_;
   std::shared_ptr<const ResultData> result_ =
       std::make_shared<FakeResult>(std::vector<std::string>{"?column?"},
                                    std::vector<std::vector<std::optional<std::string>>>{{"1"}});
@@ -137,7 +157,7 @@ class FakeDriver final : public TargetDriver {
       log_->connects.push_back(spec.host.endpoint() + " user=" + spec.user);
     }
     if (on_connect) on_connect(spec);
-    return std::make_unique<FakeConnection>(spec.host, log_, hooks);
+    return std::make_unique<FakeConnection>(spec.host, log_, hooks, spec.socket_timeout);
   }
   // Throw from here to simulate an unreachable host or a refused login.
   std::function<void(const ConnectSpec&)> on_connect;

@@ -67,6 +67,10 @@ class FakeSqlConnection final : public TargetConnection {
     return TransactionStatus::kIdle;
   }
   bool is_broken() const noexcept override { return false; }
+  std::chrono::milliseconds socket_timeout() const noexcept override { return socket_timeout_; }
+  void set_socket_timeout(std::chrono::milliseconds timeout) noexcept override {
+    socket_timeout_ = timeout;
+  }
   void cancel() override {}
   void abort() noexcept override {}
   void close() noexcept override {}
@@ -77,6 +81,7 @@ class FakeSqlConnection final : public TargetConnection {
 
  private:
   HostInfo host_;
+  std::chrono::milliseconds socket_timeout_{0};
   std::vector<std::pair<std::string, std::function<std::shared_ptr<const ResultData>()>>> answers_;
 };
 

@@ -40,7 +40,7 @@ class LabError : public std::runtime_error {
 struct LabOptions {
   std::string name;               // DNS label: lowercase letters, digits, '-'
   std::string engine = "pg";      // "pg" or "mariadb"
-  std::string flavour = "plain";  // "plain", "aurora" (pg only) or "multi-az"
+  std::string flavour = "plain";  // "plain", "aurora" or "multi-az"
   int nodes = 3;
   std::string base = "127.0.0.11";  // address of instance-1; instance-K is base + K - 1
   bool sync = false;                // commits wait for one standby (pg: ANY 1, mariadb: semi-sync)

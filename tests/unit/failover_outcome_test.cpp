@@ -135,6 +135,8 @@ TEST_F(FailoverOutcome, SessionRestoreFailureIsRetriedWithinTheFailover) {
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
   EXPECT_EQ(c.current_host().host, second_);
   EXPECT_LT(restore_failures_left.load(), 0) << "the restore failed once and was tried again";
+  EXPECT_EQ(ConnectionAccess::impl(c).current_connection()->socket_timeout(), 0ms)
+      << "after failover the application's socket_timeout (none) applies again";
 }
 
 // Defect 5: whatever fails inside, an open transaction is reported in doubt, never as another
@@ -158,6 +160,62 @@ TEST_F(FailoverOutcome, InDoubtTransactionStaysResolutionUnknownAfterAFailedCand
   c.begin();
   first_down = true;
   EXPECT_THROW(c.commit(), TransactionResolutionUnknownError);
+}
+
+// Defect 3: a candidate that accepts the login and then never answers costs
+// auxiliary_query_timeout_sec per writer check, and failover_timeout_sec bounds the whole
+// failover; the application's own socket_timeout (none here) is not what bounds them.
+class StalledCandidate : public FailoverOutcome {
+ protected:
+  Connection open_with_stalled_second(PropertyMap props) {
+    const auto app_thread = std::this_thread::get_id();
+    driver_->on_connect = [this](const ConnectSpec& spec) {
+      if (first_down_ && spec.host.host == first_)
+        throw ConnectError("refused", "08001", 0, spec.host.endpoint());
+    };
+    FakeHooks hooks;
+    hooks.on_execute = [this](const HostInfo& h, std::string_view) {
+      if (first_down_ && h.host == first_)
+        throw ConnectionLostError("gone", "08006", 0, h.endpoint());
+    };
+    // The monitor's probes (other threads) find second_ the writer; the failover's own writer
+    // check on it gets no answer.
+    hooks.stalls = [this, app_thread](const HostInfo& h, std::string_view sql) {
+      return first_down_ && h.host == second_ && std::this_thread::get_id() == app_thread &&
+             sql.find("pg_is_in_recovery") != std::string_view::npos;
+    };
+    return open(hooks, std::move(props));
+  }
+  std::atomic<bool> first_down_{false};
+};
+
+TEST_F(StalledCandidate, EachWriterCheckCostsTheAuxiliaryTimeout) {
+  auto c = open_with_stalled_second(
+      {{"failover_timeout_sec", "2"}, {"auxiliary_query_timeout_sec", "0.3"}});
+  first_down_ = true;
+  auto t0 = Clock::now();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverFailedError);
+  auto took = Clock::now() - t0;
+  EXPECT_GE(took, 1900ms);
+  EXPECT_LT(took, 3500ms);
+}
+
+TEST_F(StalledCandidate, FailoverTimeoutBoundsTheWaitInsideAWriterCheck) {
+  auto c = open_with_stalled_second({{"failover_timeout_sec", "1"}});  // auxiliary: 5 s
+  first_down_ = true;
+  auto t0 = Clock::now();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverFailedError);
+  EXPECT_LT(Clock::now() - t0, 2500ms);
+}
+
+TEST_F(FailoverOutcome, AuxiliaryTimeoutMustBePositive) {
+  try {
+    open({}, {{"auxiliary_query_timeout_sec", "0"}});
+    FAIL() << "accepted 0";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.property(), "auxiliary_query_timeout_sec");
+    EXPECT_NE(std::string(e.what()).find("'0'"), std::string::npos) << e.what();
+  }
 }
 
 // Defect 9: cancel() delivers its request without holding the Connection's lock, so close() (and

@@ -103,6 +103,27 @@ void expect_statement_error(PgErrorClass error_class) {
   }
 }
 
+// Issue 12, defect 6: an 08 or 28 error that leaves our own session alive (severity ERROR on a
+// good connection) comes from a connection the statement made (postgres_fdw, dblink).
+TEST(PgErrorClassification, RemoteConnectionErrorsOnAHealthySessionAreQueryErrors) {
+  EXPECT_EQ(classify_pg_statement_error("08001", "ERROR", false, "could not establish connection"),
+            PgErrorClass::kQuery);
+  EXPECT_EQ(classify_pg_statement_error("08006", "ERROR", false, "remote server closed"),
+            PgErrorClass::kQuery);
+  EXPECT_EQ(classify_pg_statement_error("28P01", "ERROR", false, "password authentication failed"),
+            PgErrorClass::kQuery);
+  // Our own session ending is still a loss, whatever the severity says.
+  EXPECT_EQ(classify_pg_statement_error("08006", "ERROR", true, ""), PgErrorClass::kConnectionLost);
+  EXPECT_EQ(classify_pg_statement_error("08P01", "FATAL", false, "protocol violation"),
+            PgErrorClass::kConnectionLost);
+  EXPECT_EQ(classify_pg_statement_error("57P01", "FATAL", false, "terminating connection"),
+            PgErrorClass::kConnectionLost);
+  EXPECT_EQ(classify_pg_statement_error("", "", false, "server closed the connection unexpectedly"),
+            PgErrorClass::kConnectionLost);
+  EXPECT_EQ(classify_pg_statement_error("25006", "ERROR", false, ""),
+            PgErrorClass::kReadOnlyViolation);
+}
+
 TEST(PgErrorClassification, StatementErrorsHaveTheMatchingType) {
   expect_statement_error<ConnectionLostError>(PgErrorClass::kConnectionLost);
   expect_statement_error<AuthError>(PgErrorClass::kLoginFailed);

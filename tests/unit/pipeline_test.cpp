@@ -161,6 +161,20 @@ TEST_F(PipelineTest, ConnectTriesHostsInOrderButStopsOnALoginFailure) {
   }
 }
 
+// Issue 12, defect 13: a positive timeout under 1 ms must not round to 0 ("wait forever").
+TEST_F(PipelineTest, TimeoutsUnderOneMillisecondDoNotBecomeWaitForever) {
+  std::chrono::milliseconds connect{-1}, socket{-1};
+  driver_->on_connect = [&](const ConnectSpec& spec) {
+    connect = spec.connect_timeout;
+    socket = spec.socket_timeout;
+  };
+  open({{"connect_timeout", "0.0004"}, {"socket_timeout", "0.0001"}});
+  EXPECT_EQ(connect, std::chrono::milliseconds(1));
+  EXPECT_EQ(socket, std::chrono::milliseconds(1));
+  open({{"connect_timeout", "0"}});
+  EXPECT_EQ(connect, std::chrono::milliseconds(0)) << "0 still means no limit";
+}
+
 TEST_F(PipelineTest, NewPhysicalConnectionGetsSessionStateAndPreparedStatementsBack) {
   auto c = open({});
   auto stmt = c.prepare("SELECT $1");

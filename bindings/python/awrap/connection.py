@@ -1,5 +1,7 @@
 """Connections: ``awrap.connect(conninfo, **properties)`` (PEP 249) and the AWS Advanced Python
 Wrapper's entry point ``AwsWrapperConnection.connect(target, conninfo="", **kwargs)``."""
+import logging
+
 from . import _native, errors, log
 from .cursor import Cursor
 from .errors import InterfaceError, ProgrammingError
@@ -29,7 +31,8 @@ class Connection:
 
     def __init__(self, conninfo, properties, autocommit):
         log.sync_level()
-        log.logger.debug("connecting to %s", log.mask_secrets(conninfo))
+        if log.logger.isEnabledFor(logging.DEBUG):
+            log.logger.debug("connecting to %s", log.mask_secrets(conninfo))
         self._native = _native.Connection(conninfo, properties)
         self._engine = self._native.engine
         if not autocommit:

@@ -219,7 +219,7 @@ void MysqlConnection::fail_timeout(std::string_view action) {
                               "08S01", 0, endpoint_);
   throw ConnectionLostError(
       std::string(action) + " on " + endpoint_ + ": no answer within socket_timeout of " +
-          std::to_string(spec_.socket_timeout.count()) + " ms; the connection is closed",
+          std::to_string(socket_timeout_.count()) + " ms; the connection is closed",
       "08S01", 0, endpoint_);
 }
 

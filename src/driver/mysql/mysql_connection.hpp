@@ -61,6 +61,10 @@ class MysqlConnection final : public TargetConnection {
   // after a failed statement, so kInFailedTransaction is never reported; kUnknown once broken.
   TransactionStatus transaction_status() const noexcept override;
   bool is_broken() const noexcept override;
+  std::chrono::milliseconds socket_timeout() const noexcept override { return socket_timeout_; }
+  void set_socket_timeout(std::chrono::milliseconds timeout) noexcept override {
+    socket_timeout_ = timeout;
+  }
 
   // Sends KILL QUERY <thread id> over a short-lived second session opened with the same spec
   // (connect and socket timeouts default to 10 s there when the spec has none).
@@ -84,7 +88,7 @@ class MysqlConnection final : public TargetConnection {
   MysqlConnection(ConnectSpec spec, std::string endpoint, Handle handle);
 
   void require_usable() const;
-  WaitBudget statement_budget() const { return WaitBudget::per_wait(spec_.socket_timeout); }
+  WaitBudget statement_budget() const { return WaitBudget::per_wait(socket_timeout_); }
   // Throw the awrap error for the handle's (or statement's) last error; a lost connection, or
   // any error after abort(), marks the connection broken and is a ConnectionLostError.
   [[noreturn]] void fail(std::string_view action);
@@ -100,7 +104,8 @@ class MysqlConnection final : public TargetConnection {
   void discard_more_statement_results(MYSQL_STMT* statement);
   unsigned int server_status() const noexcept;
 
-  const ConnectSpec spec_;      // kept for cancel()'s side session; immutable
+  const ConnectSpec spec_;  // kept for cancel()'s side session; immutable
+  std::chrono::milliseconds socket_timeout_ = spec_.socket_timeout;  // owner thread only
   const std::string endpoint_;  // "host:port" for errors and logs
   std::int64_t session_id_ = 0;
   bool autocommit_ = true;

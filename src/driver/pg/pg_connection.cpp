@@ -389,7 +389,9 @@ void PgConnection::fail_from_result(const PGresult* result) {
   std::string sqlstate = state != nullptr ? state : "";
   const std::string message = tidy_pg_message(PQresultErrorMessage(result));
   const bool bad = PQstatus(conn_.get()) == CONNECTION_BAD;
-  const PgErrorClass error_class = classify_pg_error(sqlstate, bad, message);
+  const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+  const PgErrorClass error_class =
+      classify_pg_statement_error(sqlstate, severity != nullptr ? severity : "", bad, message);
   if (error_class == PgErrorClass::kConnectionLost) {
     broken_ = true;
     if (aborted_) fail_connection_lost("aborted");

@@ -55,6 +55,10 @@ class PgConnection final : public TargetConnection {
 
   TransactionStatus transaction_status() const noexcept override;
   bool is_broken() const noexcept override;
+  std::chrono::milliseconds socket_timeout() const noexcept override { return socket_timeout_; }
+  void set_socket_timeout(std::chrono::milliseconds timeout) noexcept override {
+    socket_timeout_ = timeout;
+  }
 
   // PQcancel over the PGcancel taken at connect time; blocks while it connects to the server,
   // without holding any lock that close() or abort() take. A no-op after close().

@@ -102,6 +102,14 @@ PgErrorClass classify_pg_error(std::string_view sqlstate, bool connection_bad,
   return PgErrorClass::kQuery;
 }
 
+PgErrorClass classify_pg_statement_error(std::string_view sqlstate, std::string_view severity,
+                                         bool connection_bad, std::string_view message) noexcept {
+  const bool session_survives = severity == "ERROR" && !connection_bad;
+  if (session_survives && (sqlstate.starts_with("08") || sqlstate.starts_with("28")))
+    return PgErrorClass::kQuery;
+  return classify_pg_error(sqlstate, connection_bad, message);
+}
+
 void throw_pg_statement_error(PgErrorClass error_class, const std::string& message,
                               std::string sqlstate, std::string host) {
   switch (error_class) {

@@ -34,6 +34,15 @@ const char* to_string(PgErrorClass error_class) noexcept;
 PgErrorClass classify_pg_error(std::string_view sqlstate, bool connection_bad,
                                std::string_view message) noexcept;
 
+// The class of a statement's error, judged by what happened to our own session as well as by the
+// SQLSTATE. severity: the error's non-localized severity ("ERROR", "FATAL", "PANIC"; empty when
+// libpq made the error itself). An ERROR leaves the session usable, so on a connection libpq
+// still holds good, class 08 (and 28) are about some other connection the statement made —
+// postgres_fdw or dblink reaching a dead remote server — and are query errors, never a reason to
+// fail over. Everything else is classify_pg_error.
+PgErrorClass classify_pg_statement_error(std::string_view sqlstate, std::string_view severity,
+                                         bool connection_bad, std::string_view message) noexcept;
+
 // Throws the awrap error of the class for a failure after the connection was established:
 // ConnectionLostError, AuthError, QueryCancelledError, ReadOnlyViolationError or QueryError,
 // with sqlstate and host ("host:port") set.

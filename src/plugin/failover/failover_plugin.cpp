@@ -7,6 +7,7 @@
 
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
+#include "core/auxiliary_timeout.hpp"
 #include "core/cluster_service.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/failover/failover_mode.hpp"
@@ -131,16 +132,21 @@ class FailoverPlugin final : public Plugin {
         candidates = fallback_candidates(failed);
       for (HostInfo& candidate : candidates) {
         if (Clock::now() >= deadline) break;
-        auto conn = connect_fitting(candidate, last_problem);
+        auto conn = connect_fitting(candidate, deadline, last_problem);
         if (!conn) continue;
+        // The session is restored on the new connection before it becomes current: within what
+        // is left of failover_timeout_sec, then the application's own socket_timeout again.
+        auto application_timeout = conn->socket_timeout();
+        conn->set_socket_timeout(tighter_timeout(application_timeout, time_left(deadline)));
         try {
-          // Restores the session state on the new connection before it becomes current.
           service_.set_current_connection(std::move(conn));
         } catch (const std::exception& e) {
           last_problem = "restoring the session on " + candidate.endpoint() + ": " + e.what();
           AWRAP_LOG(kInfo) << "failover: " << last_problem;
           continue;
         }
+        if (TargetConnection* current = service_.current_connection())
+          current->set_socket_timeout(application_timeout);
         last_known_status_ = TransactionStatus::kIdle;
         remember_transaction_status();
         service_.set_availability(candidate, HostAvailability::kAvailable);
@@ -190,10 +196,20 @@ class FailoverPlugin final : public Plugin {
   // success `candidate.role` is set; on failure `problem` says why and null is returned, whatever
   // the failure: a failover ends only in its three outcomes, and a refused login (credentials
   // rotating under us) is one more unfit candidate, never a sign that the host is down.
-  std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, std::string& problem) {
+  // Every wait ends by `deadline` (failover_timeout_sec) and each query's by
+  // auxiliary_query_timeout_sec: a host that accepts the login and then stops answering costs
+  // no more than that.
+  std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, Clock::time_point deadline,
+                                                    std::string& problem) {
+    auto& cluster = cluster_service(service_);
     try {
-      auto conn = service_.connect(candidate);
-      bool writer = dialect_->is_writer(*conn);
+      auto conn = cluster.connect_until(candidate, deadline);
+      bool writer = false;
+      {
+        ScopedSocketTimeout bound(*conn,
+                                  std::min(cluster.auxiliary_query_timeout(), time_left(deadline)));
+        writer = dialect_->is_writer(*conn);
+      }
       if ((mode_ == FailoverMode::kStrictWriter && !writer) ||
           (mode_ == FailoverMode::kStrictReader && writer)) {
         problem =
@@ -234,6 +250,7 @@ class FailoverPlugin final : public Plugin {
     HostInfo host = service_.current_host();
     try {
       auto conn = service_.connect(host);
+      ScopedSocketTimeout bound(*conn, cluster_service(service_).auxiliary_query_timeout());
       bool writer = dialect_->is_writer(*conn);
       conn->close();
       return writer;

@@ -5,6 +5,7 @@
 
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
+#include "core/auxiliary_timeout.hpp"
 #include "core/cluster_service.hpp"
 #include "plugin/endpoint_role.hpp"
 
@@ -31,7 +32,7 @@ class InitialConnectionPlugin final : public Plugin {
     auto deadline = Clock::now() + retry_timeout_;
     auto& cluster = cluster_service(service_);
     while (true) {
-      bool writer = cluster.dialect_for(*conn)->is_writer(*conn);
+      bool writer = is_writer(*conn);
       if (writer == (role_ == EndpointRole::kWriter)) return conn;
       auto monitor = cluster.topology_monitor_for(*conn);
       TopologyPtr topology = monitor ? monitor->topology() : nullptr;
@@ -52,8 +53,7 @@ class InitialConnectionPlugin final : public Plugin {
         direct.spec.host = *target;
         try {
           auto candidate = next(direct);
-          if (cluster.dialect_for(*candidate)->is_writer(*candidate) ==
-              (role_ == EndpointRole::kWriter)) {
+          if (is_writer(*candidate) == (role_ == EndpointRole::kWriter)) {
             conn->close();
             return candidate;
           }
@@ -80,6 +80,14 @@ class InitialConnectionPlugin final : public Plugin {
   }
 
  private:
+  // The writer check, bounded by auxiliary_query_timeout_sec whatever the socket_timeout.
+  bool is_writer(TargetConnection& connection) {
+    auto& cluster = cluster_service(service_);
+    auto dialect = cluster.dialect_for(connection);
+    ScopedSocketTimeout bound(connection, cluster.auxiliary_query_timeout());
+    return dialect->is_writer(connection);
+  }
+
   PluginService& service_;
   EndpointRole role_;
   std::chrono::milliseconds retry_timeout_;
