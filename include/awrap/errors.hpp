@@ -136,4 +136,8 @@ class ConnectionClosedError : public Error {
   using Error::Error;
 };
 
+// The name of e's most derived class in this header ("FailoverSuccessError", ..., "Error"), for
+// messages, logs and language bindings that map each class to their own.
+const char* error_class_name(const Error& e) noexcept;
+
 }  // namespace awrap

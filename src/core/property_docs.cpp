@@ -117,21 +117,7 @@ std::string render_configuration_markdown() {
 }
 
 std::string error_class_name(const std::exception& e) {
-  // Most derived first.
-  if (dynamic_cast<const FailoverSuccessError*>(&e)) return "FailoverSuccessError";
-  if (dynamic_cast<const TransactionResolutionUnknownError*>(&e))
-    return "TransactionResolutionUnknownError";
-  if (dynamic_cast<const FailoverFailedError*>(&e)) return "FailoverFailedError";
-  if (dynamic_cast<const ConfigError*>(&e)) return "ConfigError";
-  if (dynamic_cast<const AuthError*>(&e)) return "AuthError";
-  if (dynamic_cast<const ConnectError*>(&e)) return "ConnectError";
-  if (dynamic_cast<const QueryCancelledError*>(&e)) return "QueryCancelledError";
-  if (dynamic_cast<const ReadOnlyViolationError*>(&e)) return "ReadOnlyViolationError";
-  if (dynamic_cast<const QueryError*>(&e)) return "QueryError";
-  if (dynamic_cast<const ConnectionLostError*>(&e)) return "ConnectionLostError";
-  if (dynamic_cast<const ReadWriteSplittingError*>(&e)) return "ReadWriteSplittingError";
-  if (dynamic_cast<const ConnectionClosedError*>(&e)) return "ConnectionClosedError";
-  if (dynamic_cast<const Error*>(&e)) return "Error";
+  if (const auto* error = dynamic_cast<const Error*>(&e)) return awrap::error_class_name(*error);
   return "std::exception";
 }
 
