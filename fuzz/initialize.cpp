@@ -1,0 +1,8 @@
+// Linked into every fuzz target: libFuzzer calls this once before the first input. The parsers
+// log a warning for odd input thousands of times a second; a run should measure the parser.
+#include "fuzz_check.hpp"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  awrap::fuzz::quiet_logging();
+  return 0;
+}
