@@ -5,11 +5,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 from .clients import ROOT
 
 AWLAB = ["/usr/bin/python3", os.path.join(ROOT, "lab", "awlab")]
+
+# The realtime - monotonic offset is measured the way the lab's write poller measures it, with
+# its own function, so the benchmark and the lab's event log move timestamps identically.
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+from awlab_lib.write_poller import realtime_offset_ns  # noqa: E402,F401
 LAB_LOCK = "/tmp/awrap-lab.lock"
 
 
@@ -29,18 +33,6 @@ def rows(name, node, sql):
     """Tab-separated rows of a query on one node."""
     return [line.split("\t") for line in lab("sql", "--name", name, "--node", node, sql).splitlines()
             if line.strip()]
-
-
-def realtime_offset_ns():
-    """CLOCK_REALTIME - CLOCK_MONOTONIC, as lab/awlab_lib/write_poller.py takes it."""
-    best = None
-    for _ in range(5):
-        before = time.monotonic_ns()
-        real = time.time_ns()
-        after = time.monotonic_ns()
-        if best is None or after - before < best[0]:
-            best = (after - before, real - (before + after) // 2)
-    return best[1]
 
 
 class LabLock:
