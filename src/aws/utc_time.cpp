@@ -19,8 +19,13 @@ std::optional<std::chrono::system_clock::time_point> utc_time_from_fields(
   std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{unsigned(month)},
                                   std::chrono::day{unsigned(day)}};
   if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days{ymd} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{second};
+  auto time = std::chrono::sys_days{ymd} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+              std::chrono::seconds{second};
+  // A leap second on the last day of kMaxUtcYear rolls into the next year: refused, so that every
+  // accepted time formats as a timestamp these parsers accept again.
+  if (time >= std::chrono::sys_days{std::chrono::year{kMaxUtcYear + 1} / 1 / 1})
+    return std::nullopt;
+  return time;
 }
 
 }  // namespace awrap::aws

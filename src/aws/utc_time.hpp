@@ -22,7 +22,7 @@ inline constexpr int kMaxUtcYear = 2261;
 
 // Reads year, month, day, hour, minute, second from `text` at `fields` (in that order). Empty
 // when a field holds a non-digit, the date or time does not exist (leap seconds allowed) or the
-// year is outside [kMinUtcYear, kMaxUtcYear].
+// time is outside the years [kMinUtcYear, kMaxUtcYear] (a leap second ending kMaxUtcYear too).
 // REQUIRES: every field lies within `text`.
 std::optional<std::chrono::system_clock::time_point> utc_time_from_fields(
     std::string_view text, const std::array<DigitField, 6>& fields);

@@ -82,6 +82,16 @@ TEST(FuzzRegression, AwsTimesOutsideTheClockRangeAreRefused) {
   EXPECT_EQ(aws::format_amz_date(*last), "22611231T235959Z");
 }
 
+// fuzz_aws_time, property "a parsed time formats as an X-Amz-Date that parses back": the leap
+// second ending the last year accepted became 2262-01-01, which the parsers refuse.
+TEST(FuzzRegression, LeapSecondEndingTheLastAcceptedYearIsRefused) {
+  EXPECT_FALSE(aws::parse_iso8601_utc("2261-12-31T23:59:60Z"));
+  EXPECT_FALSE(aws::parse_amz_date("22611231T235960Z"));
+  auto leap = aws::parse_iso8601_utc("2016-12-31T23:59:60Z");
+  ASSERT_TRUE(leap);
+  EXPECT_EQ(aws::format_amz_date(*leap), "20170101T000000Z");
+}
+
 // fuzz_topology_rows, UBSan "signed integer overflow": a last_update_timestamp in year 1024
 // (aurora-mysql) or a UTC offset of +99999999 hours (aurora-pg) overflowed system_clock.
 TEST(FuzzRegression, TopologyTimestampsOutsideTheClockRangeAreDropped) {
