@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "awrap/background_credentials.hpp"
 #include "awrap/host_info.hpp"
 #include "awrap/params.hpp"
 #include "awrap/properties.hpp"
@@ -154,6 +155,13 @@ class Plugin {
   virtual void on_connection_changed(const HostInfo& /*old_host*/, const HostInfo& /*new_host*/) {}
   // The host list (topology) changed.
   virtual void on_host_list_changed() {}
+
+  // Authentication plugins: how awrap's background connections (host-monitoring probes, the
+  // topology monitor, MySQL cancel) get the credentials this plugin's connect() would set.
+  // Null (the default): the plugin sets none.
+  virtual std::shared_ptr<const BackgroundCredentials> background_credentials() const {
+    return nullptr;
+  }
 };
 
 // The door a plugin has to the Connection's shared state.
@@ -185,6 +193,13 @@ class PluginService {
   virtual bool autocommit() const noexcept = 0;
   virtual bool read_only() const noexcept = 0;
   virtual IsolationLevel isolation_level() const noexcept = 0;
+
+  // Fresh credentials for background connections to this Connection's hosts, through the
+  // authentication plugins (background_credentials.hpp). Null when no plugin sets credentials:
+  // the Connection's own user and password then hold.
+  virtual std::shared_ptr<const BackgroundCredentials> background_credentials() const {
+    return nullptr;
+  }
 };
 
 using PluginFactory =

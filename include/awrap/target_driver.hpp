@@ -57,6 +57,8 @@ struct ConnectSpec {
   std::map<std::string, std::string, std::less<>> native_options;
 };
 
+class BackgroundCredentials;
+
 class TargetConnection {
  public:
   virtual ~TargetConnection() = default;
@@ -94,6 +96,12 @@ class TargetConnection {
   // delivered (the running call then throws QueryCancelledError). Throws ConnectError if the
   // cancel request could not be delivered.
   virtual void cancel() = 0;
+  // Where cancel() gets credentials when it must log in (MySQL's KILL QUERY session): fresh ones
+  // instead of the password of this connection's login, which may have expired (IAM) or been
+  // rotated. Null: the login's own. Set by the owner before the connection is shared.
+  virtual void set_background_credentials(std::shared_ptr<const BackgroundCredentials> source) {
+    (void)source;
+  }
   // Shuts the socket down so a call blocked in another thread returns at once with
   // ConnectionLostError. Any thread; never blocks; never frees the native handle.
   virtual void abort() noexcept = 0;

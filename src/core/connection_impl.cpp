@@ -5,6 +5,7 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "core/auxiliary_timeout.hpp"
+#include "core/credentials_chain.hpp"
 #include "core/host_availability.hpp"
 #include "core/plugin_registry.hpp"
 #include "dialect/dialect.hpp"
@@ -49,6 +50,7 @@ Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides,
                       "auxiliary_query_timeout_sec");
   }
   auxiliary_timeout_ = seconds_to_ms(auxiliary);
+  availability_strategy_ = host_availability_strategy_from(properties_);
   if (auto pattern = properties_.get_string("cluster_instance_host_pattern"); !pattern.empty())
     host_pattern_ = parse_host_pattern(pattern);
   if (auto code = properties_.get_string("wrapper_dialect"); !code.empty())
@@ -62,6 +64,7 @@ Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides,
     order.push_back(plugins_.back().get());
   }
   chain_ = std::make_unique<PluginChain>(order, static_cast<ChainTerminal*>(this));
+  background_credentials_ = chain_background_credentials(chain_->subscribers(Method::kConnect));
 }
 
 Connection::Impl::~Impl() {
@@ -261,7 +264,8 @@ std::vector<HostInfo> Connection::Impl::hosts() const {
   if (monitor_)
     if (auto topology = monitor_->topology(); topology && !topology->hosts.empty())
       out = topology->hosts;
-  for (auto& h : out) h.availability = HostAvailabilityRegistry::instance().get(h);
+  for (auto& h : out)
+    h.availability = HostAvailabilityRegistry::instance().get(h, availability_strategy_);
   return out;
 }
 
@@ -270,7 +274,7 @@ void Connection::Impl::set_availability(const HostInfo& host, HostAvailability a
 }
 
 HostAvailability Connection::Impl::availability(const HostInfo& host) const {
-  return HostAvailabilityRegistry::instance().get(host);
+  return HostAvailabilityRegistry::instance().get(host, availability_strategy_);
 }
 
 // The DefaultPlugin: the end of every chain.
@@ -317,6 +321,7 @@ CallResult Connection::Impl::call(Call& call) {
 
 std::unique_ptr<TargetConnection> Connection::Impl::connect(ConnectRequest& request) {
   auto conn = driver_->connect(request.spec);
+  conn->set_background_credentials(background_credentials_);
   last_connect_spec_ = request.spec;
   if (monitor_) monitor_->update_spec(request.spec);
   return conn;
@@ -428,6 +433,7 @@ TopologyMonitorConfig Connection::Impl::monitor_config(
   for (const auto& [k, v] : mon)
     if (!find_property(k)) spec.native_options[k] = v;
   config.spec = spec;
+  config.credentials = background_credentials_;
   config.refresh_interval = std::chrono::milliseconds(properties_.get_int("topology_refresh_ms"));
   config.high_rate_interval =
       std::chrono::milliseconds(properties_.get_int("cluster_topology_high_refresh_rate_ms"));

@@ -13,6 +13,7 @@
 #include "awrap/plugin.hpp"
 #include "core/cluster_service.hpp"
 #include "core/conninfo.hpp"
+#include "core/host_availability.hpp"
 #include "core/plugin_chain.hpp"
 #include "topology/rds_endpoint.hpp"
 
@@ -52,6 +53,9 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   bool autocommit() const noexcept override { return autocommit_; }
   bool read_only() const noexcept override { return read_only_; }
   IsolationLevel isolation_level() const noexcept override { return isolation_; }
+  std::shared_ptr<const BackgroundCredentials> background_credentials() const override {
+    return background_credentials_;
+  }
 
   // ClusterService
   std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) override;
@@ -88,6 +92,8 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::shared_ptr<TargetDriver> driver_;
   std::vector<std::unique_ptr<Plugin>> plugins_;
   std::unique_ptr<PluginChain> chain_;
+  // The authentication plugins' credentials for monitors and cancel(); null without such plugins.
+  std::shared_ptr<const BackgroundCredentials> background_credentials_;
 
   // Written only by the owning thread, under current_mutex_. Shared, so that cancel() can copy it
   // under the mutex and run its network round trip without the lock: a failover or close() on
@@ -103,6 +109,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::atomic<bool> closed_{false};  // read by cancel() from any thread
 
   std::chrono::milliseconds auxiliary_timeout_{5000};  // auxiliary_query_timeout_sec
+  HostAvailabilityStrategy availability_strategy_;     // default_host_availability_strategy
   std::optional<HostPattern> host_pattern_;  // cluster_instance_host_pattern, validated at open
   ConnectSpec last_connect_spec_;  // as the auth plugins left it: what monitors connect with
   std::shared_ptr<const Dialect> dialect_;

@@ -94,6 +94,20 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
     {"failover_timeout_sec", T::kInteger, "300",
      "How long failover may look for a fitting host before FailoverFailedError.", "failover", 1,
      86400},
+    {"default_host_availability_strategy", T::kChoice, "exponential_backoff",
+     "How long a host marked unavailable (by host-monitoring probes or a failed connect to it; "
+     "never by one session's error) is skipped: simple (until it is seen available again) or "
+     "exponential_backoff (tried again 2^n x host_availability_strategy_initial_backoff_time "
+     "after its n-th consecutive mark, up to host_availability_strategy_max_retries marks).",
+     "failover", 0, 0, "simple|exponential_backoff"},
+    {"host_availability_strategy_max_retries", T::kInteger, "5",
+     "exponential_backoff: consecutive unavailable marks after which a host is skipped until it "
+     "is seen available again.",
+     "failover", 1, 30},
+    {"host_availability_strategy_initial_backoff_time", T::kInteger, "30",
+     "exponential_backoff: seconds; a host is tried again 2^n times this after its n-th "
+     "consecutive unavailable mark.",
+     "failover", 1, 86400},
     {"open_connection_retry_timeout_ms", T::kInteger, "30000",
      "initial_connection: how long to retry when a cluster endpoint leads to an instance of the "
      "wrong "

@@ -25,6 +25,9 @@ class HostProbe {
     kWaiting,    // poll socket() for events(), then call resume()
     kSucceeded,  // the server answered; the session stays open for the next check
     kFailed,     // no session or no answer; the session is closed (error() says why)
+    // The server answered and refused the login (credentials: SQLSTATE 28000/28P01, MySQL 1045
+    // ...). The host is alive; the credentials are not. No session is open.
+    kRefused,
   };
 
   virtual ~HostProbe() = default;

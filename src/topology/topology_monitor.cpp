@@ -1,5 +1,7 @@
 #include "topology/topology_monitor.hpp"
 
+#include "awrap/errors.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -175,7 +177,16 @@ TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
 std::unique_ptr<TargetConnection> TopologyMonitor::connect_tracked(const HostInfo& host) {
   ConnectSpec spec = spec_copy();
   spec.host = host;
-  auto conn = config_.driver->connect(spec);
+  // Fresh credentials through the authentication plugins: the last login's token may have
+  // expired and its password may have been rotated since.
+  if (config_.credentials) config_.credentials->apply(spec);
+  std::unique_ptr<TargetConnection> conn;
+  try {
+    conn = config_.driver->connect(spec);
+  } catch (const AuthError&) {
+    if (config_.credentials) config_.credentials->refused(spec);
+    throw;
+  }
   MutexLock lock(mutex_);
   if (shutting_down_) conn->abort();
   in_flight_.insert(conn.get());

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "awrap/background_credentials.hpp"
 #include "awrap/target_driver.hpp"
 #include "base/thread_annotations.hpp"
 #include "dialect/dialect.hpp"
@@ -44,6 +45,9 @@ struct TopologyMonitorConfig {
   std::vector<HostInfo> seed_hosts;
   // Credentials, timeouts and native options for monitoring connections (host is replaced).
   ConnectSpec spec;
+  // Fresh credentials for each monitoring connection (the authentication plugins'); null: the
+  // user and password of `spec`, as update_spec() last set them.
+  std::shared_ptr<const BackgroundCredentials> credentials;
   std::chrono::milliseconds refresh_interval{30000};
   std::chrono::milliseconds high_rate_interval{100};
 };

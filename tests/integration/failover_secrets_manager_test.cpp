@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iostream>
 #include <optional>
 #include <thread>
 
+#include "core/host_availability.hpp"
 #include "integration/secrets_manager_fixture.hpp"
 #include "support/lab_cluster.hpp"
 
@@ -96,6 +98,64 @@ TEST_F(SecretsManagerFailover, FailoverRightAfterARotation) {
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
   EXPECT_EQ(c.execute("SELECT current_user").scalar<std::string>(), role);
   EXPECT_EQ(get_secret_value_requests(), 2);
+  c.close();
+}
+
+// Defect 1 of issue 12: a rotation under host monitoring. The Connection logged in with the old
+// password; the secret and the database password change; then a query runs longer than
+// failure_detection_time_ms. The monitor's probe session, opened only then, must not log in
+// with the old password and take the refusal for a dead host (count 1): the healthy query would
+// be aborted and failed over, and the writer marked down for every Connection. The probe logs
+// in through the plugin (cached secret, fetched again after a refusal), a refused login counts
+// as the host answering, the query survives on the same host and nothing is marked down.
+TEST_F(SecretsManagerFailover, RotationUnderHostMonitoringFailsNothingOver) {
+  const std::string role = unique("pg_efm_rot");
+  const std::string before = "Fo3-" + std::to_string(::getpid()) + "-before";
+  const std::string after = "Fo3-" + std::to_string(::getpid()) + "-after";
+  cluster_->sql(writer_, "CREATE ROLE " + role + " LOGIN");
+  set_password_replicated(role, before);
+  serve(role, secret_json(role, before));
+  PropertyMap props = properties(role, "aws_secrets_manager,failover,host_monitoring");
+  props["failover_timeout_sec"] = "20";
+  props["connect_timeout"] = "2";
+  props["topology_refresh_ms"] = "1000";
+  props["failure_detection_time_ms"] = "1000";
+  props["failure_detection_interval_ms"] = "1000";
+  props["failure_detection_count"] = "1";
+  LogCapture log;
+  Connection c = Connection::open(
+      "host=" + hosts_ + " port=5432 dbname=postgres user=sm_nobody password=wrong", props);
+  const std::string host_before =
+      c.execute("SELECT inet_server_addr()::text").scalar<std::string>();
+  set_password_replicated(role, after);
+  serve(role, secret_json(role, after));
+
+  const auto started = std::chrono::steady_clock::now();
+  std::string outcome = "ok";
+  try {
+    c.execute("SELECT pg_sleep(4)");
+  } catch (const Error& e) {
+    outcome = std::string(error_class_name(e)) + ": " + e.what();
+  }
+  const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
+  EXPECT_EQ(outcome, "ok") << "after " << took_ms << " ms";
+  EXPECT_EQ(c.execute("SELECT inet_server_addr()::text").scalar<std::string>(), host_before)
+      << "the connection moved";
+  HostInfo writer;
+  writer.host = host_before.substr(0, host_before.find('/'));
+  writer.port = 5432;
+  EXPECT_EQ(HostAvailabilityRegistry::instance().get(writer), HostAvailability::kAvailable)
+      << "the writer was marked down";
+  EXPECT_EQ(log.count("does not answer"), 0) << "the monitor declared the writer dead";
+  EXPECT_EQ(log.count("failover ("), 0) << "a failover started";
+  for (const auto& line : log.lines()) {
+    EXPECT_EQ(line.find(before), std::string::npos) << "old password in the log: " << line;
+    EXPECT_EQ(line.find(after), std::string::npos) << "new password in the log: " << line;
+  }
+  std::cout << "[ secrets manager ] a 4 s query under host monitoring after a rotation took "
+            << took_ms << " ms; GetSecretValue calls: " << get_secret_value_requests() << "\n";
   c.close();
 }
 

@@ -24,6 +24,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -32,6 +33,7 @@
 #include "awrap/awrap.hpp"
 #include "aws/credentials.hpp"
 #include "aws/rds_token.hpp"
+#include "core/host_availability.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace awrap::testing {
@@ -176,13 +178,20 @@ class IamPamService {
 
   // The one access key the checker accepts from now on (the lab "rotates" its key).
   void trust_key(const std::string& access_key_id, const std::string& secret_access_key) {
-    const nlohmann::json config = {{"access_key_id", access_key_id},
-                                   {"secret_access_key", secret_access_key},
-                                   {"region", kRegion},
-                                   {"endpoint", endpoint_},
-                                   {"max_clock_skew_seconds", 60},
-                                   {"log", log_path().string()}};
+    nlohmann::json config = {{"access_key_id", access_key_id},
+                             {"secret_access_key", secret_access_key},
+                             {"region", kRegion},
+                             {"endpoint", endpoint_},
+                             {"max_clock_skew_seconds", 60},
+                             {"log", log_path().string()}};
+    if (token_lifetime_) config["max_token_age_seconds"] = *token_lifetime_;
     write_file(dir_ / "checker.json", config.dump(), 0400, owner_);
+  }
+  // The lab's short token lifetime: the checker refuses tokens signed longer ago ("expired (lab
+  // token lifetime)"), as RDS refuses them after 900 s.
+  void set_token_lifetime(int seconds) {
+    token_lifetime_ = seconds;
+    trust_key(kAccessKeyId, kSecretAccessKey);
   }
 
   const std::string& service() const noexcept { return service_; }
@@ -207,6 +216,7 @@ class IamPamService {
   OsUser owner_;
   std::string endpoint_;  // host:port the tokens must be signed for
   std::filesystem::path dir_;
+  std::optional<int> token_lifetime_;
 };
 
 aws::Credentials test_credentials(const char* secret = kSecretAccessKey) {
@@ -456,6 +466,75 @@ TEST(LabIamE2ePg, IamLoginVerifiedByServerAndBadTokensRefused) {
 
 // MariaDB's auth_pam with pam_use_cleartext_plugin (the client sends the token with
 // mysql_clear_password, as to Aurora MySQL), over TLS with a certificate the test makes.
+// Defect 1 of issue 12: host monitoring outlives the token of the last login. The checker's
+// token lifetime is 6 s and the plugin's iam_expiration 3 s; the Connection logs in, stays idle
+// past the lifetime, then runs a query longer than failure_detection_time_ms. The monitor's
+// probe session, opened only then, must log in with a fresh token (through the plugin's cache),
+// not the expired one of the login: a refused probe would make the host "dead" (count 1) and
+// abort the healthy query. Before the fix: ConnectionLostError after ~1 s, and the checker
+// refused the probe's token as expired.
+TEST(LabIamE2ePg, HostMonitoringOutlivesTheToken) {
+  auto environment = test_aws_environment();
+  IamPamService pam("awrap-iam-test-pg", "postgres", "127.0.0.121:5432");
+  constexpr int kLifetime = 6;
+  pam.set_token_lifetime(kLifetime);
+  auto cluster = LabCluster::up({.name = "iam-pg",
+                                 .engine = "pg",
+                                 .nodes = 1,
+                                 .base = "127.0.0.121",
+                                 .hba_lines = {"host all " + std::string(kIamUser) +
+                                               " 127.0.0.0/8 pam pamservice=" + pam.service()}});
+  cluster.sql("instance-1", std::string("CREATE ROLE ") + kIamUser + " LOGIN");
+  const LabNode node = cluster.node("instance-1");
+  const std::string conninfo = "host=" + node.host + " port=" + std::to_string(node.port) +
+                               " user=" + kIamUser + " dbname=awrap connect_timeout=10";
+  LogCapture log;
+  SecretWatch watch;
+  const PropertyMap props{{"wrapper_plugins", "iam,host_monitoring"},
+                          {"iam_expiration", "3"},
+                          {"failure_detection_time_ms", "1000"},
+                          {"failure_detection_interval_ms", "3000"},  // a PAM login: up to 0.6 s
+                          {"failure_detection_count", "1"},
+                          {"monitor_disposal_time_ms", "60000"}};
+  Connection c = Connection::open(conninfo, props);
+  ASSERT_EQ(c.execute("SELECT current_user").scalar<std::string>(), kIamUser);
+  const std::size_t logins_before = pam.decisions().size();
+  std::this_thread::sleep_for(std::chrono::seconds(kLifetime + 2));  // the login's token expired
+
+  const auto started = SteadyClock::now();
+  std::string outcome = "ok";
+  try {
+    c.execute("SELECT pg_sleep(4)");
+  } catch (const Error& e) {
+    outcome = std::string(error_class_name(e)) + ": " + e.what();
+  }
+  const auto took_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
+  EXPECT_EQ(outcome, "ok") << "the monitored query was aborted after " << took_ms << " ms";
+  EXPECT_GE(took_ms, 3900);
+  HostInfo host;
+  host.host = node.host;
+  host.port = node.port;
+  EXPECT_EQ(HostAvailabilityRegistry::instance().get(host), HostAvailability::kAvailable)
+      << "the host was marked down";
+  EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
+
+  auto decisions = pam.decisions();
+  ASSERT_GT(decisions.size(), logins_before) << "the probe never logged in";
+  int accepted = 0;
+  for (std::size_t i = logins_before; i < decisions.size(); ++i) {
+    EXPECT_EQ(decisions[i]["decision"], "accepted") << decisions[i].dump();
+    accepted += decisions[i]["decision"] == "accepted" ? 1 : 0;
+  }
+  EXPECT_GE(accepted, 1);
+  std::cout << "[ iam e2e ] pg: a 4 s query monitored " << kLifetime + 2
+            << " s after the login (token lifetime " << kLifetime << " s) took " << took_ms
+            << " ms; the probe's logins: " << decisions.size() - logins_before << ", accepted "
+            << accepted << "\n";
+  c.close();
+  EXPECT_EQ(first_leak(log, watch), "");
+}
+
 TEST(LabIamE2eMariaDb, IamLoginOverTlsVerifiedByServerAndBadTokensRefused) {
   const auto test_started = SteadyClock::now();
   auto environment = test_aws_environment();

@@ -14,6 +14,9 @@ CONFIG is a JSON file the test writes (readable only by the server's user):
      "region": "us-east-1",
      "endpoint": "127.0.0.121:5432",                          host:port the token must be for
      "max_clock_skew_seconds": 60,                            optional, default 60
+     "max_token_age_seconds": 8,                              optional: the lab's short token
+                                                              lifetime (tokens older are expired,
+                                                              as real ones are after 900 s)
      "log": "/path/checker.log"}                              optional: one line per decision
 
 The token is accepted only when all of these hold, as RDS checks them:
@@ -114,6 +117,9 @@ def check_token(token, user, config, now):
         raise Refused("X-Amz-Expires out of range")
     if signed_at + datetime.timedelta(seconds=expires) + skew < now:
         raise Refused("expired")
+    max_age = config.get("max_token_age_seconds")
+    if max_age is not None and signed_at + datetime.timedelta(seconds=max_age) < now:
+        raise Refused("expired (lab token lifetime)")
     if expires != MAX_EXPIRES_SECONDS:
         # generate_db_auth_token signs 900 s only; awrap's plugin always does too.
         raise Refused("X-Amz-Expires is not 900")

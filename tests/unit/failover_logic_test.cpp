@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "plugin/failover/failover_mode.hpp"
+#include "plugin/failover/session_loss.hpp"
 #include "plugin/failover/statement_kind.hpp"
 
 namespace awrap {
@@ -59,6 +60,28 @@ TEST(FailoverMode, ExplicitModesWinAndReaderEndpointsDefaultToReaderOrWriter) {
   EXPECT_EQ(resolve_failover_mode("reader_or_writer", false), FailoverMode::kReaderOrWriter);
   EXPECT_EQ(resolve_failover_mode("", true), FailoverMode::kReaderOrWriter);
   EXPECT_EQ(resolve_failover_mode("", false), FailoverMode::kStrictWriter);
+}
+
+}  // namespace
+}  // namespace awrap
+
+
+namespace awrap {
+namespace {
+
+// Defect 7 of issue 12: one session's end said by a live server (terminated, killed, idle
+// timeout) is no evidence about its host; a lost socket or a crash may be.
+TEST(SessionLoss, SessionsEndedByALiveServerAreToldApartFromLostHosts) {
+  EXPECT_TRUE(session_ended_by_live_server("57P01", 0));      // pg_terminate_backend
+  EXPECT_TRUE(session_ended_by_live_server("57P05", 0));      // idle_session_timeout
+  EXPECT_TRUE(session_ended_by_live_server("25P03", 0));      // idle_in_transaction_session_timeout
+  EXPECT_TRUE(session_ended_by_live_server("70100", 1927));   // KILL of our session
+  EXPECT_TRUE(session_ended_by_live_server("HY000", 4031));   // MySQL 8 inactivity timeout
+  EXPECT_FALSE(session_ended_by_live_server("08006", 0));     // socket lost
+  EXPECT_FALSE(session_ended_by_live_server("", 0));          // host-monitoring abort
+  EXPECT_FALSE(session_ended_by_live_server("57P02", 0));     // crash_shutdown
+  EXPECT_FALSE(session_ended_by_live_server("HY000", 2013));  // lost during a statement
+  EXPECT_FALSE(session_ended_by_live_server("HY000", 2006));  // gone away
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/host_availability.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
 
 namespace awrap {
@@ -99,6 +100,49 @@ TEST(HostAvailabilityScenarios, EveryStepOfEveryScenarioHoldsOnAFakeClock) {
           ADD_FAILURE() << "unknown expectation '" << key << "' in the scenario file";
         }
       }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace awrap
+
+// Host availability strategies (src/core/host_availability.hpp) from the scenario table
+// tests/data/host_monitoring/availability_strategy_scenarios.json, on a fake clock.
+
+namespace awrap {
+namespace {
+
+TEST(HostAvailabilityScenarios, EveryStrategyScenarioHoldsOnAFakeClock) {
+  std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) /
+                   "host_monitoring/availability_strategy_scenarios.json");
+  ASSERT_TRUE(in) << "cannot read availability_strategy_scenarios.json";
+  const nlohmann::json table = nlohmann::json::parse(in);
+  ASSERT_GE(table.at("scenarios").size(), 4u);
+  const HostAvailabilityRecord::TimePoint start{std::chrono::hours(5)};
+  for (const auto& scenario : table.at("scenarios")) {
+    const auto& s = scenario.at("strategy");
+    HostAvailabilityStrategy strategy;
+    strategy.kind = s.at("kind") == "simple" ? HostAvailabilityStrategy::Kind::kSimple
+                                             : HostAvailabilityStrategy::Kind::kExponentialBackoff;
+    strategy.max_retries = s.at("max_retries").get<int>();
+    strategy.initial_backoff = std::chrono::seconds(s.at("initial_backoff_s").get<int>());
+    HostAvailabilityRecord record;
+    int index = 0;
+    for (const auto& step : scenario.at("steps")) {
+      SCOPED_TRACE(scenario.at("name").get<std::string>() + ", step " + std::to_string(index++) +
+                   ": " + step.dump());
+      const auto now = start + std::chrono::seconds(step.at("at").get<int>());
+      if (step.contains("mark"))
+        record =
+            record_availability(record,
+                                step.at("mark") == "available" ? HostAvailability::kAvailable
+                                                               : HostAvailability::kUnavailable,
+                                now);
+      if (!step.contains("expect")) continue;
+      const bool available =
+          effective_availability(record, strategy, now) == HostAvailability::kAvailable;
+      EXPECT_EQ(available ? "available" : "unavailable", step.at("expect").get<std::string>());
     }
   }
 }

@@ -283,3 +283,43 @@ TEST(IamPlugin, PropertyTableIsComplete) {
 
 }  // namespace
 }  // namespace awrap::plugin::iam
+
+namespace awrap::plugin::iam {
+namespace {
+
+// Background connections (host-monitoring probes, the topology monitor, cancel) through
+// IamAuthenticator::fill: the cached token while it lives, a new one after iam_expiration (the
+// token of the last login is never reused past its lifetime), and after a refused login a new
+// token made with AWS credentials loaded again.
+TEST(IamPlugin, BackgroundLoginsGetTheCachedTokenThenAFreshOne) {
+  Fixture f;
+  IamConfig config = f.config();
+  config.token_lifetime = 60s;
+  IamAuthenticator auth(config, f.tokens, f.cache);
+  ConnectRequest request = request_for("db.example.com", 5432);
+  RecordingNext next;
+  run(auth, request, next);
+  ASSERT_EQ(f.tokens->generated, 1);
+
+  ConnectSpec spec = request_for("db.example.com", 5432).spec;
+  auth.fill(spec, "pg", 5432);
+  EXPECT_EQ(spec.password, next.passwords.back()) << "the cached token while it lives";
+  EXPECT_EQ(f.tokens->generated, 1);
+
+  f.clock->advance(61s);
+  auth.fill(spec, "pg", 5432);
+  EXPECT_EQ(f.tokens->generated, 2) << "an expired token is never handed to a probe";
+  EXPECT_NE(spec.password, next.passwords.back());
+
+  auth.drop(spec, 5432);
+  auth.fill(spec, "pg", 5432);
+  EXPECT_EQ(f.tokens->generated, 3);
+  EXPECT_EQ(f.tokens->refreshes, 1) << "AWS credentials are loaded again after a refusal";
+
+  ConnectSpec mysql = request_for("db.example.com", 3306).spec;
+  auth.fill(mysql, "mysql", 3306);
+  EXPECT_EQ(mysql.native_options.at("enable_cleartext_plugin"), "true");
+}
+
+}  // namespace
+}  // namespace awrap::plugin::iam

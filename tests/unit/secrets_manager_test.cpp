@@ -653,3 +653,42 @@ TEST(SecretsManagerPlugin, PropertiesAreRegisteredWithTheirDefaults) {
 
 }  // namespace
 }  // namespace awrap
+
+namespace awrap {
+namespace {
+
+// Background connections (host-monitoring probes, the topology monitor, cancel) through
+// BackgroundCredentials: the cached secret; after a refused login a fetch of a newer value, at
+// most one per kBackgroundRefetchInterval however often the probes are refused.
+TEST(SecretsManagerPlugin, BackgroundLoginsFetchARotatedSecretAfterARefusalAtABoundedRate) {
+  AuthFixture f;
+  f.source->values = {secret_json("app", kPassword), secret_json("app", "rotated-password")};
+  auto auth = f.authenticator();
+  f.connect(auth);
+  ASSERT_EQ(f.source->fetches, 1);
+
+  ConnectSpec spec;
+  auth.fill(spec);
+  EXPECT_EQ(spec.user, "app");
+  EXPECT_EQ(spec.password, kPassword);
+  EXPECT_EQ(f.source->fetches, 1) << "the cached secret serves background logins";
+
+  // The database password rotated: the probe's login is refused; the next fill fetches.
+  auth.drop();
+  auth.fill(spec);
+  EXPECT_EQ(spec.password, "rotated-password");
+  EXPECT_EQ(f.source->fetches, 2);
+
+  // Refused again at once (say the database is not updated yet): no fetch before the interval.
+  auth.drop();
+  auth.fill(spec);
+  EXPECT_EQ(f.source->fetches, 2);
+  f.clock->advance(SecretsManagerAuthenticator::kBackgroundRefetchInterval);
+  auth.drop();
+  auth.fill(spec);
+  EXPECT_EQ(f.source->fetches, 3);
+  EXPECT_EQ(spec.password, "rotated-password");
+}
+
+}  // namespace
+}  // namespace awrap

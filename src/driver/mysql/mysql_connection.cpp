@@ -156,7 +156,17 @@ void MysqlConnection::cancel() {
   if (side.socket_timeout.count() <= 0) side.socket_timeout = kCancelSessionTimeout;
   std::unique_ptr<MysqlConnection> helper;
   try {
-    helper = open(side);
+    // The login of this connection may be long past: its IAM token expired, its password
+    // rotated. The authentication plugins give fresh credentials (one retry when refused).
+    if (background_credentials_) background_credentials_->apply(side);
+    try {
+      helper = open(side);
+    } catch (const AuthError&) {
+      if (!background_credentials_) throw;
+      background_credentials_->refused(side);
+      background_credentials_->apply(side);
+      helper = open(side);
+    }
   } catch (const Error& e) {
     throw ConnectError(std::string("cannot deliver cancel: ") + e.what(), e.sqlstate(),
                        e.native_code(), endpoint_);

@@ -27,6 +27,7 @@
 
 #include <mysql.h>
 
+#include "awrap/background_credentials.hpp"
 #include "awrap/target_driver.hpp"
 #include "driver/mysql/mysql_error.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
@@ -69,6 +70,9 @@ class MysqlConnection final : public TargetConnection {
   // Sends KILL QUERY <thread id> over a short-lived second session opened with the same spec
   // (connect and socket timeouts default to 10 s there when the spec has none).
   void cancel() override;
+  void set_background_credentials(std::shared_ptr<const BackgroundCredentials> source) override {
+    background_credentials_ = std::move(source);
+  }
   void abort() noexcept override;
   void close() noexcept override;
 
@@ -105,6 +109,8 @@ class MysqlConnection final : public TargetConnection {
   unsigned int server_status() const noexcept;
 
   const ConnectSpec spec_;  // kept for cancel()'s side session; immutable
+  // Fresh credentials for cancel()'s side session; set by the owner before sharing, then read only.
+  std::shared_ptr<const BackgroundCredentials> background_credentials_;
   std::chrono::milliseconds socket_timeout_ = spec_.socket_timeout;  // owner thread only
   const std::string endpoint_;  // "host:port" for errors and logs
   std::int64_t session_id_ = 0;

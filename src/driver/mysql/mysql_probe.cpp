@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "driver/mysql/mysql_error.hpp"
 #include "driver/mysql/mysql_native_options.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
 
@@ -137,7 +138,13 @@ class MysqlProbe final : public HostProbe {
       return Status::kWaiting;
     }
     if (phase_ == Phase::kConnecting) {
-      if (connected_handle_ == nullptr) return fail(mysql_error(handle_.get()));
+      if (connected_handle_ == nullptr) {
+        const bool refused =
+            classify_mysql_error(mysql_errno(handle_.get()), mysql_sqlstate(handle_.get())) ==
+            MysqlErrorClass::kLoginFailed;
+        const Status status = fail(mysql_error(handle_.get()));
+        return refused ? Status::kRefused : status;
+      }
       connected_ = true;
       phase_ = Phase::kPinging;
       return after(mysql_ping_start(&ping_result_, handle_.get()));

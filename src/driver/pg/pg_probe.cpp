@@ -109,8 +109,14 @@ class PgProbe final : public HostProbe {
         if (PQsetnonblocking(conn_.get(), 1) != 0)
           return fail(message_or("non-blocking mode refused"));
         return send_query();
-      default:
-        return fail(message_or("could not connect"));
+      default: {
+        const std::string message = message_or("could not connect");
+        const bool refused =
+            classify_pg_error(sqlstate_from_verbose_message(message),
+                              /*connection_bad=*/true, message) == PgErrorClass::kLoginFailed;
+        const Status status = fail(message);
+        return refused ? Status::kRefused : status;
+      }
     }
   }
 

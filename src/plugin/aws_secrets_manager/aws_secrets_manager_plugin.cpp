@@ -10,11 +10,33 @@ namespace {
 using plugin::secrets_manager::SecretsManagerAuthenticator;
 using plugin::secrets_manager::SecretsManagerConfig;
 
+// Background connections (monitors, cancel) log in with the cached secret, fetched again after a
+// refused login, as the plugin's connect() does.
+class SecretsManagerBackgroundCredentials final : public BackgroundCredentials {
+ public:
+  explicit SecretsManagerBackgroundCredentials(
+      std::shared_ptr<const SecretsManagerAuthenticator> authenticator)
+      : authenticator_(std::move(authenticator)) {}
+
+  void apply(ConnectSpec& spec) const override { authenticator_->fill(spec); }
+  void refused(const ConnectSpec& /*spec*/) const noexcept override { authenticator_->drop(); }
+
+ private:
+  const std::shared_ptr<const SecretsManagerAuthenticator> authenticator_;
+};
+
 class AwsSecretsManagerPlugin final : public Plugin {
  public:
   AwsSecretsManagerPlugin(SecretsManagerConfig config, const std::string& profile)
-      : authenticator_(std::move(config), plugin::secrets_manager::make_aws_secret_source(profile),
-                       plugin::secrets_manager::process_secret_cache()) {}
+      : shared_authenticator_(std::make_shared<SecretsManagerAuthenticator>(
+            std::move(config), plugin::secrets_manager::make_aws_secret_source(profile),
+            plugin::secrets_manager::process_secret_cache())),
+        authenticator_(*shared_authenticator_),
+        background_(std::make_shared<SecretsManagerBackgroundCredentials>(shared_authenticator_)) {}
+
+  std::shared_ptr<const BackgroundCredentials> background_credentials() const override {
+    return background_;
+  }
 
   std::string_view code() const noexcept override { return "aws_secrets_manager"; }
   MethodSet subscribed_methods() const noexcept override { return MethodSet{Method::kConnect}; }
@@ -25,7 +47,9 @@ class AwsSecretsManagerPlugin final : public Plugin {
   }
 
  private:
-  SecretsManagerAuthenticator authenticator_;
+  std::shared_ptr<SecretsManagerAuthenticator> shared_authenticator_;
+  SecretsManagerAuthenticator& authenticator_;  // this Connection's logins (owner thread)
+  std::shared_ptr<const BackgroundCredentials> background_;
 };
 
 // Everything is checked here, so a bad property is a ConfigError from Connection::open.

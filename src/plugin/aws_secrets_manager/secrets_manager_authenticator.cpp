@@ -189,4 +189,33 @@ std::unique_ptr<TargetConnection> SecretsManagerAuthenticator::connect(ConnectRe
   std::rethrow_exception(refused);
 }
 
+void SecretsManagerAuthenticator::fill(ConnectSpec& spec) const {
+  const SecretCacheKey key = cache_key();
+  const SecretCache::Fetch fetch = [this] {
+    return source_->fetch(config_.secret_id, config_.location);
+  };
+  MutexLock lock(background_mutex_);
+  CachedSecret secret = cache_.get(key, config_.expiration, fetch);
+  const auto now = cache_.clock().now();
+  if (background_refused_ && background_secret_ &&
+      secret.generation == background_secret_->generation &&
+      now - background_refetched_at_ >= kBackgroundRefetchInterval) {
+    // The value was refused and nobody fetched a newer one since: a rotation.
+    AWRAP_LOG(kInfo) << "secrets manager: a background login with secret '" << key.secret_id
+                     << "' was refused; fetching the secret again (rotation?)";
+    background_refetched_at_ = now;
+    secret = cache_.refresh(key, secret, fetch);
+  }
+  background_refused_ = false;
+  DbCredentials credentials = credentials_of(secret);
+  background_secret_ = std::move(secret);
+  spec.user = credentials.username;
+  spec.password = credentials.password;
+}
+
+void SecretsManagerAuthenticator::drop() const noexcept {
+  MutexLock lock(background_mutex_);
+  background_refused_ = true;
+}
+
 }  // namespace awrap::plugin::secrets_manager

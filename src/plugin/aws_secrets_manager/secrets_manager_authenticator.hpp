@@ -14,11 +14,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "awrap/plugin.hpp"
 #include "aws/secrets_manager.hpp"
+#include "base/thread_annotations.hpp"
 #include "plugin/aws_secrets_manager/secret_cache.hpp"
 
 namespace awrap::plugin::secrets_manager {
@@ -77,6 +79,16 @@ class SecretsManagerAuthenticator {
 
   SecretCacheKey cache_key() const;
 
+  // For background connections (BackgroundCredentials): puts the user name and password of the
+  // cached secret into `spec`; after drop(), of a value fetched again (at most one fetch per
+  // kBackgroundRefetchInterval, so probes refused every interval do not hammer Secrets
+  // Manager). Thread-safe. Throws AuthError.
+  void fill(ConnectSpec& spec) const;
+  // A background login with the last filled value was refused (the password rotated).
+  void drop() const noexcept;
+
+  static constexpr std::chrono::seconds kBackgroundRefetchInterval{5};
+
  private:
   DbCredentials credentials_of(const CachedSecret& secret) const;
 
@@ -84,6 +96,12 @@ class SecretsManagerAuthenticator {
   std::shared_ptr<SecretSource> source_;
   SecretCache& cache_;
   Sleep sleep_;
+  // Background logins (any thread).
+  mutable Mutex background_mutex_;
+  mutable std::optional<CachedSecret> background_secret_ GUARDED_BY(background_mutex_);
+  mutable bool background_refused_ GUARDED_BY(background_mutex_) = false;
+  mutable std::chrono::system_clock::time_point background_refetched_at_
+      GUARDED_BY(background_mutex_){};
 };
 
 }  // namespace awrap::plugin::secrets_manager

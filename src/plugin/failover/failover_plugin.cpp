@@ -11,6 +11,7 @@
 #include "core/cluster_service.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/failover/failover_mode.hpp"
+#include "plugin/failover/session_loss.hpp"
 #include "plugin/failover/statement_kind.hpp"
 
 namespace awrap {
@@ -116,8 +117,12 @@ class FailoverPlugin final : public Plugin {
     AWRAP_LOG(kInfo) << "failover (" << to_string(mode_) << ") from " << failed.endpoint()
                      << " after: " << cause.what();
     if (TargetConnection* c = service_.current_connection()) c->abort();
-    if (dynamic_cast<const ConnectionLostError*>(&cause))
-      service_.set_availability(failed, HostAvailability::kUnavailable);
+    // One session's end is no evidence about its host: nothing is marked unavailable here (the
+    // host monitor's probes and failed connects to a host are). When a live server ended the
+    // session itself (terminated, killed, idle timeout), its host is tried first, without a
+    // cluster-wide probe round; the writer check on the new connection still decides.
+    bool same_host_first = session_ended_by_live_server(cause.sqlstate(), cause.native_code()) &&
+                           service_.availability(failed) == HostAvailability::kAvailable;
 
     std::string last_problem = cause.what();
     while (Clock::now() < deadline) {
@@ -125,11 +130,15 @@ class FailoverPlugin final : public Plugin {
       // cannot (its own connections refused, e.g. credentials rotated since it last logged in),
       // probe the known hosts through this Connection's own chain, with fresh credentials.
       std::vector<HostInfo> candidates;
-      if (auto candidate =
-              pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience)))
+      if (same_host_first) {
+        same_host_first = false;
+        candidates.push_back(failed);
+      } else if (auto candidate =
+                     pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience))) {
         candidates.push_back(*candidate);
-      else
+      } else {
         candidates = fallback_candidates(failed);
+      }
       for (HostInfo& candidate : candidates) {
         if (Clock::now() >= deadline) break;
         auto conn = connect_fitting(candidate, deadline, last_problem);

@@ -253,7 +253,6 @@ void HostMonitor::update_credentials(const ConnectSpec& spec) {
   MutexLock lock(mutex_);
   if (spec.password == probe_spec_.password) return;
   probe_spec_.password = spec.password;
-  credentials_changed_ = true;
 }
 
 int HostMonitor::attached() const {
@@ -293,23 +292,8 @@ Clock::time_point HostMonitor::step(Clock::time_point now) {
     state_.start_probe(now);
     probe_started_ = now;
     try {
-      {
-        MutexLock lock(mutex_);
-        if (!probe_ || (credentials_changed_ && !probe_->has_session())) {
-          probe_ = make_host_probe(config_.engine, probe_spec_);
-          credentials_changed_ = false;
-        }
-      }
-      switch (probe_->start()) {
-        case HostProbe::Status::kWaiting:
-          break;
-        case HostProbe::Status::kSucceeded:
-          finish_probe(true, now);
-          break;
-        case HostProbe::Status::kFailed:
-          finish_probe(false, now);
-          break;
-      }
+      if (!probe_ || !probe_->has_session()) probe_ = new_probe_session();
+      finish_probe(probe_->start(), now);
     } catch (const std::exception& e) {
       AWRAP_LOG(kWarning) << "host monitor for " << config_.host.endpoint()
                           << ": probe failed to run (" << e.what() << "); retrying in "
@@ -334,17 +318,47 @@ short HostMonitor::probe_events() const noexcept {
 
 void HostMonitor::on_probe_ready(short revents, Clock::time_point now) {
   if (!state_.probe_in_flight() || !probe_) return;
-  switch (probe_->resume(revents)) {
+  const HostProbe::Status status = probe_->resume(revents);
+  if (status == HostProbe::Status::kWaiting) return;
+  finish_probe(status, now);
+  if (state_.host_dead()) abort_stuck_calls(now);
+}
+
+// A new session logs in with fresh credentials: those of the last login may have expired (an
+// IAM token lives 15 minutes) or been rotated (Secrets Manager) since.
+std::unique_ptr<HostProbe> HostMonitor::new_probe_session() {
+  ConnectSpec spec;
+  {
+    MutexLock lock(mutex_);
+    spec = probe_spec_;
+  }
+  if (config_.credentials) config_.credentials->apply(spec);
+  probe_login_ = spec;
+  return config_.make_probe ? config_.make_probe(config_.engine, std::move(spec))
+                            : make_host_probe(config_.engine, std::move(spec));
+}
+
+void HostMonitor::finish_probe(HostProbe::Status status, Clock::time_point now) {
+  switch (status) {
     case HostProbe::Status::kWaiting:
       return;
     case HostProbe::Status::kSucceeded:
       finish_probe(true, now);
-      break;
+      return;
     case HostProbe::Status::kFailed:
       finish_probe(false, now);
-      break;
+      return;
+    case HostProbe::Status::kRefused:
+      // The server answered: it is alive. Only the credentials are wrong (an expired token, a
+      // rotated password), which is never a reason to condemn the host and abort its calls.
+      AWRAP_LOG(kInfo) << "host monitor: " << config_.host.endpoint()
+                       << " refused the probe's login (credentials, not the host); the next "
+                          "probe logs in with fresh ones";
+      if (config_.credentials) config_.credentials->refused(probe_login_);
+      probe_.reset();
+      finish_probe(true, now);
+      return;
   }
-  if (state_.host_dead()) abort_stuck_calls(now);
 }
 
 void HostMonitor::finish_probe(bool answered, Clock::time_point now) {

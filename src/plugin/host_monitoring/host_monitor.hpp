@@ -19,18 +19,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "awrap/background_credentials.hpp"
 #include "awrap/target_driver.hpp"
 #include "base/thread_annotations.hpp"
+#include "driver/host_probe.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
 
 namespace awrap {
-
-class HostProbe;
 
 // One Connection's registration with a monitor. Owned by the plugin (shared with the monitor).
 class MonitoredConnection {
@@ -52,11 +53,19 @@ class MonitoredConnection {
   std::int64_t aborted_call_ns_ = 0;  // the call already aborted (not aborted twice)
 };
 
+using ProbeFactory =
+    std::function<std::unique_ptr<HostProbe>(std::string_view engine, ConnectSpec spec)>;
+
 struct HostMonitorKey {
   std::string engine;
   HostInfo host;
   ConnectSpec probe_spec;  // credentials and native options of the probe session; host is set
   MonitorSettings settings;
+  // Fresh credentials for each probe session (the authentication plugins'); null: probe_spec's
+  // user and password (updated by update_credentials). Not part of the monitor's identity.
+  std::shared_ptr<const BackgroundCredentials> credentials{};
+  // Makes the probe of a new session; null: make_host_probe (tests inject one).
+  ProbeFactory make_probe{};
 };
 
 class HostMonitor {
@@ -105,6 +114,8 @@ class HostMonitor {
  private:
   static void wake_loop() noexcept;
   void finish_probe(bool answered, Clock::time_point now);
+  void finish_probe(HostProbe::Status status, Clock::time_point now);
+  std::unique_ptr<HostProbe> new_probe_session();
   void abort_stuck_calls(Clock::time_point now);
   std::chrono::milliseconds scan_tick() const noexcept;
 
@@ -113,13 +124,13 @@ class HostMonitor {
   mutable Mutex mutex_;
   std::vector<std::shared_ptr<MonitoredConnection>> registrations_ GUARDED_BY(mutex_);
   ConnectSpec probe_spec_ GUARDED_BY(mutex_);
-  bool credentials_changed_ GUARDED_BY(mutex_) = false;
   std::atomic<bool> disposed_{false};
   std::atomic<bool> probe_session_open_{false};
   std::atomic<std::int64_t> touched_ns_{0};
   // Event loop only:
   MonitorStateMachine state_;
   std::unique_ptr<HostProbe> probe_;
+  ConnectSpec probe_login_;  // what probe_ logs in with (for BackgroundCredentials::refused)
   Clock::time_point probe_started_{};
 };
 

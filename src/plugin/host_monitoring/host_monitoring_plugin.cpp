@@ -83,6 +83,11 @@ class HostMonitoringPlugin final : public Plugin {
     apply_monitoring_properties(key.probe_spec);
     key.probe_spec.host = key.host;
     key.settings = settings_;
+    // monitoring-user / monitoring-password name the probe's own login; otherwise it logs in as
+    // the application does, with credentials fresh from the authentication plugins.
+    const auto& monitoring = service_.properties().monitoring();
+    if (!monitoring.contains("user") && !monitoring.contains("password"))
+      key.credentials = service_.background_credentials();
     if (!registration_) registration_ = std::make_shared<MonitoredConnection>();
     monitor_ = acquire_host_monitor(key);
     monitor_->attach(registration_, connection);

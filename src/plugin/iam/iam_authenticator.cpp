@@ -79,11 +79,16 @@ IamAuthenticator::IamAuthenticator(IamConfig config, std::shared_ptr<IamTokenSou
 
 aws::RdsTokenKey IamAuthenticator::token_key(const ConnectRequest& request,
                                              int engine_default_port) const {
+  return token_key_for(request.spec, engine_default_port);
+}
+
+aws::RdsTokenKey IamAuthenticator::token_key_for(const ConnectSpec& spec,
+                                                 int engine_default_port) const {
   aws::RdsTokenKey key;
-  key.host = config_.iam_host.empty() ? request.spec.host.host : config_.iam_host;
-  key.port = config_.iam_default_port.value_or(request.spec.host.port > 0 ? request.spec.host.port
-                                                                          : engine_default_port);
-  key.user = request.spec.user;
+  key.host = config_.iam_host.empty() ? spec.host.host : config_.iam_host;
+  key.port =
+      config_.iam_default_port.value_or(spec.host.port > 0 ? spec.host.port : engine_default_port);
+  key.user = spec.user;
   aws::RegionSources sources;
   sources.explicit_region = config_.region;
   sources.host = key.host;
@@ -140,6 +145,32 @@ std::unique_ptr<TargetConnection> IamAuthenticator::connect(ConnectRequest& requ
   } catch (const AuthError&) {
     cache_.invalidate(key);
     throw;
+  }
+}
+
+void IamAuthenticator::fill(ConnectSpec& spec, std::string_view engine,
+                            int engine_default_port) const {
+  if (spec.user.empty()) {
+    throw ConfigError("the iam plugin needs a database user name (the IAM database user)", "user");
+  }
+  if (engine == "mysql") spec.native_options["enable_cleartext_plugin"] = "true";
+  aws::RdsTokenKey key = token_key_for(spec, engine_default_port);
+  std::string token = cache_.find(key);
+  if (token.empty()) {
+    token = tokens_->generate_token(key, refresh_credentials_.exchange(false));
+    cache_.store(key, token, config_.token_lifetime);
+    AWRAP_LOG(kDebug) << "iam: new token for a background connection of user '" << key.user
+                      << "' at " << key.host << ":" << key.port << " (" << key.region << ")";
+  }
+  spec.password = std::move(token);
+}
+
+void IamAuthenticator::drop(const ConnectSpec& spec, int engine_default_port) const noexcept {
+  try {
+    cache_.invalidate(token_key_for(spec, engine_default_port));
+    refresh_credentials_ = true;
+  } catch (const std::exception& e) {
+    AWRAP_LOG(kDebug) << "iam: could not drop a refused token: " << e.what();
   }
 }
 

@@ -10,6 +10,7 @@
 // cache and the token source it uses are shared and thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -65,10 +66,22 @@ class IamAuthenticator {
   // The cache key for a request (exposed for tests).
   aws::RdsTokenKey token_key(const ConnectRequest& request, int engine_default_port) const;
 
+  // For background connections (BackgroundCredentials): puts the token connect() would use for
+  // `spec` (cached, or new) into its password. Thread-safe (the configuration is read only; the
+  // cache and token source are shared and thread-safe). Throws ConfigError or AuthError.
+  void fill(ConnectSpec& spec, std::string_view engine, int engine_default_port) const;
+  // A background login with `spec` was refused: drop its token; the next fill() makes a new one
+  // with freshly loaded AWS credentials.
+  void drop(const ConnectSpec& spec, int engine_default_port) const noexcept;
+
  private:
+  aws::RdsTokenKey token_key_for(const ConnectSpec& spec, int engine_default_port) const;
+
   IamConfig config_;
   std::shared_ptr<IamTokenSource> tokens_;
   aws::RdsTokenCache& cache_;
+  // Set by drop(): the next new token is made with AWS credentials loaded again.
+  mutable std::atomic<bool> refresh_credentials_{false};
 };
 
 }  // namespace awrap::plugin::iam

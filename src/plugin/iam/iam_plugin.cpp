@@ -9,12 +9,43 @@ namespace {
 using plugin::iam::IamAuthenticator;
 using plugin::iam::IamConfig;
 
+// Background connections (monitors, cancel) get their token as the plugin's connect() does.
+class IamBackgroundCredentials final : public BackgroundCredentials {
+ public:
+  IamBackgroundCredentials(std::shared_ptr<const IamAuthenticator> authenticator,
+                           std::string engine, int default_port)
+      : authenticator_(std::move(authenticator)),
+        engine_(std::move(engine)),
+        default_port_(default_port) {}
+
+  void apply(ConnectSpec& spec) const override {
+    authenticator_->fill(spec, engine_, default_port_);
+  }
+  void refused(const ConnectSpec& spec) const noexcept override {
+    authenticator_->drop(spec, default_port_);
+  }
+
+ private:
+  const std::shared_ptr<const IamAuthenticator> authenticator_;
+  const std::string engine_;
+  const int default_port_;
+};
+
 class IamPlugin final : public Plugin {
  public:
   IamPlugin(PluginService& service, IamConfig config)
       : service_(service),
-        authenticator_(config, plugin::iam::make_aws_chain_token_source(config.aws_profile),
-                       aws::process_rds_token_cache()) {}
+        shared_authenticator_(std::make_shared<IamAuthenticator>(
+            config, plugin::iam::make_aws_chain_token_source(config.aws_profile),
+            aws::process_rds_token_cache())),
+        authenticator_(*shared_authenticator_),
+        background_(std::make_shared<IamBackgroundCredentials>(
+            shared_authenticator_, std::string(service.driver().engine()),
+            service.driver().default_port())) {}
+
+  std::shared_ptr<const BackgroundCredentials> background_credentials() const override {
+    return background_;
+  }
 
   std::string_view code() const noexcept override { return "iam"; }
   MethodSet subscribed_methods() const noexcept override { return MethodSet{Method::kConnect}; }
@@ -28,7 +59,9 @@ class IamPlugin final : public Plugin {
 
  private:
   PluginService& service_;
-  IamAuthenticator authenticator_;
+  std::shared_ptr<IamAuthenticator> shared_authenticator_;
+  IamAuthenticator& authenticator_;  // this Connection's logins (owner thread)
+  std::shared_ptr<const BackgroundCredentials> background_;
 };
 
 IamConfig config_from(const Properties& properties) {
