@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -60,6 +61,19 @@ class SessionEnd : public ::testing::TestWithParam<EngineCase> {
 
 TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   const LabNode writer = cluster_->writer();
+  std::mutex log_mutex;
+  std::string failover_line;  // why failover started, as awrap logged it
+  set_log_level(LogLevel::kInfo);
+  set_log_sink([&](LogLevel, std::string_view message) {
+    std::lock_guard lock(log_mutex);
+    if (message.find("failover (") != std::string_view::npos) failover_line = message;
+  });
+  struct RestoreLog {
+    ~RestoreLog() {
+      set_log_sink(nullptr);
+      set_log_level(LogLevel::kWarning);
+    }
+  } restore_log;
   Connection c = Connection::open(url(), {{"failover_timeout_sec", "20"},
                                           {"connect_timeout", "3"},
                                           {"topology_refresh_ms", "1000"},
@@ -114,6 +128,10 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   std::cout << "[ session end ] " << GetParam().engine << ": " << outcome.substr(0, 60)
             << "... after " << took_ms << " ms; topology threads at most " << most_threads.load()
             << "\n";
+  {
+    std::lock_guard lock(log_mutex);
+    std::cout << "[ session end ] " << GetParam().engine << ": " << failover_line << "\n";
+  }
   c.close();
 }
 

@@ -80,8 +80,11 @@ TEST(SessionLoss, SessionsEndedByALiveServerAreToldApartFromLostHosts) {
   EXPECT_FALSE(session_ended_by_live_server("08006", 0));     // socket lost
   EXPECT_FALSE(session_ended_by_live_server("", 0));          // host-monitoring abort
   EXPECT_FALSE(session_ended_by_live_server("57P02", 0));     // crash_shutdown
-  EXPECT_FALSE(session_ended_by_live_server("HY000", 2013));  // lost during a statement
-  EXPECT_FALSE(session_ended_by_live_server("HY000", 2006));  // gone away
+  // End of stream: a KILL on MariaDB (or a crashed process, whose host refuses the reconnect).
+  EXPECT_TRUE(session_ended_by_live_server("HY000", 2013));
+  EXPECT_TRUE(session_ended_by_live_server("HY000", 2006));
+  EXPECT_FALSE(session_ended_by_live_server("08003", 0));  // our own abort (host monitoring)
+  EXPECT_FALSE(session_ended_by_live_server("08S01", 0));  // socket_timeout expired
 }
 
 }  // namespace

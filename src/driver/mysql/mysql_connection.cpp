@@ -210,9 +210,11 @@ void MysqlConnection::fail(MYSQL_STMT* statement, std::string_view action) {
 void MysqlConnection::raise(const MysqlErrorInfo& info, std::string_view action) {
   if (aborted_) {
     broken_ = true;
+    // Not the native code (2013 ...): our own abort must not read as the server ending the
+    // session (failover tries the same host first for that).
     throw ConnectionLostError(
         std::string(action) + " on " + endpoint_ + ": connection aborted (" + info.message + ")",
-        info.sqlstate, static_cast<int>(info.native_code), endpoint_);
+        "08003", 0, endpoint_);
   }
   if (classify_mysql_error(info.native_code, info.sqlstate) == MysqlErrorClass::kConnectionLost) {
     broken_ = true;

@@ -130,9 +130,13 @@ class FailoverPlugin final : public Plugin {
       // cannot (its own connections refused, e.g. credentials rotated since it last logged in),
       // probe the known hosts through this Connection's own chain, with fresh credentials.
       std::vector<HostInfo> candidates;
+      auto candidate_deadline = deadline;
       if (same_host_first) {
         same_host_first = false;
         candidates.push_back(failed);
+        // A host whose server just spoke answers a connect at once; bounded all the same.
+        candidate_deadline = std::min(
+            deadline, Clock::now() + cluster_service(service_).auxiliary_query_timeout());
       } else if (auto candidate =
                      pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience))) {
         candidates.push_back(*candidate);
@@ -141,7 +145,7 @@ class FailoverPlugin final : public Plugin {
       }
       for (HostInfo& candidate : candidates) {
         if (Clock::now() >= deadline) break;
-        auto conn = connect_fitting(candidate, deadline, last_problem);
+        auto conn = connect_fitting(candidate, candidate_deadline, last_problem);
         if (!conn) continue;
         // The session is restored on the new connection before it becomes current: within what
         // is left of failover_timeout_sec, then the application's own socket_timeout again.

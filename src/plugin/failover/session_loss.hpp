@@ -10,8 +10,9 @@
 namespace awrap {
 
 // sqlstate: the error's SQLSTATE (may be empty); native_code: MySQL's error number (0 for
-// PostgreSQL). 57P01 is also what a fast shutdown sends: the reconnect that follows then fails
-// at once and failover carries on as for a lost host.
+// PostgreSQL). 57P01 is also what a fast shutdown sends, and MySQL's end of stream (2013, 2006:
+// what a KILL shows on MariaDB) is also what a crashed server process leaves: the reconnect that
+// follows then fails at once and failover carries on as for a lost host.
 bool session_ended_by_live_server(std::string_view sqlstate, int native_code) noexcept;
 
 }  // namespace awrap
