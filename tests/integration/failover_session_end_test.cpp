@@ -95,8 +95,8 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   });
   std::thread terminator([&] {
     std::this_thread::sleep_for(700ms);
-    cluster_->sql(writer.name, pg() ? "SELECT pg_terminate_backend(" + session + ")"
-                                    : "KILL " + session);
+    cluster_->sql(writer.name,
+                  pg() ? "SELECT pg_terminate_backend(" + session + ")" : "KILL " + session);
   });
   const auto started = std::chrono::steady_clock::now();
   std::string outcome = "no error";
@@ -138,7 +138,9 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
 INSTANTIATE_TEST_SUITE_P(Engines, SessionEnd,
                          ::testing::Values(EngineCase{"pg", "127.0.0.196", 5432},
                                            EngineCase{"mariadb", "127.0.0.206", 3306}),
-                         [](const auto& engine_case) { return std::string(engine_case.param.engine); });
+                         [](const auto& engine_case) {
+                           return std::string(engine_case.param.engine);
+                         });
 
 }  // namespace
 }  // namespace awrap::testing

@@ -77,8 +77,7 @@ struct MonitorRun {
 // One connection in a call of 600 ms on a monitored host whose probes all end with `outcome`
 // (settings 20/50/1: any failed probe makes the host dead at once).
 MonitorRun run_monitor(HostProbe::Status outcome,
-                       const std::shared_ptr<const BackgroundCredentials>& credentials,
-                       int port) {
+                       const std::shared_ptr<const BackgroundCredentials>& credentials, int port) {
   HostAvailabilityRegistry::instance().clear();
   MonitorRun run;
   std::mutex mutex;

@@ -135,8 +135,8 @@ class FailoverPlugin final : public Plugin {
         same_host_first = false;
         candidates.push_back(failed);
         // A host whose server just spoke answers a connect at once; bounded all the same.
-        candidate_deadline = std::min(
-            deadline, Clock::now() + cluster_service(service_).auxiliary_query_timeout());
+        candidate_deadline =
+            std::min(deadline, Clock::now() + cluster_service(service_).auxiliary_query_timeout());
       } else if (auto candidate =
                      pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience))) {
         candidates.push_back(*candidate);
