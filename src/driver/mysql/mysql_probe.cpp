@@ -140,8 +140,8 @@ class MysqlProbe final : public HostProbe {
     if (phase_ == Phase::kConnecting) {
       if (connected_handle_ == nullptr) {
         const bool refused =
-            classify_mysql_error(mysql_errno(handle_.get()), mysql_sqlstate(handle_.get())) ==
-            MysqlErrorClass::kLoginFailed;
+            classify_mysql_error(mysql_errno(handle_.get()), mysql_sqlstate(handle_.get()),
+                                 mysql_error(handle_.get())) == MysqlErrorClass::kLoginFailed;
         const Status status = fail(mysql_error(handle_.get()));
         return refused ? Status::kRefused : status;
       }
