@@ -1,0 +1,241 @@
+// awrap::Pool under load while the writer fails, on real PostgreSQL 15 and MariaDB 10.11 Aurora-
+// flavoured lab clusters (one engine-parameterised suite): 64 threads on 8 pooled connections,
+// a writer crash with automatic failover, the old writer rejoining as a reader, then a switchover
+// that demotes the live writer. Checked: no lease is handed out on a host the topology no longer
+// names as writer, no lease leaks (in_use 0, leak reports 0), the counters add up, every
+// acknowledged write is in the database, and once the pool is gone the process is back to its
+// threads and the server to its sessions.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "awrap/awrap.hpp"
+#include "core/connection_impl.hpp"
+#include "support/lab_cluster.hpp"
+#include "support/thread_count.hpp"
+#include "topology/topology_monitor.hpp"
+
+namespace awrap {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::LabCluster;
+using testing::LabFault;
+using testing::LabOptions;
+
+struct Engine {
+  const char* name;
+  const char* lab_engine;
+  const char* base;
+};
+
+class PoolFailover : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    threads_before_ = testing::process_thread_count();
+    LabOptions options;
+    options.name = std::string("pool-") + GetParam().name;
+    options.engine = GetParam().lab_engine;
+    options.flavour = "aurora";
+    options.base = GetParam().base;
+    options.nodes = 3;
+    cluster_.emplace(LabCluster::up(options));
+  }
+  void TearDown() override { cluster_.reset(); }
+
+  bool pg() const { return std::string(GetParam().name) == "pg"; }
+  LabCluster& cluster() { return *cluster_; }
+  std::string conninfo() {
+    auto status = cluster().status();
+    if (pg())
+      return "host=" + status.cluster_endpoint +
+             " port=5432 user=awrap password=awrap-lab-password dbname=awrap";
+    return "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
+  }
+  PropertyMap props() {
+    return {{"wrapper_plugins",
+             "initial_connection,aurora_connection_tracker,failover,host_monitoring"},
+            {"failover_timeout_sec", "30"},
+            {"connect_timeout", "3"},
+            {"cluster_topology_high_refresh_rate_ms", "50"},
+            {"topology_refresh_ms", "500"},
+            {"monitor_disposal_time_ms", "500"},
+            {"cluster_endpoint_role", "writer"},
+            {"cluster_instance_host_pattern", cluster().status().host_pattern}};
+  }
+  std::int64_t awrap_sessions(const std::string& node) {
+    auto sql = pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'awrap'"
+                    : "SELECT count(*) FROM information_schema.processlist WHERE user = 'awrap'";
+    return std::stoll(cluster().sql(node, sql));
+  }
+  void wait_until_writer_is_not(const std::string& old) {
+    auto deadline = Clock::now() + 60s;
+    while (Clock::now() < deadline) {
+      auto w = cluster().writer();
+      if (w.name != old && w.is_running()) return;
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL() << "no new writer within 60 s";
+  }
+
+  int threads_before_ = 0;
+  std::optional<LabCluster> cluster_;
+};
+
+TEST_P(PoolFailover, SixtyFourThreadsThroughWriterCrashRejoinAndSwitchover) {
+  cluster().sql(cluster().writer().name,
+                "CREATE TABLE IF NOT EXISTS pool_writes(id bigint primary key)");
+  std::map<std::string, std::int64_t> sessions_before;
+  for (const auto& n : cluster().status().nodes) sessions_before[n.name] = awrap_sessions(n.name);
+
+  PoolOptions options;
+  options.max_size = 8;
+  options.min_idle = 2;
+  options.acquire_timeout = 90s;
+  options.validation_idle_threshold = 1s;
+  options.validation_timeout = 2s;
+  options.leak_detection_threshold = 60s;
+  options.housekeeping_interval = 200ms;
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> next_id{1};
+  std::atomic<std::uint64_t> iterations{0}, acknowledged{0}, demoted_handouts{0};
+  std::mutex outcome_mutex;
+  std::map<std::string, int> outcomes;
+  std::vector<std::int64_t> acknowledged_ids;
+  PoolCounters final_counters;
+  {
+    Pool pool(conninfo(), props(), options);
+    std::shared_ptr<TopologyMonitor> monitor;
+    {
+      auto lease = pool.acquire();
+      monitor = ConnectionAccess::impl(*lease).topology_monitor();
+    }
+    ASSERT_NE(monitor, nullptr);
+
+    auto worker = [&] {
+      std::vector<std::int64_t> mine;
+      std::map<std::string, int> my_outcomes;
+      while (!stop.load()) {
+        auto before = monitor->topology();
+        std::optional<Pool::Lease> lease;
+        try {
+          lease.emplace(pool.acquire());
+        } catch (const Error& e) {
+          ++my_outcomes[std::string("acquire:") + error_class_name(e)];
+          std::this_thread::sleep_for(10ms);
+          continue;
+        }
+        ++iterations;
+        HostInfo host = (*lease)->current_host();
+        auto after = monitor->topology();
+        auto is_writer_in = [&](const TopologyPtr& t) {
+          auto w = t ? t->writer() : std::nullopt;
+          return w && w->same_endpoint(host);
+        };
+        if (host.role == HostRole::kWriter && !is_writer_in(before) && !is_writer_in(after)) {
+          ++demoted_handouts;
+          std::cerr << "lent on " << host.endpoint() << ", not the writer of topology v"
+                    << (after ? after->version : 0) << "\n";
+        }
+        const std::int64_t id = next_id++;
+        try {
+          (*lease)->execute("INSERT INTO pool_writes VALUES (" + std::to_string(id) + ")");
+          mine.push_back(id);
+          ++my_outcomes["ok"];
+        } catch (const Error& e) {
+          ++my_outcomes[error_class_name(e)];
+        }
+      }
+      std::lock_guard lock(outcome_mutex);
+      acknowledged_ids.insert(acknowledged_ids.end(), mine.begin(), mine.end());
+      for (auto& [k, v] : my_outcomes) outcomes[k] += v;
+    };
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 64; ++i) threads.emplace_back(worker);
+
+    std::this_thread::sleep_for(3s);
+    const std::string first = cluster().writer().name;
+    cluster().fault(first, LabFault::kCrash, 500);  // the lab promotes a reader after 0.5 s
+    wait_until_writer_is_not(first);
+    std::this_thread::sleep_for(4s);
+    cluster().rejoin(first);  // the old writer comes back as a reader
+    std::this_thread::sleep_for(3s);
+    const std::string second = cluster().writer().name;
+    cluster().switchover();  // demotes a live writer
+    wait_until_writer_is_not(second);
+    std::this_thread::sleep_for(4s);
+    stop = true;
+    for (auto& t : threads) t.join();
+    monitor.reset();
+    final_counters = pool.counters();
+  }
+
+  const auto& c = final_counters;
+  std::cerr << "iterations " << iterations << "; outcomes:";
+  for (auto& [k, v] : outcomes) std::cerr << " " << k << "=" << v;
+  std::cerr << "\ncounters: size " << c.size << " idle " << c.idle << " in_use " << c.in_use
+            << " acquired " << c.acquired << " waits " << c.waits << " wait_time "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(c.wait_time).count()
+            << " ms created " << c.created << " validations " << c.validations << " closed:";
+  for (std::size_t r = 0; r < c.closed.size(); ++r)
+    std::cerr << " " << to_string(static_cast<PoolCloseReason>(r)) << "=" << c.closed[r];
+  std::cerr << "\n";
+
+  EXPECT_EQ(demoted_handouts.load(), 0u);
+  EXPECT_EQ(c.in_use, 0u) << "a lease leaked";
+  EXPECT_EQ(c.leaks, 0u);
+  EXPECT_EQ(c.acquired, iterations.load() + 1);  // + the lease that fetched the monitor
+  EXPECT_EQ(c.size, c.idle + c.in_use);
+  EXPECT_EQ(c.created, c.size + c.closed_total());
+  EXPECT_EQ(c.timeouts, 0u);
+  EXPECT_GT(outcomes["ok"], 100);
+  EXPECT_GE(c.closed_by(PoolCloseReason::kDemotedWriter) + c.closed_by(PoolCloseReason::kBroken) +
+                c.closed_by(PoolCloseReason::kValidationFailed),
+            1u)
+      << "connections on the failed writers were evicted";
+
+  // Every acknowledged write is in the database.
+  const std::string writer = cluster().writer().name;
+  auto present = std::stoll(cluster().sql(writer, "SELECT count(*) FROM pool_writes"));
+  EXPECT_GE(present, static_cast<std::int64_t>(acknowledged_ids.size()));
+  std::int64_t missing = 0;
+  std::string ids;
+  for (std::size_t i = 0; i < acknowledged_ids.size(); ++i) {
+    ids += (ids.empty() ? "" : ",") + std::to_string(acknowledged_ids[i]);
+    if (ids.size() > 20000 || i + 1 == acknowledged_ids.size()) {
+      auto found = std::stoll(
+          cluster().sql(writer, "SELECT count(*) FROM pool_writes WHERE id IN (" + ids + ")"));
+      missing += static_cast<std::int64_t>(std::count(ids.begin(), ids.end(), ',') + 1) - found;
+      ids.clear();
+    }
+  }
+  EXPECT_EQ(missing, 0) << "acknowledged writes lost";
+
+  // Back to the baseline: threads in this process, awrap sessions on every node.
+  EXPECT_EQ(testing::wait_for_thread_count(threads_before_, 20s), threads_before_);
+  for (const auto& n : cluster().status().nodes) {
+    if (!n.is_running()) continue;
+    auto deadline = Clock::now() + 20s;
+    auto now_sessions = awrap_sessions(n.name);
+    while (now_sessions > sessions_before[n.name] && Clock::now() < deadline) {
+      std::this_thread::sleep_for(100ms);
+      now_sessions = awrap_sessions(n.name);
+    }
+    EXPECT_LE(now_sessions, sessions_before[n.name]) << n.name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, PoolFailover,
+                         ::testing::Values(Engine{"pg", "pg", "127.0.0.241"},
+                                           Engine{"mariadb", "mariadb", "127.0.0.245"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace awrap
