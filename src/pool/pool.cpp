@@ -135,12 +135,14 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, std::source_loc
   const TimePoint start = environment_.clock();
   const auto real_deadline = std::chrono::steady_clock::now() + timeout;
   bool waited = false;
+  bool first_pass = true;
   for (;;) {
     PoolSlot* candidate = nullptr;
     HousekeepingWork housekeeping;
     {
       MutexLock lock(mutex_);
-      if (start >= next_housekeeping_) housekeeping = plan_housekeeping(start);
+      // Closes only: opening for min_idle would delay this caller; the release after it opens.
+      if (start >= next_housekeeping_) housekeeping = plan_housekeeping(start, false);
       for (;;) {
         if (closed_) throw ConnectionClosedError("pool: acquire() after close()");
         if (!idle_.empty()) {
@@ -172,6 +174,9 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, std::source_loc
     if (!housekeeping.close.empty() || housekeeping.open > 0 || !housekeeping.leaks.empty())
       do_housekeeping(std::move(housekeeping));
 
+    // One clock read on the fast path.
+    TimePoint now = (waited || !first_pass) ? environment_.clock() : start;
+    first_pass = false;
     if (candidate == nullptr) {  // room to open one, reserved in opening_
       std::unique_ptr<PoolSlot> slot;
       try {
@@ -183,13 +188,13 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, std::source_loc
         changed_.notify_one();  // the room is free again for a waiter
         throw;
       }
+      now = slot->created;
       MutexLock lock(mutex_);
       --opening_;
       ++totals_.created;
       candidate = slot.get();
       slots_.emplace(candidate, std::move(slot));
     } else {
-      const TimePoint now = environment_.clock();
       auto facts = environment_.host_facts(candidate->connection, candidate->facts_cache);
       auto decision = pool_policy::decide_on_borrow(candidate->idle_since, candidate->end_of_life,
                                                     facts, options_, now);
@@ -200,7 +205,7 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, std::source_loc
           decision = {pool_policy::BorrowAction::kClose, PoolCloseReason::kValidationFailed};
       }
       std::vector<Doomed> doomed;
-      {
+      if (validated || decision.action == pool_policy::BorrowAction::kClose) {
         MutexLock lock(mutex_);
         if (validated) ++totals_.validations;
         if (decision.action == pool_policy::BorrowAction::kClose) {
@@ -215,7 +220,6 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, std::source_loc
         continue;
       }
     }
-    const TimePoint now = environment_.clock();
     MutexLock lock(mutex_);  // housekeeping reads these of lent slots
     candidate->lent_at = now;
     candidate->lent_where = where;
@@ -252,7 +256,7 @@ void Pool::Impl::give_back(PoolSlot* slot, bool discard) noexcept {
       idle_.push_back(slot);
     }
     if (waiting_ > 0) changed_.notify_one();
-    if (!closed_ && now >= next_housekeeping_) housekeeping = plan_housekeeping(now);
+    if (!closed_ && now >= next_housekeeping_) housekeeping = plan_housekeeping(now, true);
   }
   if (reported_leak) {
     AWRAP_LOG(kWarning) << "pool: the lease taken at " << where_text(reported_leak->where)
@@ -263,7 +267,7 @@ void Pool::Impl::give_back(PoolSlot* slot, bool discard) noexcept {
     do_housekeeping(std::move(housekeeping));
 }
 
-Pool::Impl::HousekeepingWork Pool::Impl::plan_housekeeping(TimePoint now) {
+Pool::Impl::HousekeepingWork Pool::Impl::plan_housekeeping(TimePoint now, bool may_open) {
   next_housekeeping_ = now + options_.housekeeping_interval;
   std::vector<pool_policy::IdleRecord> idle;
   idle.reserve(idle_.size());
@@ -284,8 +288,8 @@ Pool::Impl::HousekeepingWork Pool::Impl::plan_housekeeping(TimePoint now) {
     count_closed(c.reason);
     work.close.push_back({detach(slot), c.reason});
   }
-  work.open = plan.open;
-  opening_ += plan.open;
+  work.open = may_open ? plan.open : 0;
+  opening_ += work.open;
   for (auto id : plan.leaks) {
     PoolSlot* slot = by_id.at(id);
     slot->leak_reported = true;
@@ -337,7 +341,7 @@ void Pool::Impl::run_housekeeping() {
   {
     MutexLock lock(mutex_);
     if (closed_) return;
-    work = plan_housekeeping(environment_.clock());
+    work = plan_housekeeping(environment_.clock(), true);
   }
   do_housekeeping(std::move(work));
 }

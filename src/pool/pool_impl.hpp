@@ -78,7 +78,8 @@ class Pool::Impl {
   // Takes the slot out of the pool's books (it is lent, so in neither list).
   std::unique_ptr<PoolSlot> detach(PoolSlot* slot) REQUIRES(mutex_);
   void count_closed(PoolCloseReason reason, std::size_t n = 1) REQUIRES(mutex_);
-  HousekeepingWork plan_housekeeping(pool_policy::TimePoint now) REQUIRES(mutex_);
+  // `may_open`: reserve (in opening_) the connections min_idle asks for, for the caller to open.
+  HousekeepingWork plan_housekeeping(pool_policy::TimePoint now, bool may_open) REQUIRES(mutex_);
   void do_housekeeping(HousekeepingWork work) noexcept;
   // Closes outside the lock: closing may send a Terminate, destroying may join a monitor.
   static void close_all(std::vector<Doomed>& doomed) noexcept;

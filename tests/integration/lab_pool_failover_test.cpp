@@ -235,7 +235,7 @@ TEST_P(PoolFailover, SixtyFourThreadsThroughWriterCrashRejoinAndSwitchover) {
 INSTANTIATE_TEST_SUITE_P(Engines, PoolFailover,
                          ::testing::Values(Engine{"pg", "pg", "127.0.0.241"},
                                            Engine{"mariadb", "mariadb", "127.0.0.245"}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test_info) { return std::string(test_info.param.name); });
 
 }  // namespace
 }  // namespace awrap

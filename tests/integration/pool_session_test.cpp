@@ -145,7 +145,7 @@ TEST_P(PoolSession, MaxLifetimeRenewsConnectionsOnBorrowAndInHousekeeping) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, PoolSession,
                          ::testing::Values(Engine{"pg", true}, Engine{"mariadb", false}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test_info) { return std::string(test_info.param.name); });
 
 }  // namespace
 }  // namespace awrap

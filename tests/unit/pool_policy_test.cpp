@@ -205,11 +205,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "0 (off) or 1 ms"},
         BadOption{"housekeeping_interval", [](PoolOptions& o) { o.housekeeping_interval = 2h; },
                   "7200000 ms", "1 ms to 3600000 ms"}),
-    [](const auto& info) {
-      return std::string(info.param.field) + "_" + std::to_string(info.index);
+    [](const auto& test_info) {
+      return std::string(test_info.param.field) + "_" + std::to_string(test_info.index);
     });
 
-TEST(PoolOptionsValidation, DefaultsAreValid) {
+TEST(PoolOptionsDefaults, AreValid) {
   EXPECT_NO_THROW(PoolOptions{}.validate());
 }
 
