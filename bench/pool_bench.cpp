@@ -7,7 +7,7 @@
 //   BM_PoolPair/baseline_mutex_deque   lock, pop_back, unlock; lock, push_back, notify, unlock
 //   BM_PoolPair/awrap_pool             Pool::acquire + Lease destructor (checks, reset, counters)
 //
-// Run: build/release/bench/pool_bench --benchmark_repetitions=5 \
+// Run: build/release/bench/pool_bench --benchmark_repetitions=5
 //        --benchmark_report_aggregates_only=true
 // Time is wall time per pair per thread; pairs/s (items_per_second) is over all threads.
 #include <benchmark/benchmark.h>

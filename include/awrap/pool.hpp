@@ -27,7 +27,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <source_location>
 #include <string>
 #include <string_view>
 
@@ -38,6 +37,19 @@
 namespace awrap {
 
 struct PoolSlot;
+
+// Where a lease was taken, for leak reports: std::source_location's fields, filled at the call
+// site the same way (that type is missing from Clang 14 with libstdc++ 12, which awrap supports).
+struct SourceLocation {
+  const char* file = "";
+  unsigned line = 0;
+  const char* function = "";
+  static constexpr SourceLocation current(
+      const char* file_name = __builtin_FILE(), unsigned line_number = __builtin_LINE(),
+      const char* function_name = __builtin_FUNCTION()) noexcept {
+    return {file_name, line_number, function_name};
+  }
+};
 
 // Every duration: zero where "off" is listed as accepted, otherwise positive. validate() checks.
 struct PoolOptions {
@@ -132,9 +144,9 @@ class Pool {
   // (default options().acquire_timeout) for one to come back, then throws PoolTimeoutError.
   // A connection the pool opens for this call throws what opening threw (ConnectError, …).
   // After close(): ConnectionClosedError. `where` is recorded for leak reports.
-  Lease acquire(std::source_location where = std::source_location::current());
+  Lease acquire(SourceLocation where = SourceLocation::current());
   Lease acquire(std::chrono::milliseconds timeout,
-                std::source_location where = std::source_location::current());
+                SourceLocation where = SourceLocation::current());
 
   PoolCounters counters() const;
   const PoolOptions& options() const noexcept;

@@ -14,9 +14,8 @@ namespace {
 
 using pool_policy::TimePoint;
 
-std::string where_text(const std::source_location& where) {
-  return std::string(where.file_name()) + ":" + std::to_string(where.line()) + " (" +
-         where.function_name() + ")";
+std::string where_text(const SourceLocation& where) {
+  return std::string(where.file) + ":" + std::to_string(where.line) + " (" + where.function + ")";
 }
 
 // Rolls back and restores the session settings a Connection starts with. A failover while doing
@@ -58,7 +57,7 @@ bool validate_with_select_1(Connection& connection, std::chrono::milliseconds ti
 
 Pool::Impl::Impl(ConnectionFactory factory, PoolOptions options, PoolEnvironment environment)
     : factory_(std::move(factory)),
-      options_(std::move(options)),
+      options_(options),
       environment_(std::move(environment)) {
   MutexLock lock(mutex_);
   next_housekeeping_ = environment_.clock() + options_.housekeeping_interval;
@@ -131,7 +130,7 @@ std::string Pool::Impl::timeout_message(std::chrono::milliseconds timeout) const
   return out.str();
 }
 
-PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, std::source_location where) {
+PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation where) {
   const TimePoint start = environment_.clock();
   const auto real_deadline = std::chrono::steady_clock::now() + timeout;
   bool waited = false;
@@ -376,12 +375,12 @@ void Pool::Impl::close() noexcept {
 Pool::Pool(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Pool::Pool(ConnectionFactory factory, PoolOptions options)
-    : Pool(PoolAccess::make(std::move(factory), std::move(options), PoolEnvironment{})) {}
+    : Pool(PoolAccess::make(std::move(factory), options, PoolEnvironment{})) {}
 
 Pool::Pool(std::string conninfo, PropertyMap properties, PoolOptions options)
     : Pool([conninfo = std::move(conninfo),
             properties = std::move(properties)] { return Connection::open(conninfo, properties); },
-           std::move(options)) {}
+           options) {}
 
 Pool PoolAccess::make(Pool::ConnectionFactory factory, PoolOptions options,
                       PoolEnvironment environment) {
@@ -389,7 +388,7 @@ Pool PoolAccess::make(Pool::ConnectionFactory factory, PoolOptions options,
   if (!factory) throw ConfigError("pool: the connection factory is empty", "factory");
   if (!environment.validate) environment.validate = validate_with_select_1;
   auto impl =
-      std::make_shared<Pool::Impl>(std::move(factory), std::move(options), std::move(environment));
+      std::make_shared<Pool::Impl>(std::move(factory), options, std::move(environment));
   impl->open_min_idle();
   return Pool(std::move(impl));
 }
@@ -407,11 +406,11 @@ Pool::~Pool() {
   if (impl_) impl_->close();
 }
 
-Pool::Lease Pool::acquire(std::source_location where) {
+Pool::Lease Pool::acquire(SourceLocation where) {
   return acquire(impl_->options().acquire_timeout, where);
 }
 
-Pool::Lease Pool::acquire(std::chrono::milliseconds timeout, std::source_location where) {
+Pool::Lease Pool::acquire(std::chrono::milliseconds timeout, SourceLocation where) {
   if (!impl_) throw ConnectionClosedError("pool: use of a moved-from Pool");
   PoolSlot* slot = impl_->acquire(timeout, where);
   return Lease(impl_, slot, &slot->connection);

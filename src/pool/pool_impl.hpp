@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <source_location>
 #include <unordered_map>
 #include <vector>
 
@@ -26,7 +25,7 @@ struct PoolSlot {
   pool_policy::TimePoint end_of_life{};
   pool_policy::TimePoint idle_since{};
   pool_policy::TimePoint lent_at{};
-  std::source_location lent_where{};
+  SourceLocation lent_where{};
   bool leak_reported = false;
   ClusterFactsCache facts_cache;  // touched only by the thread holding the slot
 };
@@ -52,7 +51,7 @@ class Pool::Impl {
 
   // Opens min_idle connections; what opening throws reaches the caller.
   void open_min_idle();
-  PoolSlot* acquire(std::chrono::milliseconds timeout, std::source_location where);
+  PoolSlot* acquire(std::chrono::milliseconds timeout, SourceLocation where);
   void give_back(PoolSlot* slot, bool discard) noexcept;
   PoolCounters counters() const;
   const PoolOptions& options() const noexcept { return options_; }
@@ -65,7 +64,7 @@ class Pool::Impl {
     PoolCloseReason reason;
   };
   struct LeakReport {
-    std::source_location where;
+    SourceLocation where;
     std::chrono::milliseconds held;
   };
   struct HousekeepingWork {

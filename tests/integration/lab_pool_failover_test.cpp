@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ostream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -34,6 +35,8 @@ struct Engine {
   const char* lab_engine;
   const char* base;
 };
+
+void PrintTo(const Engine& engine, std::ostream* out) { *out << engine.name; }
 
 class PoolFailover : public ::testing::TestWithParam<Engine> {
  protected:

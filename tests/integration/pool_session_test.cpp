@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +24,8 @@ struct Engine {
   const char* name;
   bool pg;
 };
+
+void PrintTo(const Engine& engine, std::ostream* out) { *out << engine.name; }
 
 class PoolSession : public ::testing::TestWithParam<Engine> {
  protected:
