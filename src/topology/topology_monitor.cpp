@@ -6,16 +6,10 @@
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
 #include "topology/open_connection_registry.hpp"
+#include "topology/topology_update.hpp"
 
 namespace awrap {
 namespace {
-
-bool same_roles(const Topology& a, const Topology& b) {
-  if (a.hosts.size() != b.hosts.size()) return false;
-  for (std::size_t i = 0; i < a.hosts.size(); ++i)
-    if (!a.hosts[i].same_endpoint(b.hosts[i]) || a.hosts[i].role != b.hosts[i].role) return false;
-  return true;
-}
 
 // Sleeps up to `interval`, waking early when `stop` is requested or `wake()` holds.
 template <typename Predicate>
@@ -65,74 +59,42 @@ void TopologyMonitor::update_spec(const ConnectSpec& spec) {
 
 TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& entries,
                                             const HostInfo* confirmed_writer) const {
-  auto topology = std::make_shared<Topology>();
-  if (config_.dialect->reports_topology() && !entries.empty()) {
-    for (const auto& e : entries) {
-      HostInfo h = config_.map_entry(e);
-      h.host_id = e.instance_id;
-      h.role = e.is_writer ? HostRole::kWriter : HostRole::kReader;
-      h.weight = static_cast<std::int64_t>(std::max(0.0, 100000.0 - e.replica_lag_ms));
-      if (e.last_update) h.last_update = *e.last_update;
-      topology->hosts.push_back(std::move(h));
-    }
-  } else {
-    topology->hosts = config_.seed_hosts;
-    for (auto& h : topology->hosts) h.role = HostRole::kUnknown;
+  // Through topology(): probers build topologies while the monitor thread publishes.
+  TopologyPtr current = this->topology();
+  BuiltTopology built = awrap::build_topology(
+      {config_.dialect->reports_topology(), config_.map_entry, config_.seed_hosts}, entries,
+      confirmed_writer, current.get());
+  if (built.writer_rows > 1) {
+    auto writer = built.topology.writer();
+    AWRAP_LOG(kWarning) << "cluster " << config_.cluster_id << " reported " << built.writer_rows
+                        << " writers; the newest row wins: "
+                        << (writer ? writer->endpoint() : std::string("none"));
   }
-  if (confirmed_writer) {
-    // A live writer check beats what the (possibly stale) topology says.
-    bool found = false;
-    for (auto& h : topology->hosts) {
-      bool is_it = h.same_endpoint(*confirmed_writer);
-      found = found || is_it;
-      h.role = is_it ? HostRole::kWriter : HostRole::kReader;
-    }
-    if (!found) {
-      HostInfo w = *confirmed_writer;
-      w.role = HostRole::kWriter;
-      topology->hosts.push_back(w);
-    }
-  } else if (!config_.dialect->reports_topology()) {
-    // A plain cluster's roles are only known by probing.
-    // Through topology(): probers build topologies while the monitor thread publishes.
-    if (TopologyPtr current = this->topology())
-      if (auto w = current->writer())
-        for (auto& h : topology->hosts)
-          h.role = h.same_endpoint(*w) ? HostRole::kWriter : HostRole::kReader;
-  }
-  std::stable_partition(topology->hosts.begin(), topology->hosts.end(),
-                        [](const HostInfo& h) { return h.role == HostRole::kWriter; });
-  return topology;
+  return std::make_shared<Topology>(std::move(built.topology));
 }
 
 void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
   std::optional<HostInfo> replaced_writer;
   {
     MutexLock lock(mutex_);
-    auto next = std::make_shared<Topology>(*fresh);
-    auto new_writer = next->writer();
-    if (topology_) {
-      auto old_writer = topology_->writer();
-      next->version = topology_->version;
-      next->writer_confirmed_at = topology_->writer_confirmed_at;
-      bool writer_moved = old_writer && new_writer && !old_writer->same_endpoint(*new_writer);
-      if (writer_moved && !writer_confirmed &&
-          topology_->writer_confirmed_at != Clock::time_point{}) {
-        // A topology table read from an instance may be stale right after a failover (as on
-        // Aurora); it never overrules a writer confirmed by a live check. Probe to settle it.
+    TopologyUpdate update = next_topology(topology_.get(), *fresh, writer_confirmed, Clock::now());
+    switch (update.action) {
+      case TopologyUpdate::Action::kIgnore:
+        return;  // nothing new: wake nobody
+      case TopologyUpdate::Action::kProbe:
         high_rate_ = true;
         changed_.notify_all();
         return;
-      }
-      if (writer_moved) replaced_writer = old_writer;
-      if (!writer_confirmed && same_roles(*topology_, *next)) return;  // nothing new: wake nobody
-      if (!(old_writer && new_writer && old_writer->same_endpoint(*new_writer)))
-        next->writer_confirmed_at = {};
+      case TopologyUpdate::Action::kPublish:
+        break;
     }
-    ++next->version;
-    if (writer_confirmed && new_writer) next->writer_confirmed_at = Clock::now();
-    topology_ = std::move(next);
-    if (writer_confirmed && new_writer) high_rate_ = false;
+    replaced_writer = update.replaced_writer;
+    bool settled = writer_confirmed && update.next.writer();
+    topology_ = std::make_shared<Topology>(std::move(update.next));
+    if (settled) {
+      high_rate_ = false;
+      probing_abandoned_ = false;
+    }
   }
   changed_.notify_all();
   if (replaced_writer) {
@@ -162,6 +124,7 @@ TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
   auto start = Clock::now();
   ++waiters_;
   if (!high_rate_ && monitoring_connection_raw_) monitoring_connection_raw_->abort();
+  probing_abandoned_ = false;
   high_rate_ = true;
   changed_.notify_all();
   bool ok = changed_.wait_until(lock, deadline, [&] {
@@ -169,6 +132,7 @@ TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
     return topology_ && topology_->writer() && topology_->writer_confirmed_at >= start;
   });
   --waiters_;
+  changed_.notify_all();  // a high-rate round may now be unattended
   return ok ? topology_ : nullptr;
 }
 
@@ -259,7 +223,7 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
     }
     if (!monitoring_connection_) {
       MutexLock lock(mutex_);
-      high_rate_ = true;
+      request_high_rate();
       return;
     }
   }
@@ -268,25 +232,38 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       auto topo = build_topology(config_.dialect->query_topology(*monitoring_connection_), nullptr);
       bool has_writer = topo->writer().has_value();
       publish(topo, false);
-      if (!has_writer) {
-        MutexLock lock(mutex_);
-        high_rate_ = true;
-      }
+      MutexLock lock(mutex_);
+      if (has_writer)
+        probing_abandoned_ = false;
+      else
+        request_high_rate();
     } else if (config_.dialect->is_writer(*monitoring_connection_)) {
       HostInfo here = monitoring_connection_->host();
       publish(build_topology({}, &here), true);
     } else {
       drop_connection();  // not the writer: look for it
       MutexLock lock(mutex_);
-      high_rate_ = true;
+      request_high_rate();
     }
   } catch (const std::exception& e) {
     AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id
                      << " lost its connection: " << e.what();
     drop_connection();
     MutexLock lock(mutex_);
-    high_rate_ = true;
+    request_high_rate();
   }
+}
+
+void TopologyMonitor::request_high_rate() {
+  if (probing_abandoned_ && waiters_ == 0) return;
+  high_rate_ = true;
+}
+
+std::chrono::milliseconds TopologyMonitor::probe_pause(int fruitless_attempts) const {
+  // A Connection waiting for a writer gets the full rate; with nobody waiting, each fruitless
+  // probe doubles the pause, up to 16 times the high rate.
+  if (waiters_ > 0) return config_.high_rate_interval;
+  return config_.high_rate_interval * (1 << std::min(fruitless_attempts, 4));
 }
 
 void TopologyMonitor::on_probe_result(const HostInfo& host, TargetConnection& connection) {
@@ -313,6 +290,7 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
         ++running_threads_;
       }
       std::unique_ptr<TargetConnection> conn;
+      int fruitless = 0;
       while (!token.stop_requested()) {
         try {
           if (!conn) conn = connect_tracked(host);
@@ -324,8 +302,16 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
             conn.reset();
           }
         }
+        ++fruitless;  // a writer found ends the round, and this thread with it
         MutexLock lock(mutex_);
-        changed_.wait_for(lock, token, config_.high_rate_interval, [] { return false; });
+        auto pause = probe_pause(fruitless);
+        bool backing_off = pause > config_.high_rate_interval;
+        // A Connection starting to wait cuts a backed-off pause short.
+        changed_.wait_for(lock, token, pause, [&] {
+          mutex_.assert_held();
+          return backing_off && waiters_ > 0;
+        });
+        if (waiters_ > 0) fruitless = 0;
       }
       if (conn) {
         untrack(conn.get());
@@ -337,10 +323,36 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
   }
   {
     MutexLock lock(mutex_);
-    changed_.wait(lock, stop, [&] {
+    // Ends when a probe confirms a writer, or when nobody has waited for one for
+    // unattended_probe_time (a cluster without a reachable writer is not probed forever).
+    auto writer_found = [&] {
       mutex_.assert_held();
       return topology_ && topology_->writer() && topology_->writer_confirmed_at >= round_start;
-    });
+    };
+    bool found = false;
+    while (!stop.stop_requested() && !(found = writer_found())) {
+      if (waiters_ > 0) {
+        changed_.wait(lock, stop, [&] {
+          mutex_.assert_held();
+          return writer_found() || waiters_ == 0;
+        });
+        continue;
+      }
+      auto give_up_at = Clock::now() + config_.unattended_probe_time;
+      bool woken = changed_.wait_until(lock, stop, give_up_at, [&] {
+        mutex_.assert_held();
+        return writer_found() || waiters_ > 0;
+      });
+      if (!woken) break;
+    }
+    probing_abandoned_ = !found && !stop.stop_requested();
+    if (probing_abandoned_) {
+      AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id << ": no writer after "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                                                round_start)
+                              .count()
+                       << " ms of probing and nobody waiting; probing once per refresh interval";
+    }
     high_rate_ = false;
   }
   probers_stop.request_stop();
