@@ -14,6 +14,9 @@ namespace {
 
 using pool_policy::TimePoint;
 
+// The longest pause between attempts to open a connection while none can be opened.
+constexpr std::chrono::milliseconds kMaxRetryPause{1000};
+
 std::string where_text(const SourceLocation& where) {
   return std::string(where.file) + ":" + std::to_string(where.line) + " (" + where.function + ")";
 }
@@ -56,9 +59,7 @@ bool validate_with_select_1(Connection& connection, std::chrono::milliseconds ti
 }
 
 Pool::Impl::Impl(ConnectionFactory factory, PoolOptions options, PoolEnvironment environment)
-    : factory_(std::move(factory)),
-      options_(options),
-      environment_(std::move(environment)) {
+    : factory_(std::move(factory)), options_(options), environment_(std::move(environment)) {
   MutexLock lock(mutex_);
   next_housekeeping_ = environment_.clock() + options_.housekeeping_interval;
 }
@@ -121,12 +122,14 @@ void Pool::Impl::close_all(std::vector<Doomed>& doomed) noexcept {
   doomed.clear();
 }
 
-std::string Pool::Impl::timeout_message(std::chrono::milliseconds timeout) const {
+std::string Pool::Impl::timeout_message(std::chrono::milliseconds timeout,
+                                        const std::string& last_connect_error) const {
   std::ostringstream out;
   out << "pool: no connection within " << timeout.count()
       << " ms (acquire_timeout): " << slots_.size() - idle_.size()
       << " of max_size=" << options_.max_size << " lent out, " << opening_ << " being opened, "
       << waiting_ << " other thread(s) waiting";
+  if (!last_connect_error.empty()) out << "; opening one failed: " << last_connect_error;
   return out.str();
 }
 
@@ -135,6 +138,8 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
   const auto real_deadline = std::chrono::steady_clock::now() + timeout;
   bool waited = false;
   bool first_pass = true;
+  std::string last_connect_error;
+  std::chrono::milliseconds retry_pause{50};
   for (;;) {
     PoolSlot* candidate = nullptr;
     HousekeepingWork housekeeping;
@@ -166,7 +171,7 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
         if (!woken) {
           ++totals_.timeouts;
           totals_.wait_time += environment_.clock() - start;
-          throw PoolTimeoutError(timeout_message(timeout));
+          throw PoolTimeoutError(timeout_message(timeout, last_connect_error));
         }
       }
     }
@@ -178,13 +183,43 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
     first_pass = false;
     if (candidate == nullptr) {  // room to open one, reserved in opening_
       std::unique_ptr<PoolSlot> slot;
-      try {
-        slot = open_slot();
-      } catch (...) {
+      auto give_up_room = [&] {
         MutexLock lock(mutex_);
         --opening_;
         ++totals_.create_failures;
         changed_.notify_one();  // the room is free again for a waiter
+      };
+      try {
+        slot = open_slot();
+      } catch (const AuthError&) {
+        give_up_room();
+        throw;  // retrying cannot fix credentials
+      } catch (const ConnectError& e) {
+        // No host to open on, e.g. a cluster between writers: try again until the deadline,
+        // taking a connection that comes back meanwhile.
+        give_up_room();
+        last_connect_error = e.what();
+        MutexLock lock(mutex_);
+        if (std::chrono::steady_clock::now() >= real_deadline) {
+          ++totals_.timeouts;
+          totals_.wait_time += environment_.clock() - start;
+          throw PoolTimeoutError(timeout_message(timeout, last_connect_error));
+        }
+        if (!waited) {
+          waited = true;
+          ++totals_.waits;
+        }
+        ++waiting_;
+        changed_.wait_until(
+            lock, std::min(real_deadline, std::chrono::steady_clock::now() + retry_pause), [&] {
+              mutex_.assert_held();
+              return closed_ || !idle_.empty();
+            });
+        --waiting_;
+        retry_pause = std::min(retry_pause * 2, kMaxRetryPause);
+        continue;
+      } catch (...) {
+        give_up_room();
         throw;
       }
       now = slot->created;
@@ -387,8 +422,7 @@ Pool PoolAccess::make(Pool::ConnectionFactory factory, PoolOptions options,
   options.validate();
   if (!factory) throw ConfigError("pool: the connection factory is empty", "factory");
   if (!environment.validate) environment.validate = validate_with_select_1;
-  auto impl =
-      std::make_shared<Pool::Impl>(std::move(factory), options, std::move(environment));
+  auto impl = std::make_shared<Pool::Impl>(std::move(factory), options, std::move(environment));
   impl->open_min_idle();
   return Pool(std::move(impl));
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -82,7 +83,9 @@ class Pool::Impl {
   void do_housekeeping(HousekeepingWork work) noexcept;
   // Closes outside the lock: closing may send a Terminate, destroying may join a monitor.
   static void close_all(std::vector<Doomed>& doomed) noexcept;
-  std::string timeout_message(std::chrono::milliseconds timeout) const REQUIRES(mutex_);
+  // `last_connect_error`: why opening a connection failed during this acquire (empty: it did not).
+  std::string timeout_message(std::chrono::milliseconds timeout,
+                              const std::string& last_connect_error) const REQUIRES(mutex_);
 
   const ConnectionFactory factory_;
   const PoolOptions options_;

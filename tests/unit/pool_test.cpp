@@ -46,6 +46,7 @@ class PoolTest : public ::testing::Test {
     return PoolAccess::make(
         [this] {
           if (refuse_.load()) throw ConnectError("fake: refused", "08001", 0, "h1:5432");
+          if (refuse_auth_.load()) throw AuthError("fake: bad password", "28P01", 0, "h1:5432");
           return ConnectionAccess::open("host=h1 user=app password=pw", {{"wrapper_plugins", ""}},
                                         driver_);
         },
@@ -68,6 +69,7 @@ class PoolTest : public ::testing::Test {
   std::atomic<bool> unavailable_{false};
   std::atomic<bool> validation_ok_{true};
   std::atomic<bool> refuse_{false};
+  std::atomic<bool> refuse_auth_{false};
   std::atomic<int> validations_{0};
 };
 
@@ -342,18 +344,49 @@ TEST_F(PoolTest, CloseRefusesAcquiresAndLeasesOutliveThePool) {
   EXPECT_EQ(count_calls("h1:5432 close"), 1u);
 }
 
-TEST_F(PoolTest, AFailedOpenReachesTheCallerAndFreesItsRoom) {
+TEST_F(PoolTest, AFailedOpenIsRetriedUntilTheAcquireTimeoutThenNamed) {
   PoolOptions o;
   o.max_size = 1;
   auto pool = make(o);
   refuse_ = true;
-  EXPECT_THROW(pool.acquire(), ConnectError);
-  refuse_ = false;
-  auto lease = pool.acquire(100ms);
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    pool.acquire(300ms);
+    FAIL() << "no timeout";
+  } catch (const PoolTimeoutError& e) {
+    EXPECT_NE(std::string(e.what()).find("opening one failed: fake: refused"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 300ms);
   auto c = pool.counters();
-  EXPECT_EQ(c.create_failures, 1u);
-  EXPECT_EQ(c.created, 1u);
+  EXPECT_GE(c.create_failures, 2u) << "retried";
   EXPECT_EQ(c.opening, 0u);
+  EXPECT_EQ(c.timeouts, 1u);
+  refuse_ = false;
+  auto lease = pool.acquire(100ms);  // the room was given back
+  EXPECT_EQ(pool.counters().created, 1u);
+}
+
+TEST_F(PoolTest, AnOpenFailingDuringAFailoverSucceedsOnceAWriterIsBack) {
+  auto pool = make({});
+  refuse_ = true;
+  std::thread back([&] {
+    std::this_thread::sleep_for(200ms);
+    refuse_ = false;
+  });
+  auto lease = pool.acquire(10s);
+  back.join();
+  auto c = pool.counters();
+  EXPECT_GE(c.create_failures, 1u);
+  EXPECT_EQ(c.created, 1u);
+  EXPECT_EQ(c.waits, 1u);
+}
+
+TEST_F(PoolTest, RefusedCredentialsReachTheCallerAtOnce) {
+  auto pool = make({});
+  refuse_auth_ = true;
+  EXPECT_THROW(pool.acquire(10s), AuthError);
+  EXPECT_EQ(pool.counters().opening, 0u);
 }
 
 TEST_F(PoolTest, MinIdleFailureAtConstructionReachesTheCaller) {
