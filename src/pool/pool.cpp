@@ -1,3 +1,5 @@
+#include <time.h>
+
 #include <algorithm>
 #include <optional>
 #include <sstream>
@@ -45,6 +47,23 @@ bool reset_session(Connection& connection) noexcept {
 }
 
 }  // namespace
+
+pool_policy::TimePoint coarse_steady_now() noexcept {
+  timespec now{};
+  // Same origin as CLOCK_MONOTONIC, which steady_clock reads on Linux.
+  if (::clock_gettime(CLOCK_MONOTONIC_COARSE, &now) != 0) return pool_policy::Clock::now();
+  return pool_policy::TimePoint(std::chrono::duration_cast<pool_policy::Clock::duration>(
+      std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec)));
+}
+
+std::chrono::nanoseconds coarse_clock_resolution() noexcept {
+  static const std::chrono::nanoseconds resolution = [] {
+    timespec tick{};
+    if (::clock_getres(CLOCK_MONOTONIC_COARSE, &tick) != 0) return std::chrono::nanoseconds(0);
+    return std::chrono::seconds(tick.tv_sec) + std::chrono::nanoseconds(tick.tv_nsec);
+  }();
+  return resolution;
+}
 
 bool validate_with_select_1(Connection& connection, std::chrono::milliseconds timeout) {
   if (connection_broken(connection)) return false;
@@ -135,9 +154,13 @@ std::string Pool::Impl::timeout_message(std::chrono::milliseconds timeout,
 
 PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation where) {
   const TimePoint start = environment_.clock();
-  const auto real_deadline = std::chrono::steady_clock::now() + timeout;
+  // Real time even under a fake clock: waits are real. The coarse clock lags by up to one tick;
+  // adding the tick makes the wait at least `timeout` (and at most one tick more).
+  const auto real_deadline = coarse_steady_now() + coarse_clock_resolution() + timeout;
   bool waited = false;
   bool first_pass = true;
+  TimePoint lent_at = start;
+  TimePoint::duration booked_wait{};
   std::string last_connect_error;
   std::chrono::milliseconds retry_pause{50};
   for (;;) {
@@ -152,6 +175,11 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
         if (!idle_.empty()) {
           candidate = idle_.back();
           idle_.pop_back();
+          // Booked as lent now, under this lock: the fast path takes no other. Undone below if
+          // the connection turns out unfit.
+          lent_at = (waited || !first_pass) ? environment_.clock() : start;
+          booked_wait = waited ? lent_at - start : TimePoint::duration{};
+          book_lent(candidate, lent_at, where, booked_wait);
           break;
         }
         if (slots_.size() + opening_ < options_.max_size) {
@@ -178,8 +206,6 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
     if (!housekeeping.close.empty() || housekeeping.open > 0 || !housekeeping.leaks.empty())
       do_housekeeping(std::move(housekeeping));
 
-    // One clock read on the fast path.
-    TimePoint now = (waited || !first_pass) ? environment_.clock() : start;
     first_pass = false;
     if (candidate == nullptr) {  // room to open one, reserved in opening_
       std::unique_ptr<PoolSlot> slot;
@@ -222,16 +248,18 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
         give_up_room();
         throw;
       }
-      now = slot->created;
       MutexLock lock(mutex_);
       --opening_;
       ++totals_.created;
       candidate = slot.get();
+      book_lent(candidate, slot->created, where,
+                waited ? slot->created - start : TimePoint::duration{});
       slots_.emplace(candidate, std::move(slot));
+      return candidate;
     } else {
       auto facts = environment_.host_facts(candidate->connection, candidate->facts_cache);
       auto decision = pool_policy::decide_on_borrow(candidate->idle_since, candidate->end_of_life,
-                                                    facts, options_, now);
+                                                    facts, options_, lent_at);
       bool validated = false;
       if (decision.action == pool_policy::BorrowAction::kValidateThenLend) {
         validated = true;
@@ -243,6 +271,7 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
         MutexLock lock(mutex_);
         if (validated) ++totals_.validations;
         if (decision.action == pool_policy::BorrowAction::kClose) {
+          unbook_lent(booked_wait);
           count_closed(decision.reason);
           doomed.push_back({detach(candidate), decision.reason});
           changed_.notify_one();  // room to open one
@@ -254,14 +283,22 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
         continue;
       }
     }
-    MutexLock lock(mutex_);  // housekeeping reads these of lent slots
-    candidate->lent_at = now;
-    candidate->lent_where = where;
-    candidate->leak_reported = false;
-    ++totals_.acquired;
-    if (waited) totals_.wait_time += now - start;
     return candidate;
   }
+}
+
+void Pool::Impl::book_lent(PoolSlot* slot, TimePoint now, const SourceLocation& where,
+                           TimePoint::duration waited) {
+  slot->lent_at = now;
+  slot->lent_where = where;
+  slot->leak_reported = false;
+  ++totals_.acquired;
+  totals_.wait_time += waited;
+}
+
+void Pool::Impl::unbook_lent(TimePoint::duration waited) {
+  --totals_.acquired;
+  totals_.wait_time -= waited;  // the next attempt books the whole wait again
 }
 
 void Pool::Impl::give_back(PoolSlot* slot, bool discard) noexcept {

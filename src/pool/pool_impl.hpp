@@ -31,9 +31,16 @@ struct PoolSlot {
   ClusterFactsCache facts_cache;  // touched only by the thread holding the slot
 };
 
+// The monotonic clock at the kernel tick's resolution (CLOCK_MONOTONIC_COARSE, 1-4 ms), on
+// steady_clock's scale. The pool's thresholds are milliseconds and more; the precise clock costs
+// ~50 ns a read on virtual machines, more than the rest of an acquire + release.
+pool_policy::TimePoint coarse_steady_now() noexcept;
+// Its tick (a constant of the running kernel, read once).
+std::chrono::nanoseconds coarse_clock_resolution() noexcept;
+
 // The world as the pool sees it; the defaults are the real one.
 struct PoolEnvironment {
-  std::function<pool_policy::TimePoint()> clock = [] { return pool_policy::Clock::now(); };
+  std::function<pool_policy::TimePoint()> clock = coarse_steady_now;
   std::function<pool_policy::HostFacts(Connection&, ClusterFactsCache&)> host_facts = cluster_facts;
   // One round trip within `timeout`; false when the connection does not answer.
   std::function<bool(Connection&, std::chrono::milliseconds timeout)> validate;
@@ -78,6 +85,10 @@ class Pool::Impl {
   // Takes the slot out of the pool's books (it is lent, so in neither list).
   std::unique_ptr<PoolSlot> detach(PoolSlot* slot) REQUIRES(mutex_);
   void count_closed(PoolCloseReason reason, std::size_t n = 1) REQUIRES(mutex_);
+  // Records `slot` as lent (for leak reports and the counters), and undoes that.
+  void book_lent(PoolSlot* slot, pool_policy::TimePoint now, const SourceLocation& where,
+                 pool_policy::TimePoint::duration waited) REQUIRES(mutex_);
+  void unbook_lent(pool_policy::TimePoint::duration waited) REQUIRES(mutex_);
   // `may_open`: reserve (in opening_) the connections min_idle asks for, for the caller to open.
   HousekeepingWork plan_housekeeping(pool_policy::TimePoint now, bool may_open) REQUIRES(mutex_);
   void do_housekeeping(HousekeepingWork work) noexcept;
