@@ -25,7 +25,9 @@ struct Engine {
   bool pg;
 };
 
-void PrintTo(const Engine& engine, std::ostream* out) { *out << engine.name; }
+void PrintTo(const Engine& engine, std::ostream* out) {
+  *out << engine.name;
+}
 
 class PoolSession : public ::testing::TestWithParam<Engine> {
  protected:
