@@ -56,15 +56,6 @@ pool_policy::TimePoint coarse_steady_now() noexcept {
       std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec)));
 }
 
-std::chrono::nanoseconds coarse_clock_resolution() noexcept {
-  static const std::chrono::nanoseconds resolution = [] {
-    timespec tick{};
-    if (::clock_getres(CLOCK_MONOTONIC_COARSE, &tick) != 0) return std::chrono::nanoseconds(0);
-    return std::chrono::seconds(tick.tv_sec) + std::chrono::nanoseconds(tick.tv_nsec);
-  }();
-  return resolution;
-}
-
 bool validate_with_select_1(Connection& connection, std::chrono::milliseconds timeout) {
   if (connection_broken(connection)) return false;
   TargetConnection* physical = ConnectionAccess::impl(connection).current_connection();
@@ -154,9 +145,14 @@ std::string Pool::Impl::timeout_message(std::chrono::milliseconds timeout,
 
 PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation where) {
   const TimePoint start = environment_.clock();
-  // Real time even under a fake clock: waits are real. The coarse clock lags by up to one tick;
-  // adding the tick makes the wait at least `timeout` (and at most one tick more).
-  const auto real_deadline = coarse_steady_now() + coarse_clock_resolution() + timeout;
+  // Real time even under a fake clock: waits are real. Read from the precise clock (the coarse one
+  // can lag by more than its tick on a loaded machine), but only once this acquire leaves the fast
+  // path: what came before is a lock and a few checks, microseconds.
+  std::optional<std::chrono::steady_clock::time_point> real_deadline_value;
+  auto real_deadline = [&] {
+    if (!real_deadline_value) real_deadline_value = std::chrono::steady_clock::now() + timeout;
+    return *real_deadline_value;
+  };
   bool waited = false;
   bool first_pass = true;
   TimePoint lent_at = start;
@@ -182,6 +178,7 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
           book_lent(candidate, lent_at, where, booked_wait);
           break;
         }
+        real_deadline();  // no idle connection: the slow path starts here
         if (slots_.size() + opening_ < options_.max_size) {
           ++opening_;
           break;
@@ -191,7 +188,7 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
           ++totals_.waits;
         }
         ++waiting_;
-        const bool woken = changed_.wait_until(lock, real_deadline, [&] {
+        const bool woken = changed_.wait_until(lock, real_deadline(), [&] {
           mutex_.assert_held();
           return closed_ || !idle_.empty() || slots_.size() + opening_ < options_.max_size;
         });
@@ -226,7 +223,7 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
         give_up_room();
         last_connect_error = e.what();
         MutexLock lock(mutex_);
-        if (std::chrono::steady_clock::now() >= real_deadline) {
+        if (std::chrono::steady_clock::now() >= real_deadline()) {
           ++totals_.timeouts;
           totals_.wait_time += environment_.clock() - start;
           throw PoolTimeoutError(timeout_message(timeout, last_connect_error));
@@ -237,7 +234,7 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
         }
         ++waiting_;
         changed_.wait_until(
-            lock, std::min(real_deadline, std::chrono::steady_clock::now() + retry_pause), [&] {
+            lock, std::min(real_deadline(), std::chrono::steady_clock::now() + retry_pause), [&] {
               mutex_.assert_held();
               return closed_ || !idle_.empty();
             });
@@ -261,6 +258,7 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
       auto decision = pool_policy::decide_on_borrow(candidate->idle_since, candidate->end_of_life,
                                                     facts, options_, lent_at);
       bool validated = false;
+      if (decision.action != pool_policy::BorrowAction::kLend) real_deadline();  // slow path
       if (decision.action == pool_policy::BorrowAction::kValidateThenLend) {
         validated = true;
         if (!environment_.validate(candidate->connection, options_.validation_timeout))

@@ -35,8 +35,6 @@ struct PoolSlot {
 // steady_clock's scale. The pool's thresholds are milliseconds and more; the precise clock costs
 // ~50 ns a read on virtual machines, more than the rest of an acquire + release.
 pool_policy::TimePoint coarse_steady_now() noexcept;
-// Its tick (a constant of the running kernel, read once).
-std::chrono::nanoseconds coarse_clock_resolution() noexcept;
 
 // The world as the pool sees it; the defaults are the real one.
 struct PoolEnvironment {
