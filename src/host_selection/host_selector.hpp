@@ -3,7 +3,8 @@
 // wrappers' (docs/host-selection.md):
 //
 //   auto selector = awrap::make_host_selector({.strategy = "round_robin",
-//                                              .strategy_property = "reader_host_selector_strategy",
+//                                              .strategy_property =
+//                                              "reader_host_selector_strategy",
 //                                              .round_robin_host_weight_pairs = "instance-2:3"});
 //   std::optional<awrap::HostInfo> reader = selector->select(hosts, awrap::HostRole::kReader);
 //
@@ -68,7 +69,7 @@ class RoundRobinPositions {
 // What a choice may depend on besides the hosts. Unset members get the process's own: a
 // randomly seeded engine, awrap's OpenConnectionRegistry, RoundRobinPositions::shared().
 struct HostSelectorSources {
-  std::function<std::uint64_t()> random;                          // uniform 64-bit values
+  std::function<std::uint64_t()> random;                         // uniform 64-bit values
   std::function<std::size_t(const HostInfo&)> open_connections;  // least_connections
   std::shared_ptr<RoundRobinPositions> round_robin;
 };

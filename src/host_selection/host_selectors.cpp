@@ -61,8 +61,8 @@ class RoundRobinSelector final : public HostSelector {
       if (last_known && position.turns_left > 0) {
         chosen = static_cast<std::size_t>(last - names.begin());
       } else {
-        chosen = last_known ? (static_cast<std::size_t>(last - names.begin()) + 1) % names.size()
-                            : 0;
+        chosen =
+            last_known ? (static_cast<std::size_t>(last - names.begin()) + 1) % names.size() : 0;
         position.turns_left = weight_of(candidates[chosen], weights_, default_weight_);
       }
       --position.turns_left;
@@ -206,13 +206,13 @@ std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& confi
                                                       std::move(sources.random));
   }
   if (s == "highest_weight") return std::make_unique<HighestWeightSelector>();
-  std::string property = config.strategy_property.empty() ? "host selector strategy"
-                                                          : config.strategy_property;
-  throw ConfigError("invalid value '" + s + "' for property '" + property + "': expected one of " +
-                        std::string(kHostSelectorStrategies) +
-                        (s == "fastest_response" ? " (fastest_response is not implemented yet)"
-                                                 : ""),
-                    property);
+  std::string property =
+      config.strategy_property.empty() ? "host selector strategy" : config.strategy_property;
+  throw ConfigError(
+      "invalid value '" + s + "' for property '" + property + "': expected one of " +
+          std::string(kHostSelectorStrategies) +
+          (s == "fastest_response" ? " (fastest_response is not implemented yet)" : ""),
+      property);
 }
 
 }  // namespace awrap

@@ -84,7 +84,8 @@ TEST(HostSelector, UnavailableHostsAndOtherRolesAreNeverChosen) {
 
 TEST(HostSelector, NoEligibleHostIsNullopt) {
   std::vector<HostInfo> only_writer{host("w", HostRole::kWriter)};
-  std::vector<HostInfo> all_down{host("r1", HostRole::kReader, 100, HostAvailability::kUnavailable)};
+  std::vector<HostInfo> all_down{
+      host("r1", HostRole::kReader, 100, HostAvailability::kUnavailable)};
   for (std::string strategy :
        {"random", "round_robin", "weighted_random", "least_connections", "highest_weight"}) {
     auto selector = make_host_selector({.strategy = strategy}, seeded());
@@ -142,8 +143,7 @@ TEST(HostSelector, RoundRobinSkipsAHostThatWentDown) {
 
 TEST(HostSelector, WeightedRandomPicksInProportionToWeights) {
   auto selector = make_host_selector(
-      {.strategy = "weighted_random", .weighted_random_host_weight_pairs = "r1:6,r2:3"},
-      seeded(7));
+      {.strategy = "weighted_random", .weighted_random_host_weight_pairs = "r1:6,r2:3"}, seeded(7));
   auto counts = count_picks(*selector, cluster(), 50000);  // weights 6, 3, 1 (default)
   EXPECT_NEAR(counts["r1"], 30000, 800);
   EXPECT_NEAR(counts["r2"], 15000, 700);
@@ -260,8 +260,8 @@ TEST(HostSelector, WeightPairsOfAStrategyNotInUseAreNotRead) {
 }
 
 TEST(HostSelector, StrategyPropertiesRejectUnknownNamesAtParse) {
-  for (std::string property :
-       {"failover_reader_host_selector_strategy", "reader_initial_connection_host_selector_strategy"}) {
+  for (std::string property : {"failover_reader_host_selector_strategy",
+                               "reader_initial_connection_host_selector_strategy"}) {
     try {
       Properties::parse({{property, "fastest_response"}});
       FAIL() << property;

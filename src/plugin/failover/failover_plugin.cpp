@@ -9,9 +9,9 @@
 #include "core/auxiliary_timeout.hpp"
 #include "core/cluster_service.hpp"
 #include "plugin/endpoint_role.hpp"
-#include "plugin/host_selector_config.hpp"
 #include "plugin/failover/failover_mode.hpp"
 #include "plugin/failover/statement_kind.hpp"
+#include "plugin/host_selector_config.hpp"
 
 namespace awrap {
 namespace {
@@ -339,7 +339,7 @@ class FailoverPlugin final : public Plugin {
   std::shared_ptr<TopologyMonitor> monitor_;
   std::shared_ptr<const Dialect> dialect_;
   std::unique_ptr<HostSelector> reader_selector_;  // failover_reader_host_selector_strategy
-  bool tried_known_writer_ = false;  // within the current fail_over()
+  bool tried_known_writer_ = false;                // within the current fail_over()
   // The current connection's transaction status after the last call that reached the server.
   TransactionStatus last_known_status_ = TransactionStatus::kIdle;
 };

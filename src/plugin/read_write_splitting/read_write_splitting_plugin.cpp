@@ -29,8 +29,8 @@ class ReadWriteSplittingPlugin final : public Plugin {
  public:
   ReadWriteSplittingPlugin(PluginService& service, const Properties& props)
       : service_(service),
-        reader_selector_(host_selector_from(
-            props, plugin::read_write_splitting::kReaderHostSelectorStrategy)) {}
+        reader_selector_(
+            host_selector_from(props, plugin::read_write_splitting::kReaderHostSelectorStrategy)) {}
   ~ReadWriteSplittingPlugin() override { drop_kept(); }
   ReadWriteSplittingPlugin(const ReadWriteSplittingPlugin&) = delete;
   ReadWriteSplittingPlugin& operator=(const ReadWriteSplittingPlugin&) = delete;
@@ -81,12 +81,12 @@ class ReadWriteSplittingPlugin final : public Plugin {
     if (status != TransactionStatus::kInTransaction &&
         status != TransactionStatus::kInFailedTransaction)
       return;
-    throw ReadWriteSplittingError(
-        std::string("set_read_only(") + (read_only ? "true" : "false") +
-            ") inside a transaction: the Connection cannot move to the " +
-            (read_only ? "reader" : "writer") + " before the transaction ends (commit or roll " +
-            "back first)",
-        "25001", 0, service_.current_host().endpoint());
+    throw ReadWriteSplittingError(std::string("set_read_only(") + (read_only ? "true" : "false") +
+                                      ") inside a transaction: the Connection cannot move to the " +
+                                      (read_only ? "reader" : "writer") +
+                                      " before the transaction ends (commit or roll " +
+                                      "back first)",
+                                  "25001", 0, service_.current_host().endpoint());
   }
 
   // The state the application asked for, with read-only as the call being made sets it.
@@ -147,12 +147,11 @@ class ReadWriteSplittingPlugin final : public Plugin {
       use_new(std::move(conn), writer, HostRole::kWriter, /*read_only=*/false);
       return true;
     } catch (const Error& e) {
-      throw ReadWriteSplittingError("set_read_only(false) could not move the Connection to the "
-                                    "writer " +
-                                        writer.endpoint() + ": " + e.what() +
-                                        "; it stays on the reader, read-only",
-                                    e.sqlstate().empty() ? "08001" : e.sqlstate(), 0,
-                                    writer.endpoint());
+      throw ReadWriteSplittingError(
+          "set_read_only(false) could not move the Connection to the "
+          "writer " +
+              writer.endpoint() + ": " + e.what() + "; it stays on the reader, read-only",
+          e.sqlstate().empty() ? "08001" : e.sqlstate(), 0, writer.endpoint());
     }
   }
 
