@@ -172,8 +172,8 @@ class ReadWriteSplittingPlugin final : public Plugin {
       return false;
     }
     auto conn = std::move(kept_);
-    HostRole role = kept_role_;
-    exchange(std::move(conn), role);
+    HostInfo host = kept_host_;
+    exchange(std::move(conn), host, kept_role_);
     return true;
   }
 
@@ -191,16 +191,18 @@ class ReadWriteSplittingPlugin final : public Plugin {
     drop_kept();
     AWRAP_LOG(kDebug) << "read_write_splitting: opened " << to_string(role) << " connection to "
                       << host.endpoint();
-    exchange(std::move(conn), role);
+    exchange(std::move(conn), host, role);
   }
 
-  void exchange(std::shared_ptr<TargetConnection> conn, HostRole role) {
+  // Makes `conn` (on `host`, of `role`) current and keeps the one it replaces, with the settings
+  // and the host it had.
+  void exchange(std::shared_ptr<TargetConnection> conn, const HostInfo& host, HostRole role) {
     SessionState leaving = wanted_state(service_.read_only());
     HostInfo leaving_host = service_.current_host();
     switching_ = true;
     std::shared_ptr<TargetConnection> old;
     try {
-      old = cluster_service(service_).exchange_connection(std::move(conn));
+      old = cluster_service(service_).exchange_connection(std::move(conn), host);
     } catch (...) {
       switching_ = false;
       throw;
