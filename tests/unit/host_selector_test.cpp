@@ -260,8 +260,9 @@ TEST(HostSelector, WeightPairsOfAStrategyNotInUseAreNotRead) {
 }
 
 TEST(HostSelector, StrategyPropertiesRejectUnknownNamesAtParse) {
-  for (std::string property : {"failover_reader_host_selector_strategy",
-                               "reader_initial_connection_host_selector_strategy"}) {
+  for (std::string property :
+       {"failover_reader_host_selector_strategy",
+        "reader_initial_connection_host_selector_strategy", "reader_host_selector_strategy"}) {
     try {
       Properties::parse({{property, "fastest_response"}});
       FAIL() << property;
