@@ -47,13 +47,18 @@ class ReadWriteSplittingPlugin final : public Plugin {
     }
     TopologyPtr topology = cluster_topology();
     // A single plain server (or no topology yet): the Connection stays where it is.
-    if (!topology || !topology->writer()) return next(call);
+    if (!topology) return next(call);
     HostRole wanted = call.flag ? HostRole::kReader : HostRole::kWriter;
     HostRole side = role_in(*topology, service_.current_host());
     if (side == wanted) return next(call);
     // No reader in the cluster: the writer serves the reads, as Aurora's reader endpoint does.
     if (call.flag && topology->readers().empty()) return next(call);
     refuse_inside_transaction(call.flag);
+    if (!call.flag && !topology->writer())
+      throw ReadWriteSplittingError(
+          "set_read_only(false): the cluster has no known writer right now (a failover in "
+          "progress?); the Connection stays on its reader, read-only",
+          "08001", 0, service_.current_host().endpoint());
     bool moved = call.flag ? switch_to_reader(*topology) : switch_to_writer(*topology);
     return moved ? nullptr : next(call);
   }
