@@ -91,6 +91,20 @@ class ReadWriteSplitting : public ::testing::TestWithParam<Engine> {
         .scalar<std::string>();
   }
 
+  // Whether the server session `id` on `node` is gone within a few seconds (asked as admin).
+  bool session_ends(const std::string& node, const std::string& id) {
+    std::string sql = pg() ? "SELECT count(*) FROM pg_stat_activity WHERE pid = " + id
+                           : "SELECT count(*) FROM information_schema.processlist WHERE id = " + id;
+    auto deadline = Clock::now() + 5s;
+    while (Clock::now() < deadline) {
+      std::string count = cluster_->sql(node, sql);
+      while (!count.empty() && (count.back() == '\n' || count.back() == ' ')) count.pop_back();
+      if (count == "0") return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
   std::vector<std::string> readers() {
     std::vector<std::string> out;
     for (const auto& n : cluster_->status().nodes)
@@ -196,6 +210,11 @@ TEST_P(ReadWriteSplitting, SwitchingKeepsBothSessionsAndCarriesSessionState) {
     EXPECT_TRUE(autocommit == "0" || autocommit == "OFF") << autocommit;
   }
   c.commit();
+
+  // close() ends both sessions: none is left behind on either server.
+  c.close();
+  EXPECT_TRUE(session_ends(writer, writer_session)) << "writer session " << writer_session;
+  EXPECT_TRUE(session_ends(reader, reader_session)) << "reader session " << reader_session;
 }
 
 TEST_P(ReadWriteSplitting, SwitchingInsideATransactionIsAReadWriteSplittingError) {
