@@ -189,6 +189,14 @@ TEST_P(ReadWriteSplitting, SwitchingKeepsBothSessionsAndCarriesSessionState) {
     ASSERT_EQ(served_by(c), reader);
     ASSERT_EQ(session_of(c), reader_session) << "a new login on the reader at switch " << i;
   }
+  // A statement prepared on one side is prepared on the other at its first use there, once.
+  auto statement = c.prepare(pg() ? "SELECT $1::int + 1" : "SELECT ? + 1");
+  for (int i = 0; i < 3; ++i) {
+    c.set_read_only(false);
+    EXPECT_EQ(c.execute(statement, {41}).scalar<std::int64_t>(), 42);
+    c.set_read_only(true);
+    EXPECT_EQ(c.execute(statement, {41}).scalar<std::int64_t>(), 42);
+  }
   // A setting changed on the reader side reaches the writer's session when it switches back.
   c.set_isolation_level(IsolationLevel::kReadCommitted);
   c.set_read_only(false);
