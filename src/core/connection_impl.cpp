@@ -94,7 +94,7 @@ void Connection::Impl::open() {
         std::lock_guard lock(current_mutex_);
         current_host_ = identified;
         current_ = std::move(conn);
-        ++generation_;
+        generation_ = ++last_generation_;
       }
       for (auto& plugin : plugins_) plugin->on_connection_changed(HostInfo{}, current_host_);
       return;
@@ -156,7 +156,7 @@ std::string Connection::Impl::prepare(std::string_view sql) {
   std::string name = "awrap_s" + std::to_string(++next_statement_id_);
   Call call{Method::kPrepare, sql, name, {}, false, IsolationLevel::kDefault};
   call_chain(call);
-  prepared_on_generation_[name] = generation_;
+  prepared_on_generation_[name] = {generation_};
   return name;
 }
 
@@ -167,12 +167,13 @@ CallResult Connection::Impl::execute_prepared(const PreparedStatement& statement
   if (it == prepared_on_generation_.end())
     throw QueryError("prepared statement '" + statement.name() +
                      "' was deallocated or belongs to another connection");
-  if (it->second != generation_) {
-    // The physical connection changed (failover): the server forgot the statement.
+  if (!it->second.contains(generation_)) {
+    // The physical connection changed (failover, read/write switch): this server does not know
+    // the statement yet.
     Call again{Method::kPrepare,        statement.sql(), statement.name(), {}, false,
                IsolationLevel::kDefault};
     call_chain(again);
-    it->second = generation_;
+    it->second.insert(generation_);
   }
   Call call{Method::kExecutePrepared, statement.sql(), statement.name(), params, false,
             IsolationLevel::kDefault};
@@ -183,7 +184,9 @@ void Connection::Impl::deallocate(const PreparedStatement& statement) {
   check_open();
   auto it = prepared_on_generation_.find(statement.name());
   if (it == prepared_on_generation_.end()) return;
-  bool on_current = it->second == generation_;
+  // Dropped on the current connection; a kept read/write-splitting connection drops its copy
+  // when it closes.
+  bool on_current = it->second.contains(generation_);
   prepared_on_generation_.erase(it);
   if (!on_current) return;
   Call call{Method::kDeallocate, {}, statement.name(), {}, false, IsolationLevel::kDefault};
@@ -233,12 +236,35 @@ void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> 
     old = std::move(current_);
     current_ = std::move(connection);
     current_host_ = current_->host();
-    ++generation_;
+    generation_ = ++last_generation_;
   }
   // Plugins hear of the change before the old connection closes, so registries that track it
   // (aurora_connection_tracker) drop it first.
   for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
   if (old) old->close();
+}
+
+std::shared_ptr<TargetConnection> Connection::Impl::exchange_connection(
+    std::shared_ptr<TargetConnection> connection, const HostInfo& host) {
+  HostInfo old_host = current_host_;
+  std::shared_ptr<TargetConnection> old;
+  {
+    std::lock_guard lock(current_mutex_);
+    old = std::move(current_);
+    std::erase_if(parked_generations_, [](const auto& p) { return p.first.expired(); });
+    if (old) parked_generations_.emplace_back(old, generation_);
+    current_ = std::move(connection);
+    current_host_ = host;
+    generation_ = ++last_generation_;
+    for (auto it = parked_generations_.begin(); it != parked_generations_.end(); ++it)
+      if (it->first.lock() == current_) {
+        generation_ = it->second;
+        parked_generations_.erase(it);
+        break;
+      }
+  }
+  for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
+  return old;
 }
 
 void Connection::Impl::restore_session_state(TargetConnection& connection) const {

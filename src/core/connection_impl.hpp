@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -67,6 +68,8 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   }
   std::unique_ptr<TargetConnection> connect_until(
       const HostInfo& host, std::chrono::steady_clock::time_point deadline) override;
+  std::shared_ptr<TargetConnection> exchange_connection(
+      std::shared_ptr<TargetConnection> connection, const HostInfo& host) override;
 
   const PluginChain& chain() const noexcept { return *chain_; }
 
@@ -102,6 +105,10 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   mutable std::mutex current_mutex_;
   HostInfo current_host_;
   std::uint64_t generation_ = 0;  // one per physical connection
+  std::uint64_t last_generation_ = 0;
+  // Generations of connections handed out by exchange_connection, to restore when they return.
+  // Weak, so that a connection destroyed meanwhile is never mistaken for a new one at its address.
+  std::vector<std::pair<std::weak_ptr<TargetConnection>, std::uint64_t>> parked_generations_;
 
   bool autocommit_ = true;
   bool read_only_ = false;
@@ -117,7 +124,8 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   bool monitor_decided_ = false;
 
   std::uint64_t next_statement_id_ = 0;
-  std::unordered_map<std::string, std::uint64_t> prepared_on_generation_;
+  // Statement name -> the generations (physical connections) it is prepared on.
+  std::unordered_map<std::string, std::set<std::uint64_t>> prepared_on_generation_;
 };
 
 // Internal construction of Connections (tests and benchmarks inject a driver).

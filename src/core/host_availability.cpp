@@ -51,10 +51,11 @@ void HostAvailabilityRegistry::set(const HostInfo& host, HostAvailability availa
   MutexLock lock(mutex_);
   if (availability == HostAvailability::kAvailable) {
     records_.erase(host.endpoint());
-    return;
+  } else {
+    auto& record = records_[host.endpoint()];
+    record = record_availability(record, availability, now);
   }
-  auto& record = records_[host.endpoint()];
-  record = record_availability(record, availability, now);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 HostAvailability HostAvailabilityRegistry::get(const HostInfo& host) const {
@@ -73,6 +74,7 @@ HostAvailability HostAvailabilityRegistry::get(const HostInfo& host,
 void HostAvailabilityRegistry::clear() {
   MutexLock lock(mutex_);
   records_.clear();
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 }  // namespace awrap

@@ -17,6 +17,7 @@
 //                        marked available. (awrap's default; 30 s: again after 60 s, 120 s ...)
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -63,10 +64,14 @@ class HostAvailabilityRegistry {
   HostAvailability get(const HostInfo& host) const;
   HostAvailability get(const HostInfo& host, const HostAvailabilityStrategy& strategy) const;
   void clear();
+  // Changes whenever an entry is set or cleared (not when one expires): a reader that cached
+  // get()'s answers re-asks only when it moved (awrap::Pool, per borrow).
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
  private:
   mutable Mutex mutex_;
   std::unordered_map<std::string, HostAvailabilityRecord> records_ GUARDED_BY(mutex_);
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace awrap
