@@ -5,11 +5,13 @@
 #include "core/plugin_registry.hpp"
 #include "plugin/aws_secrets_manager/secrets_manager_properties.hpp"
 #include "plugin/iam/iam_properties.hpp"
+#include "plugin/srw/srw_properties.hpp"
 
 namespace awrap {
 
 std::vector<std::span<const PropertyDefinition>> builtin_plugin_property_groups() {
-  return {plugin::iam::kIamProperties, plugin::secrets_manager::kSecretsManagerProperties};
+  return {plugin::iam::kIamProperties, plugin::secrets_manager::kSecretsManagerProperties,
+          plugin::srw::kSrwProperties};
 }
 
 }  // namespace awrap

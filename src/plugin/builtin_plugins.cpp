@@ -11,6 +11,7 @@
 #include "plugin/host_monitoring/host_monitoring_plugin.hpp"
 #include "plugin/iam/iam_plugin.hpp"
 #include "plugin/initial_connection/initial_connection_plugin.hpp"
+#include "plugin/srw/srw_plugin.hpp"
 
 namespace awrap {
 
@@ -21,6 +22,7 @@ std::vector<PluginRegistration> builtin_plugin_registrations() {
       make_iam_plugin_registration(),
       make_aws_secrets_manager_registration(),
       make_aurora_connection_tracker_registration(),
+      make_srw_registration(),
       make_failover_registration(),
       make_host_monitoring_registration(),
       make_connect_time_registration(),
