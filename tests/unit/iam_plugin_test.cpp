@@ -280,6 +280,21 @@ TEST(IamPlugin, PostgresRequiresTlsUnlessTheUserOptsOut) {
   EXPECT_EQ(next.passwords.size(), 5u);
 }
 
+TEST(IamPlugin, PostgresTlsDetection) {
+  auto none = aws::fixed_environment({});
+  EXPECT_TRUE(pg_options_require_tls({{"sslmode", "require"}}, none));
+  EXPECT_TRUE(pg_options_require_tls({{"sslmode", "verify-full"}}, none));
+  EXPECT_FALSE(pg_options_require_tls({{"sslmode", "prefer"}}, none));
+  EXPECT_FALSE(pg_options_require_tls({}, none));
+  // libpq reads PGSSLMODE when the connection names no sslmode; an explicit sslmode wins.
+  auto require = aws::fixed_environment({{"PGSSLMODE", "require"}});
+  EXPECT_TRUE(pg_options_require_tls({}, require));
+  EXPECT_FALSE(pg_options_require_tls({{"sslmode", "disable"}}, require));
+  EXPECT_FALSE(pg_options_require_tls({}, aws::fixed_environment({{"PGSSLMODE", "allow"}})));
+  EXPECT_TRUE(pg_options_require_tls({{"requiressl", "1"}}, none));
+  EXPECT_FALSE(pg_options_require_tls({{"requiressl", "0"}}, none));
+}
+
 TEST(IamPlugin, PostgresGetsNoMysqlOption) {
   Fixture f;
   RecordingNext next;
