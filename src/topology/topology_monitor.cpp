@@ -6,16 +6,10 @@
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
 #include "topology/open_connection_registry.hpp"
+#include "topology/topology_update.hpp"
 
 namespace awrap {
 namespace {
-
-bool same_roles(const Topology& a, const Topology& b) {
-  if (a.hosts.size() != b.hosts.size()) return false;
-  for (std::size_t i = 0; i < a.hosts.size(); ++i)
-    if (!a.hosts[i].same_endpoint(b.hosts[i]) || a.hosts[i].role != b.hosts[i].role) return false;
-  return true;
-}
 
 // Sleeps up to `interval`, waking early when `stop` is requested or `wake()` holds.
 template <typename Predicate>
@@ -65,74 +59,39 @@ void TopologyMonitor::update_spec(const ConnectSpec& spec) {
 
 TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& entries,
                                             const HostInfo* confirmed_writer) const {
-  auto topology = std::make_shared<Topology>();
-  if (config_.dialect->reports_topology() && !entries.empty()) {
-    for (const auto& e : entries) {
-      HostInfo h = config_.map_entry(e);
-      h.host_id = e.instance_id;
-      h.role = e.is_writer ? HostRole::kWriter : HostRole::kReader;
-      h.weight = static_cast<std::int64_t>(std::max(0.0, 100000.0 - e.replica_lag_ms));
-      if (e.last_update) h.last_update = *e.last_update;
-      topology->hosts.push_back(std::move(h));
-    }
-  } else {
-    topology->hosts = config_.seed_hosts;
-    for (auto& h : topology->hosts) h.role = HostRole::kUnknown;
+  // Through topology(): probers build topologies while the monitor thread publishes.
+  TopologyPtr current = this->topology();
+  BuiltTopology built = awrap::build_topology(
+      {config_.dialect->reports_topology(), config_.map_entry, config_.seed_hosts}, entries,
+      confirmed_writer, current.get());
+  if (built.writer_rows > 1) {
+    auto writer = built.topology.writer();
+    AWRAP_LOG(kWarning) << "cluster " << config_.cluster_id << " reported " << built.writer_rows
+                        << " writers; the newest row wins: "
+                        << (writer ? writer->endpoint() : std::string("none"));
   }
-  if (confirmed_writer) {
-    // A live writer check beats what the (possibly stale) topology says.
-    bool found = false;
-    for (auto& h : topology->hosts) {
-      bool is_it = h.same_endpoint(*confirmed_writer);
-      found = found || is_it;
-      h.role = is_it ? HostRole::kWriter : HostRole::kReader;
-    }
-    if (!found) {
-      HostInfo w = *confirmed_writer;
-      w.role = HostRole::kWriter;
-      topology->hosts.push_back(w);
-    }
-  } else if (!config_.dialect->reports_topology()) {
-    // A plain cluster's roles are only known by probing.
-    // Through topology(): probers build topologies while the monitor thread publishes.
-    if (TopologyPtr current = this->topology())
-      if (auto w = current->writer())
-        for (auto& h : topology->hosts)
-          h.role = h.same_endpoint(*w) ? HostRole::kWriter : HostRole::kReader;
-  }
-  std::stable_partition(topology->hosts.begin(), topology->hosts.end(),
-                        [](const HostInfo& h) { return h.role == HostRole::kWriter; });
-  return topology;
+  return std::make_shared<Topology>(std::move(built.topology));
 }
 
 void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
   std::optional<HostInfo> replaced_writer;
   {
     MutexLock lock(mutex_);
-    auto next = std::make_shared<Topology>(*fresh);
-    auto new_writer = next->writer();
-    if (topology_) {
-      auto old_writer = topology_->writer();
-      next->version = topology_->version;
-      next->writer_confirmed_at = topology_->writer_confirmed_at;
-      bool writer_moved = old_writer && new_writer && !old_writer->same_endpoint(*new_writer);
-      if (writer_moved && !writer_confirmed &&
-          topology_->writer_confirmed_at != Clock::time_point{}) {
-        // A topology table read from an instance may be stale right after a failover (as on
-        // Aurora); it never overrules a writer confirmed by a live check. Probe to settle it.
+    TopologyUpdate update = next_topology(topology_.get(), *fresh, writer_confirmed, Clock::now());
+    switch (update.action) {
+      case TopologyUpdate::Action::kIgnore:
+        return;  // nothing new: wake nobody
+      case TopologyUpdate::Action::kProbe:
         high_rate_ = true;
         changed_.notify_all();
         return;
-      }
-      if (writer_moved) replaced_writer = old_writer;
-      if (!writer_confirmed && same_roles(*topology_, *next)) return;  // nothing new: wake nobody
-      if (!(old_writer && new_writer && old_writer->same_endpoint(*new_writer)))
-        next->writer_confirmed_at = {};
+      case TopologyUpdate::Action::kPublish:
+        break;
     }
-    ++next->version;
-    if (writer_confirmed && new_writer) next->writer_confirmed_at = Clock::now();
-    topology_ = std::move(next);
-    if (writer_confirmed && new_writer) high_rate_ = false;
+    replaced_writer = update.replaced_writer;
+    bool settled = writer_confirmed && update.next.writer();
+    topology_ = std::make_shared<Topology>(std::move(update.next));
+    if (settled) high_rate_ = false;
   }
   changed_.notify_all();
   if (replaced_writer) {

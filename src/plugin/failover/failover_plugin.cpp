@@ -11,6 +11,7 @@
 #include "core/cluster_service.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/failover/failover_mode.hpp"
+#include "plugin/failover/lost_call.hpp"
 #include "plugin/failover/statement_kind.hpp"
 
 namespace awrap {
@@ -64,23 +65,12 @@ class FailoverPlugin final : public Plugin {
 
   CallResult call(Call& call, const NextCall& next) override {
     if (!monitor_) return next(call);
-    bool transaction_open = false;
-    if (TargetConnection* c = service_.current_connection()) {
-      auto status = c->transaction_status();
-      // A connection closed under us (the tracker aborts idle connections to an old writer)
-      // no longer knows its state: what it reported after the last call still holds.
-      if (status == TransactionStatus::kUnknown) status = last_known_status_;
-      transaction_open = status == TransactionStatus::kInTransaction ||
-                         status == TransactionStatus::kInFailedTransaction;
-    }
-    // Whether the lost call may have changed data: an open transaction or a COMMIT in flight may
-    // have committed, and so may a write in autocommit mode (its implicit transaction commits on
-    // the server before the reply that never came). A ROLLBACK in flight cannot have.
-    if (call.method == Method::kCommit) transaction_open = true;
-    if (call.method == Method::kRollback) transaction_open = false;
-    if ((call.method == Method::kExecute || call.method == Method::kExecutePrepared) &&
-        !is_read_only_sql(call.sql, sql_engine_))
-      transaction_open = true;
+    TransactionStatus status = TransactionStatus::kIdle;
+    if (TargetConnection* c = service_.current_connection()) status = c->transaction_status();
+    // Decided before the call: what the connection says afterwards is lost with it.
+    bool transaction_open =
+        outcome_of_lost_call({call.method, call.sql, sql_engine_, status, last_known_status_}) ==
+        LostCallOutcome::kMayHaveCommitted;
     try {
       auto result = next(call);
       remember_transaction_status();
