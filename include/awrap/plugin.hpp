@@ -113,23 +113,6 @@ struct ConnectRequest {
 
 class PluginChain;
 
-// A physical connection the Connection keeps open without using it: read/write splitting's other
-// side, kept so that switching back costs no login. Handed out and taken back by
-// PluginService::exchange_current_connection; the plugin holding one owns it (closes it when it
-// no longer wants it). Only the Connection that handed it out may take it back.
-struct ParkedConnection {
-  std::shared_ptr<TargetConnection> connection;  // null: nothing parked
-  HostInfo host;
-  // The session's settings as awrap left them, so that taking it back sends only what differs.
-  bool read_only = false;
-  IsolationLevel isolation = IsolationLevel::kDefault;
-  // The Connection's own bookkeeping (which prepared statements this session holds); 0 for a
-  // connection that was never current. Plugins copy it, never make one up.
-  std::uint64_t generation = 0;
-
-  explicit operator bool() const noexcept { return connection != nullptr; }
-};
-
 // The rest of the chain after the current plugin. Cheap to copy.
 class NextCall {
  public:
@@ -183,14 +166,6 @@ class PluginService {
   virtual HostInfo current_host() const = 0;
   // Replaces the physical connection (the old one is closed) and notifies every plugin.
   virtual void set_current_connection(std::unique_ptr<TargetConnection> connection) = 0;
-  // Makes `incoming` (a new connection, or one this Connection parked before) the current one
-  // and hands the previous one back open, parked, instead of closing it; notifies every plugin
-  // as set_current_connection does. Autocommit and the isolation level are made to match the
-  // Connection's, sending only what differs; read-only is left as `incoming.read_only` says the
-  // session has it: read/write splitting switches because read-only changes, and sets it itself.
-  // A prepared statement the parked session already holds is not prepared again. REQUIRES:
-  // `incoming` is not null. The returned one is empty when no connection was current.
-  virtual ParkedConnection exchange_current_connection(ParkedConnection incoming) = 0;
   // Opens a physical connection to `host` through the whole connect chain (so authentication
   // plugins apply) with the Connection's credentials and options. initial=false.
   virtual std::unique_ptr<TargetConnection> connect(const HostInfo& host) = 0;

@@ -1,4 +1,5 @@
-// What built-in cluster plugins (failover, aurora_connection_tracker, initial_connection) need
+// What built-in cluster plugins (failover, aurora_connection_tracker, initial_connection,
+// read_write_splitting) need
 // beyond the public PluginService: the dialect and the shared topology monitor. Implemented by
 // Connection::Impl; reached with cluster_service(PluginService&).
 #pragma once
@@ -32,6 +33,13 @@ class ClusterService {
   // PluginService::connect, finished by `deadline`: connect_timeout is cut to the time left.
   virtual std::unique_ptr<TargetConnection> connect_until(
       const HostInfo& host, std::chrono::steady_clock::time_point deadline) = 0;
+  // Makes `connection` current and returns the previous one, open: read/write splitting keeps
+  // the other side's connection to switch back without a new login. Unlike
+  // PluginService::set_current_connection no session state is restored (the caller carries it)
+  // and nothing is closed. Plugins hear of the change. A connection handed back keeps the
+  // prepared statements it had. REQUIRES: `connection` is open.
+  virtual std::shared_ptr<TargetConnection> exchange_connection(
+      std::shared_ptr<TargetConnection> connection) = 0;
 };
 
 // REQUIRES: `service` is awrap's own (every PluginService handed to plugins is).

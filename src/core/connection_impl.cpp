@@ -153,27 +153,24 @@ std::string Connection::Impl::prepare(std::string_view sql) {
   std::string name = "awrap_s" + std::to_string(++next_statement_id_);
   Call call{Method::kPrepare, sql, name, {}, false, IsolationLevel::kDefault};
   call_chain(call);
-  prepared_on_generations_[name] = {generation_};
+  prepared_on_generation_[name] = {generation_};
   return name;
-}
-
-bool Connection::Impl::prepared_on_current(const std::vector<std::uint64_t>& generations) const {
-  return std::find(generations.begin(), generations.end(), generation_) != generations.end();
 }
 
 CallResult Connection::Impl::execute_prepared(const PreparedStatement& statement,
                                               std::span<const Param> params) {
   check_open();
-  auto it = prepared_on_generations_.find(statement.name());
-  if (it == prepared_on_generations_.end())
+  auto it = prepared_on_generation_.find(statement.name());
+  if (it == prepared_on_generation_.end())
     throw QueryError("prepared statement '" + statement.name() +
                      "' was deallocated or belongs to another connection");
-  if (!prepared_on_current(it->second)) {
-    // A physical connection that never saw the statement (failover, read/write splitting).
+  if (!it->second.contains(generation_)) {
+    // The physical connection changed (failover, read/write switch): this server does not know
+    // the statement yet.
     Call again{Method::kPrepare,        statement.sql(), statement.name(), {}, false,
                IsolationLevel::kDefault};
     call_chain(again);
-    it->second.push_back(generation_);
+    it->second.insert(generation_);
   }
   Call call{Method::kExecutePrepared, statement.sql(), statement.name(), params, false,
             IsolationLevel::kDefault};
@@ -182,11 +179,12 @@ CallResult Connection::Impl::execute_prepared(const PreparedStatement& statement
 
 void Connection::Impl::deallocate(const PreparedStatement& statement) {
   check_open();
-  auto it = prepared_on_generations_.find(statement.name());
-  if (it == prepared_on_generations_.end()) return;
-  // A parked session (read/write splitting) keeps its copy until it is closed.
-  bool on_current = prepared_on_current(it->second);
-  prepared_on_generations_.erase(it);
+  auto it = prepared_on_generation_.find(statement.name());
+  if (it == prepared_on_generation_.end()) return;
+  // Dropped on the current connection; a kept read/write-splitting connection drops its copy
+  // when it closes.
+  bool on_current = it->second.contains(generation_);
+  prepared_on_generation_.erase(it);
   if (!on_current) return;
   Call call{Method::kDeallocate, {}, statement.name(), {}, false, IsolationLevel::kDefault};
   call_chain(call);
@@ -224,47 +222,43 @@ TransactionStatus Connection::Impl::transaction_status() const {
 }
 
 void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> connection) {
+  HostInfo old_host = current_host_;
   {
     ScopedSocketTimeout bound(*connection, auxiliary_timeout_);
     restore_session_state(*connection);
   }
-  HostInfo host = connection->host();
-  auto old = install(std::move(connection), host, ++last_generation_);
-  // Closed after the plugins heard of the change, so registries that track it
-  // (aurora_connection_tracker) dropped it first.
-  if (old) old->close();
-}
-
-ParkedConnection Connection::Impl::exchange_current_connection(ParkedConnection incoming) {
-  TargetConnection& connection = *incoming.connection;
-  {
-    ScopedSocketTimeout bound(connection, auxiliary_timeout_);
-    bool fresh = incoming.generation == 0;
-    if (connection.autocommit() != autocommit_) connection.set_autocommit(autocommit_);
-    IsolationLevel had = fresh ? IsolationLevel::kDefault : incoming.isolation;
-    if (isolation_ != had) connection.set_isolation_level(isolation_);
-  }
-  std::uint64_t generation = incoming.generation ? incoming.generation : ++last_generation_;
-  ParkedConnection outgoing;
-  outgoing.host = current_host_;
-  outgoing.read_only = read_only_;
-  outgoing.isolation = isolation_;
-  outgoing.generation = generation_;
-  outgoing.connection = install(std::move(incoming.connection), incoming.host, generation);
-  if (!outgoing.connection) return ParkedConnection{};
-  return outgoing;
-}
-
-std::shared_ptr<TargetConnection> Connection::Impl::install(
-    std::shared_ptr<TargetConnection> connection, const HostInfo& host, std::uint64_t generation) {
-  HostInfo old_host = current_host_;
   std::shared_ptr<TargetConnection> old;
   {
     std::lock_guard lock(current_mutex_);
     old = std::move(current_);
     current_ = std::move(connection);
-    current_host_ = host;
-    generation_ = generation;
+    current_host_ = current_->host();
+    generation_ = ++last_generation_;
+  }
+  // Plugins hear of the change before the old connection closes, so registries that track it
+  // (aurora_connection_tracker) drop it first.
+  for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
+  if (old) old->close();
+}
+
+std::shared_ptr<TargetConnection> Connection::Impl::exchange_connection(
+    std::shared_ptr<TargetConnection> connection) {
+  HostInfo old_host = current_host_;
+  std::shared_ptr<TargetConnection> old;
+  {
+    std::lock_guard lock(current_mutex_);
+    old = std::move(current_);
+    std::erase_if(parked_generations_, [](const auto& p) { return p.first.expired(); });
+    if (old) parked_generations_.emplace_back(old, generation_);
+    current_ = std::move(connection);
+    current_host_ = current_->host();
+    generation_ = ++last_generation_;
+    for (auto it = parked_generations_.begin(); it != parked_generations_.end(); ++it)
+      if (it->first.lock() == current_) {
+        generation_ = it->second;
+        parked_generations_.erase(it);
+        break;
+      }
   }
   for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
   return old;

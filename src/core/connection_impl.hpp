@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,7 +43,6 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   TargetConnection* current_connection() noexcept override { return current_.get(); }
   HostInfo current_host() const override { return current_host_; }
   void set_current_connection(std::unique_ptr<TargetConnection> connection) override;
-  ParkedConnection exchange_current_connection(ParkedConnection incoming) override;
   std::unique_ptr<TargetConnection> connect(const HostInfo& host) override;
   std::vector<HostInfo> hosts() const override;
   void set_availability(const HostInfo& host, HostAvailability availability) override;
@@ -64,6 +64,8 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   }
   std::unique_ptr<TargetConnection> connect_until(
       const HostInfo& host, std::chrono::steady_clock::time_point deadline) override;
+  std::shared_ptr<TargetConnection> exchange_connection(
+      std::shared_ptr<TargetConnection> connection) override;
 
   const PluginChain& chain() const noexcept { return *chain_; }
 
@@ -77,10 +79,6 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   CallResult call_chain(Call& call);
   ConnectSpec spec_for(const HostInfo& host) const;
   void restore_session_state(TargetConnection& connection) const;
-  // Makes `connection` current (on `host`) and notifies the plugins; returns the previous one.
-  std::shared_ptr<TargetConnection> install(std::shared_ptr<TargetConnection> connection,
-                                            const HostInfo& host, std::uint64_t generation);
-  bool prepared_on_current(const std::vector<std::uint64_t>& generations) const;
   HostInfo identify_host(TargetConnection& connection);
   void remember_session_change(const Call& call);
   std::string cluster_id() const;
@@ -101,6 +99,10 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   mutable std::mutex current_mutex_;
   HostInfo current_host_;
   std::uint64_t generation_ = 0;  // one per physical connection
+  std::uint64_t last_generation_ = 0;
+  // Generations of connections handed out by exchange_connection, to restore when they return.
+  // Weak, so that a connection destroyed meanwhile is never mistaken for a new one at its address.
+  std::vector<std::pair<std::weak_ptr<TargetConnection>, std::uint64_t>> parked_generations_;
 
   bool autocommit_ = true;
   bool read_only_ = false;
@@ -115,10 +117,8 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   bool monitor_decided_ = false;
 
   std::uint64_t next_statement_id_ = 0;
-  std::uint64_t last_generation_ = 0;  // the highest generation handed out
-  // Per statement name, the physical connections (generations) that hold it: the current one
-  // and any parked by read/write splitting.
-  std::unordered_map<std::string, std::vector<std::uint64_t>> prepared_on_generations_;
+  // Statement name -> the generations (physical connections) it is prepared on.
+  std::unordered_map<std::string, std::set<std::uint64_t>> prepared_on_generation_;
 };
 
 // Internal construction of Connections (tests and benchmarks inject a driver).

@@ -76,12 +76,15 @@ bool mysql_options_require_tls(const std::map<std::string, std::string, std::les
 bool pg_options_require_tls(const std::map<std::string, std::string, std::less<>>& options,
                             const aws::EnvironmentLookup& environment) {
   std::string mode;
-  if (auto it = options.find("sslmode"); it != options.end()) {
-    mode = lowercase(it->second);
-  } else if (auto from_environment = environment ? environment("PGSSLMODE") : std::nullopt) {
+  auto given = options.find("sslmode");
+  auto from_environment = environment ? environment("PGSSLMODE") : std::nullopt;
+  auto legacy = options.find("requiressl");
+  if (given != options.end()) {
+    mode = lowercase(given->second);
+  } else if (from_environment) {
     mode = lowercase(*from_environment);
-  } else if (auto it = options.find("requiressl"); it != options.end()) {
-    return it->second == "1";
+  } else if (legacy != options.end()) {
+    return legacy->second == "1";
   }
   return mode == "require" || mode == "verify-ca" || mode == "verify-full";
 }

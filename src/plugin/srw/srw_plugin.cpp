@@ -24,6 +24,16 @@ using plugin::srw::Switch;
 constexpr const char* kActiveTransaction = "25001";
 constexpr const char* kUnableToConnect = "08001";
 
+// A physical connection of one side, kept open while the other side is current, with what the
+// plugin knows of its session, so that taking it back sends only what differs.
+struct KeptConnection {
+  std::shared_ptr<TargetConnection> connection;  // null: none kept
+  bool read_only = false;
+  IsolationLevel isolation = IsolationLevel::kDefault;
+
+  explicit operator bool() const noexcept { return connection != nullptr; }
+};
+
 bool in_transaction(TransactionStatus status) {
   return status == TransactionStatus::kInTransaction ||
          status == TransactionStatus::kInFailedTransaction;
@@ -128,7 +138,7 @@ class SrwPlugin final : public Plugin {
         break;
     }
     const Side target = decision == Switch::kToReader ? Side::kReader : Side::kWriter;
-    ParkedConnection incoming = take_or_open(target);
+    KeptConnection incoming = take_or_open(target);
     if (!incoming) {
       // Only the reader has a fallback, as in the AWS wrappers: the current connection (the
       // writer) answers the reads, read-only, rather than failing the application.
@@ -153,14 +163,13 @@ class SrwPlugin final : public Plugin {
   // for a reader that cannot be reached (last_problem_ says why); for the writer that is a
   // ReadWriteSplittingError. An AuthError always propagates: a refused login is configuration,
   // not availability.
-  ParkedConnection take_or_open(Side target) {
-    ParkedConnection& slot = parked(target);
+  KeptConnection take_or_open(Side target) {
+    KeptConnection& slot = parked(target);
     if (slot && !slot.connection->is_broken()) return std::move(slot);
     discard(slot);
     const HostInfo& endpoint =
         target == Side::kReader ? config_.read_endpoint : config_.write_endpoint;
-    ParkedConnection fresh;
-    fresh.host = endpoint;
+    KeptConnection fresh;  // a new session: the server's defaults
     fresh.connection = open(endpoint);
     if (!fresh && target == Side::kWriter)
       throw ReadWriteSplittingError("cannot switch to the writer at srw_write_endpoint=" +
@@ -198,13 +207,23 @@ class SrwPlugin final : public Plugin {
   }
 
   // Makes `incoming` current; the previous connection is kept for its side, or closed when it
-  // is broken or on neither side.
-  void switch_to(Side target, ParkedConnection incoming, bool current_broken) {
+  // is broken or on neither side. Autocommit and the isolation level are carried over, sending
+  // only what differs; read-only is the caller's (it switches because read-only changes).
+  void switch_to(Side target, KeptConnection incoming, bool current_broken) {
+    auto& cluster = cluster_service(service_);
+    {
+      TargetConnection& next = *incoming.connection;
+      ScopedSocketTimeout bound(next, cluster.auxiliary_query_timeout());
+      if (next.autocommit() != service_.autocommit()) next.set_autocommit(service_.autocommit());
+      if (incoming.isolation != service_.isolation_level())
+        next.set_isolation_level(service_.isolation_level());
+    }
     const Side previous = side_;
-    ParkedConnection outgoing;
+    // The session being left has the Connection's settings as they are before this call.
+    KeptConnection outgoing{nullptr, service_.read_only(), service_.isolation_level()};
     switching_ = true;
     try {
-      outgoing = service_.exchange_current_connection(std::move(incoming));
+      outgoing.connection = cluster.exchange_connection(std::move(incoming.connection));
     } catch (...) {
       switching_ = false;
       throw;
@@ -216,7 +235,7 @@ class SrwPlugin final : public Plugin {
       discard(outgoing);
       return;
     }
-    ParkedConnection& slot = parked(previous);
+    KeptConnection& slot = parked(previous);
     discard(slot);
     slot = std::move(outgoing);
   }
@@ -230,11 +249,11 @@ class SrwPlugin final : public Plugin {
     return dialect->is_writer(connection);
   }
 
-  ParkedConnection& parked(Side side) { return side == Side::kReader ? reader_ : writer_; }
+  KeptConnection& parked(Side side) { return side == Side::kReader ? reader_ : writer_; }
 
-  static void discard(ParkedConnection& slot) noexcept {
+  static void discard(KeptConnection& slot) noexcept {
     if (slot.connection) slot.connection->close();
-    slot = ParkedConnection{};
+    slot = KeptConnection{};
   }
 
   void close_parked() noexcept {
@@ -246,9 +265,9 @@ class SrwPlugin final : public Plugin {
   const SrwConfig config_;
   Side side_ = Side::kOther;
   std::optional<Side> initial_side_;  // from connect() until Connection::open installs it
-  bool switching_ = false;            // inside our own exchange_current_connection
-  ParkedConnection writer_;           // kept while the reader is current
-  ParkedConnection reader_;           // kept while the writer is current
+  bool switching_ = false;            // inside our own exchange_connection
+  KeptConnection writer_;             // kept while the reader is current
+  KeptConnection reader_;             // kept while the writer is current
   std::string last_problem_;
 };
 
