@@ -38,6 +38,9 @@ struct Engine {
   const char* cluster;  // lab cluster name
   const char* base;     // instance-1's address (docs/lab.md: reserved for these tests)
 };
+void PrintTo(const Engine& engine, std::ostream* out) {
+  *out << engine.name;
+}
 
 // Warnings awrap logs while a test runs (the fallback to the writer is logged, not thrown).
 class LogCapture {
@@ -98,7 +101,9 @@ class LabSrw : public ::testing::TestWithParam<Engine> {
     // Every thread (failover's topology monitor) and every session the test opened is gone.
     EXPECT_EQ(testing::wait_for_thread_count(threads_before_), threads_before_);
     for (const auto& node : cluster().status().nodes)
-      if (node.is_running()) EXPECT_EQ(settled_sessions_on(node.name, 0), 0) << node.name;
+      if (node.is_running()) {
+        EXPECT_EQ(settled_sessions_on(node.name, 0), 0) << node.name;
+      }
   }
 
   static std::map<std::string, std::optional<LabCluster>>& clusters() {
@@ -111,8 +116,9 @@ class LabSrw : public ::testing::TestWithParam<Engine> {
   std::string endpoint(std::string_view node) {
     return cluster().node(node).host + (pg() ? ":5432" : ":3306");
   }
-  std::string conninfo_for(std::string_view node) {
-    auto host = cluster().node(node).host;
+  // The node's address, or `host` (e.g. its host name) instead.
+  std::string conninfo_for(std::string_view node, std::string host = {}) {
+    if (host.empty()) host = cluster().node(node).host;
     if (pg())
       return "host=" + host +
              " port=5432 user=awrap password=awrap-lab-password dbname=awrap "
@@ -208,7 +214,9 @@ TEST_P(LabSrw, ReadOnlyWorkLandsOnTheReaderAndTheWriterGetsNone) {
     conn.set_read_only(true);
     for (int i = 0; i < kReadsPerSwitch; ++i) ASSERT_EQ(where(conn), "instance-2");
     std::int64_t id = session_id(conn);
-    if (reader_session) EXPECT_EQ(id, *reader_session) << "a new reader login at switch " << s;
+    if (reader_session) {
+      EXPECT_EQ(id, *reader_session) << "a new reader login at switch " << s;
+    }
     reader_session = id;
     conn.set_read_only(false);
   }
@@ -249,8 +257,8 @@ TEST_P(LabSrw, SwitchingInsideATransactionIsAReadWriteSplittingError) {
   conn.rollback();
 
   conn.set_read_only(true);
-  conn.set_autocommit(false);
-  conn.execute("SELECT 1");  // opens a transaction on the reader
+  conn.begin();
+  conn.execute("SELECT 1");
   try {
     conn.set_read_only(false);
     FAIL() << "switched to the writer inside a transaction";
@@ -260,20 +268,23 @@ TEST_P(LabSrw, SwitchingInsideATransactionIsAReadWriteSplittingError) {
   }
   EXPECT_EQ(where(conn), "instance-2");
   conn.commit();
-  conn.set_autocommit(true);
   conn.set_read_only(false);
   EXPECT_EQ(where(conn), "instance-1");
 }
 
 TEST_P(LabSrw, VerificationRejectsAWrongRoleEndpointWithinTheRetryTimeout) {
   LogCapture log;
-  // The "read" endpoint is the primary: every connection it gives is refused for its role, and
+  // The "read" endpoint is the primary (by its address; the application and the write
+  // endpoint name it by its host name): every connection it gives is refused for its role, and
   // after srw_connect_retry_timeout_ms the reads stay on the current writer connection (the AWS
   // wrappers' fallback), read-only.
-  Connection conn = open({{"srw_read_endpoint", endpoint("instance-1")},
-                          {"srw_write_endpoint", endpoint("instance-3")},
-                          {"srw_connect_retry_timeout_ms", "1500"},
-                          {"srw_connect_retry_interval_ms", "100"}});
+  const std::string primary_name = cluster().node("instance-1").hostname;
+  Connection conn =
+      Connection::open(conninfo_for("instance-1", primary_name),
+                       srw_props({{"srw_read_endpoint", endpoint("instance-1")},
+                                  {"srw_write_endpoint", primary_name + (pg() ? ":5432" : ":3306")},
+                                  {"srw_connect_retry_timeout_ms", "1500"},
+                                  {"srw_connect_retry_interval_ms", "100"}}));
   auto start = Clock::now();
   conn.set_read_only(true);
   long long took = ms_since(start);
@@ -439,7 +450,7 @@ TEST_P(LabSrw, WithFailoverACrashedReaderEndsInTheThreeOutcomes) {
 INSTANTIATE_TEST_SUITE_P(Engines, LabSrw,
                          ::testing::Values(Engine{"pg", "srw-pg", "127.0.3.11"},
                                            Engine{"mariadb", "srw-maria", "127.0.3.21"}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
 }  // namespace awrap
