@@ -244,6 +244,10 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
+  // AWRAP_BENCH_DEBUG=1: awrap's debug log on stderr (the runner keeps it with
+  // AWRAP_BENCH_STDERR_DIR), to see where a failover's time goes.
+  if (const char* debug = std::getenv("AWRAP_BENCH_DEBUG"); debug && *debug == '1')
+    awrap::set_log_level(awrap::LogLevel::kDebug);
   std::int64_t start_ns = mono_ns();
   std::int64_t deadline_ns = start_ns + std::int64_t(o.duration_ms) * 1000000;
   std::vector<std::unique_ptr<ThreadLog>> logs;

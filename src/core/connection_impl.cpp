@@ -457,6 +457,8 @@ TopologyMonitorConfig Connection::Impl::monitor_config(
   config.refresh_interval = std::chrono::milliseconds(properties_.get_int("topology_refresh_ms"));
   config.high_rate_interval =
       std::chrono::milliseconds(properties_.get_int("cluster_topology_high_refresh_rate_ms"));
+  config.unattended_probe_time =
+      std::chrono::milliseconds(properties_.get_int("cluster_topology_unattended_probe_ms"));
   return config;
 }
 

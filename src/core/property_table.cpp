@@ -75,6 +75,11 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
     {"cluster_topology_high_refresh_rate_ms", T::kInteger, "100",
      "How often each host is probed ('are you the writer?') while a new writer is being sought.",
      "cluster", 10, 60000},
+    {"cluster_topology_unattended_probe_ms", T::kInteger, "10000",
+     "How long the topology monitor keeps probing every host at the high rate when no connection "
+     "waits for a writer (its probes back off meanwhile); then it tries each host once per "
+     "topology_refresh_ms until a writer answers or a connection asks again.",
+     "cluster", 0, 3600000},
     {"cluster_endpoint_role", T::kChoice, "auto",
      "What the first host of the connection string stands for: auto (RDS names are recognised: "
      "cluster -> writer, cluster-ro -> reader), writer (a custom domain or CNAME for the writer), "

@@ -91,7 +91,10 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
     replaced_writer = update.replaced_writer;
     bool settled = writer_confirmed && update.next.writer();
     topology_ = std::make_shared<Topology>(std::move(update.next));
-    if (settled) high_rate_ = false;
+    if (settled) {
+      high_rate_ = false;
+      probing_abandoned_ = false;
+    }
   }
   changed_.notify_all();
   if (replaced_writer) {
@@ -121,6 +124,7 @@ TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
   auto start = Clock::now();
   ++waiters_;
   if (!high_rate_ && monitoring_connection_raw_) monitoring_connection_raw_->abort();
+  probing_abandoned_ = false;
   high_rate_ = true;
   changed_.notify_all();
   bool ok = changed_.wait_until(lock, deadline, [&] {
@@ -128,6 +132,7 @@ TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
     return topology_ && topology_->writer() && topology_->writer_confirmed_at >= start;
   });
   --waiters_;
+  changed_.notify_all();  // a high-rate round may now be unattended
   return ok ? topology_ : nullptr;
 }
 
@@ -218,7 +223,7 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
     }
     if (!monitoring_connection_) {
       MutexLock lock(mutex_);
-      high_rate_ = true;
+      request_high_rate();
       return;
     }
   }
@@ -227,25 +232,38 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
       auto topo = build_topology(config_.dialect->query_topology(*monitoring_connection_), nullptr);
       bool has_writer = topo->writer().has_value();
       publish(topo, false);
-      if (!has_writer) {
-        MutexLock lock(mutex_);
-        high_rate_ = true;
-      }
+      MutexLock lock(mutex_);
+      if (has_writer)
+        probing_abandoned_ = false;
+      else
+        request_high_rate();
     } else if (config_.dialect->is_writer(*monitoring_connection_)) {
       HostInfo here = monitoring_connection_->host();
       publish(build_topology({}, &here), true);
     } else {
       drop_connection();  // not the writer: look for it
       MutexLock lock(mutex_);
-      high_rate_ = true;
+      request_high_rate();
     }
   } catch (const std::exception& e) {
     AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id
                      << " lost its connection: " << e.what();
     drop_connection();
     MutexLock lock(mutex_);
-    high_rate_ = true;
+    request_high_rate();
   }
+}
+
+void TopologyMonitor::request_high_rate() {
+  if (probing_abandoned_ && waiters_ == 0) return;
+  high_rate_ = true;
+}
+
+std::chrono::milliseconds TopologyMonitor::probe_pause(int fruitless_attempts) const {
+  // A Connection waiting for a writer gets the full rate; with nobody waiting, each fruitless
+  // probe doubles the pause, up to 16 times the high rate.
+  if (waiters_ > 0) return config_.high_rate_interval;
+  return config_.high_rate_interval * (1 << std::min(fruitless_attempts, 4));
 }
 
 void TopologyMonitor::on_probe_result(const HostInfo& host, TargetConnection& connection) {
@@ -272,6 +290,7 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
         ++running_threads_;
       }
       std::unique_ptr<TargetConnection> conn;
+      int fruitless = 0;
       while (!token.stop_requested()) {
         try {
           if (!conn) conn = connect_tracked(host);
@@ -283,8 +302,16 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
             conn.reset();
           }
         }
+        ++fruitless;  // a writer found ends the round, and this thread with it
         MutexLock lock(mutex_);
-        changed_.wait_for(lock, token, config_.high_rate_interval, [] { return false; });
+        auto pause = probe_pause(fruitless);
+        bool backing_off = pause > config_.high_rate_interval;
+        // A Connection starting to wait cuts a backed-off pause short.
+        changed_.wait_for(lock, token, pause, [&] {
+          mutex_.assert_held();
+          return backing_off && waiters_ > 0;
+        });
+        if (waiters_ > 0) fruitless = 0;
       }
       if (conn) {
         untrack(conn.get());
@@ -296,10 +323,36 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
   }
   {
     MutexLock lock(mutex_);
-    changed_.wait(lock, stop, [&] {
+    // Ends when a probe confirms a writer, or when nobody has waited for one for
+    // unattended_probe_time (a cluster without a reachable writer is not probed forever).
+    auto writer_found = [&] {
       mutex_.assert_held();
       return topology_ && topology_->writer() && topology_->writer_confirmed_at >= round_start;
-    });
+    };
+    bool found = false;
+    while (!stop.stop_requested() && !(found = writer_found())) {
+      if (waiters_ > 0) {
+        changed_.wait(lock, stop, [&] {
+          mutex_.assert_held();
+          return writer_found() || waiters_ == 0;
+        });
+        continue;
+      }
+      auto give_up_at = Clock::now() + config_.unattended_probe_time;
+      bool woken = changed_.wait_until(lock, stop, give_up_at, [&] {
+        mutex_.assert_held();
+        return writer_found() || waiters_ > 0;
+      });
+      if (!woken) break;
+    }
+    probing_abandoned_ = !found && !stop.stop_requested();
+    if (probing_abandoned_) {
+      AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id << ": no writer after "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                                                round_start)
+                              .count()
+                       << " ms of probing and nobody waiting; probing once per refresh interval";
+    }
     high_rate_ = false;
   }
   probers_stop.request_stop();

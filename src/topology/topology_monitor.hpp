@@ -6,7 +6,9 @@
 // host asks "are you the writer?" every cluster_topology_high_refresh_rate_ms over its own
 // connection, in parallel, until a writer is confirmed; then the probers stop and the new
 // topology is published to every waiter at once, so failing-over Connections do not each hammer
-// the cluster.
+// the cluster. With no Connection waiting, probing backs off and ends after
+// unattended_probe_time (a cluster with no reachable writer is not probed forever); it starts
+// again when a Connection asks, or when a normal refresh finds the writer gone after one did.
 //
 // Threads: 1 monitor thread per cluster, plus 1 prober thread per host while in high-rate mode.
 // Connections: 1 monitoring connection, plus 1 per host while in high-rate mode.
@@ -46,6 +48,9 @@ struct TopologyMonitorConfig {
   ConnectSpec spec;
   std::chrono::milliseconds refresh_interval{30000};
   std::chrono::milliseconds high_rate_interval{100};
+  // High-rate probing with no connection waiting for a writer ends after this long (and backs
+  // off meanwhile); then the monitor tries each host once per refresh_interval.
+  std::chrono::milliseconds unattended_probe_time{10000};
 };
 
 class TopologyMonitor {
@@ -83,6 +88,10 @@ class TopologyMonitor {
   void run(std::stop_token stop);
   void refresh_once(std::stop_token stop);
   void high_rate_round(std::stop_token stop);
+  // Asks for high-rate probing, unless the last round ended unattended without a writer and no
+  // Connection waits now.
+  void request_high_rate() REQUIRES(mutex_);
+  std::chrono::milliseconds probe_pause(int fruitless_attempts) const REQUIRES(mutex_);
   void on_probe_result(const HostInfo& host, TargetConnection& connection);
   std::unique_ptr<TargetConnection> connect_tracked(const HostInfo& host);
   void untrack(TargetConnection* connection);
@@ -95,6 +104,8 @@ class TopologyMonitor {
   ConnectSpec spec_ GUARDED_BY(mutex_);
   bool high_rate_ GUARDED_BY(mutex_) = false;
   int waiters_ GUARDED_BY(mutex_) = 0;
+  // The last high-rate round ended with no writer and nobody waiting.
+  bool probing_abandoned_ GUARDED_BY(mutex_) = false;
   std::set<TargetConnection*> in_flight_ GUARDED_BY(mutex_);  // aborted on shutdown
   bool shutting_down_ GUARDED_BY(mutex_) = false;
   int running_threads_ GUARDED_BY(mutex_) = 0;

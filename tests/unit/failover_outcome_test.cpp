@@ -15,6 +15,7 @@
 #include "core/connection_impl.hpp"
 #include "core/host_availability.hpp"
 #include "support/fake_driver.hpp"
+#include "support/thread_count.hpp"
 
 namespace awrap {
 namespace {
@@ -160,6 +161,41 @@ TEST_F(FailoverOutcome, InDoubtTransactionStaysResolutionUnknownAfterAFailedCand
   c.begin();
   first_down = true;
   EXPECT_THROW(c.commit(), TransactionResolutionUnknownError);
+}
+
+// Defect 10: with no writer reachable, the topology monitor probes every host at the high rate
+// only while a Connection waits; then it backs off, ends its probers after
+// cluster_topology_unattended_probe_ms and tries each host once per topology_refresh_ms.
+TEST_F(FailoverOutcome, ProbingForAMissingWriterEndsWhenNobodyWaits) {
+  std::atomic<bool> down{false};
+  std::atomic<int> refused{0};
+  driver_->on_connect = [&](const ConnectSpec& spec) {
+    if (!down) return;
+    ++refused;
+    throw ConnectError("refused", "08001", 0, spec.host.endpoint());
+  };
+  FakeHooks hooks;
+  hooks.on_execute = [&](const HostInfo& h, std::string_view) {
+    if (down) throw ConnectionLostError("gone", "08006", 0, h.endpoint());
+  };
+  PropertyMap props{{"failover_timeout_sec", "1"},
+                    {"cluster_topology_unattended_probe_ms", "300"},
+                    {"topology_refresh_ms", "1000"}};
+  auto failing = open(hooks, props);
+  auto idle = open(hooks, props);  // keeps the cluster's monitor alive after `failing` closes
+  int threads_when_idle = ::awrap::testing::process_thread_count();
+  down = true;
+  EXPECT_THROW(failing.execute("SELECT 1"), FailoverFailedError);
+  int while_waiting = refused.load();
+  EXPECT_GE(while_waiting, 20) << "probing at the high rate while the failover waited";
+  std::this_thread::sleep_for(900ms);  // the unattended 300 ms, with backoff, and margin
+  int before_quiet = refused.load();
+  std::this_thread::sleep_for(1000ms);
+  EXPECT_LE(refused.load() - before_quiet, 6)
+      << "nobody waits: one try per host per topology_refresh_ms, not every 10 ms";
+  EXPECT_EQ(::awrap::testing::wait_for_thread_count(threads_when_idle), threads_when_idle)
+      << "the probers ended";
+  EXPECT_FALSE(idle.is_closed());
 }
 
 // Defect 3: a candidate that accepts the login and then never answers costs

@@ -15,6 +15,7 @@ struct ClassificationCase {
   const char* sqlstate;
   MysqlErrorClass expected;
   const char* why;
+  const char* message = "";
 };
 
 // Every class, and the traps other drivers fell into: "08" must be a prefix, HY000 alone means
@@ -44,7 +45,19 @@ const ClassificationCase kCases[] = {
     {1969, "70100", MysqlErrorClass::kCancelled, "max_statement_time"},
     {3024, "HY000", MysqlErrorClass::kCancelled, "max_execution_time"},
     {9999, "70100", MysqlErrorClass::kCancelled, "70100 without a code"},
-    {1290, "HY000", MysqlErrorClass::kReadOnly, "--read-only"},
+    {1290, "HY000", MysqlErrorClass::kReadOnly, "--read-only",
+     "The MariaDB server is running with the --read-only option so it cannot execute this "
+     "statement"},
+    {1290, "HY000", MysqlErrorClass::kReadOnly, "--super-read-only",
+     "The MySQL server is running with the --super-read-only option so it cannot execute this "
+     "statement"},
+    {1290, "HY000", MysqlErrorClass::kQueryError, "1290 names another option: not read-only",
+     "The MySQL server is running with the --secure-file-priv option so it cannot execute this "
+     "statement"},
+    {1153, "08S01", MysqlErrorClass::kQueryError,
+     "packet too large: the statement's fault, though its SQLSTATE is 08S01"},
+    {1130, "HY000", MysqlErrorClass::kLoginFailed,
+     "host not privileged: the server is up, this client may not log in"},
     {1836, "HY000", MysqlErrorClass::kReadOnly, "read-only mode"},
     {1792, "25006", MysqlErrorClass::kReadOnly, "read-only transaction"},
     {9999, "25006", MysqlErrorClass::kReadOnly, "25006 without a code"},
@@ -61,16 +74,17 @@ const ClassificationCase kCases[] = {
 
 TEST(MysqlErrorClassification, Table) {
   for (const ClassificationCase& c : kCases) {
-    EXPECT_EQ(classify_mysql_error(c.code, c.sqlstate), c.expected)
+    EXPECT_EQ(classify_mysql_error(c.code, c.sqlstate, c.message), c.expected)
         << c.code << " " << c.sqlstate << " (" << c.why << "): got "
-        << to_string(classify_mysql_error(c.code, c.sqlstate));
+        << to_string(classify_mysql_error(c.code, c.sqlstate, c.message));
   }
 }
 
 template <typename Expected>
-void expect_throws(MysqlPhase phase, unsigned int code, const char* sqlstate) {
+void expect_throws(MysqlPhase phase, unsigned int code, const char* sqlstate,
+                   const char* message = "server text") {
   try {
-    throw_mysql_error(phase, {code, sqlstate, "server text"}, "query", "db1:3306");
+    throw_mysql_error(phase, {code, sqlstate, message}, "query", "db1:3306");
     FAIL() << "no exception for " << code;
   } catch (const Error& e) {
     EXPECT_EQ(typeid(e), typeid(Expected)) << code << " threw " << typeid(e).name();
@@ -78,7 +92,7 @@ void expect_throws(MysqlPhase phase, unsigned int code, const char* sqlstate) {
     EXPECT_EQ(e.sqlstate(), sqlstate);
     EXPECT_EQ(e.host(), "db1:3306");
     const std::string what = e.what();
-    EXPECT_NE(what.find("server text"), std::string::npos) << what;
+    EXPECT_NE(what.find(message), std::string::npos) << what;
     EXPECT_NE(what.find("db1:3306"), std::string::npos) << what;
     EXPECT_NE(what.find(std::to_string(code)), std::string::npos) << what;
   }
@@ -88,7 +102,11 @@ TEST(MysqlErrorThrow, StatementPhaseMapsEveryClass) {
   expect_throws<ConnectionLostError>(MysqlPhase::kStatement, 2013, "HY000");
   expect_throws<ConnectionLostError>(MysqlPhase::kStatement, 1927, "70100");
   expect_throws<QueryCancelledError>(MysqlPhase::kStatement, 1317, "70100");
-  expect_throws<ReadOnlyViolationError>(MysqlPhase::kStatement, 1290, "HY000");
+  expect_throws<ReadOnlyViolationError>(MysqlPhase::kStatement, 1290, "HY000",
+                                        "server text: running with the --read-only option");
+  expect_throws<QueryError>(MysqlPhase::kStatement, 1290, "HY000",
+                            "server text: running with the --secure-file-priv option");
+  expect_throws<QueryError>(MysqlPhase::kStatement, 1153, "08S01");
   expect_throws<ReadOnlyViolationError>(MysqlPhase::kStatement, 1792, "25006");
   expect_throws<QueryError>(MysqlPhase::kStatement, 1062, "23000");
   expect_throws<QueryError>(MysqlPhase::kStatement, 1044, "42000");
@@ -97,6 +115,7 @@ TEST(MysqlErrorThrow, StatementPhaseMapsEveryClass) {
 TEST(MysqlErrorThrow, ConnectPhaseIsConnectOrAuthError) {
   expect_throws<AuthError>(MysqlPhase::kConnect, 1045, "28000");
   expect_throws<AuthError>(MysqlPhase::kConnect, 1698, "28000");
+  expect_throws<AuthError>(MysqlPhase::kConnect, 1130, "HY000");
   expect_throws<ConnectError>(MysqlPhase::kConnect, 2003, "HY000");
   expect_throws<ConnectError>(MysqlPhase::kConnect, 1049, "42000");  // unknown database
   expect_throws<ConnectError>(MysqlPhase::kConnect, 1040, "08004");

@@ -27,6 +27,11 @@ def summarize(results, reference="awrap"):
         ok = [r for r in rs if r["recovered"]]
         down = [r["downtime_ms"] for r in ok]
         gap = [r["downtime_after_promotion_ms"] for r in ok]
+        # The lab's own writer accepting an acknowledged write: on MariaDB a semi-sync commit on
+        # the new writer can wait for a replica to follow it, long after the commit started.
+        acked = [r["writer_acknowledged_ms"] for r in rs if r.get("writer_acknowledged_ms") is not None]
+        after_ack = [r["downtime_ms"] - r["writer_acknowledged_ms"] for r in ok
+                     if r.get("writer_acknowledged_ms") is not None]
         ratios = []
         for r in ok:
             ref = next((x for x in results if x["run"] == r["run"] and x["client"] == reference
@@ -40,6 +45,8 @@ def summarize(results, reference="awrap"):
             "promotion_median_ms": round(statistics.median(r["promotion_ms"] for r in rs), 1),
             "after_promotion_median_ms": round(statistics.median(gap), 1) if gap else None,
             "after_promotion_max_ms": round(max(gap), 1) if gap else None,
+            "writer_acknowledged_median_ms": round(statistics.median(acked), 1) if acked else None,
+            "after_acknowledged_median_ms": round(statistics.median(after_ack), 1) if after_ack else None,
             "vs_%s_median" % reference: round(statistics.median(ratios), 2) if ratios else None,
             "not_recovered_runs": len(rs) - len(ok),
             "errors_seen": sum(sum(r["errors_seen"].values()) for r in rs),
@@ -62,7 +69,7 @@ def print_runs(results):
 
 def print_table(rows, reference="awrap"):
     header = ("fault", "client", "runs", "downtime med", "downtime max", "promotion med",
-              "after promotion med", "vs %s" % reference, "not recovered", "errors",
+              "after promotion med", "lab write acked med", "after acked med", "vs %s" % reference, "not recovered", "errors",
               "lost acked", "not-applied but applied", "unknown outcome")
     print("\n" + " | ".join(header))
     print("-" * 150)
@@ -71,6 +78,7 @@ def print_table(rows, reference="awrap"):
         print(" | ".join(str(x) for x in (
             r["fault"], r["client"], r["runs"], _ms(r["downtime_median_ms"]), _ms(r["downtime_max_ms"]),
             _ms(r["promotion_median_ms"]), _ms(r["after_promotion_median_ms"]),
+            _ms(r.get("writer_acknowledged_median_ms")), _ms(r.get("after_acknowledged_median_ms")),
             "-" if ratio is None else "%.2f" % ratio, r["not_recovered_runs"], r["errors_seen"],
             r["lost_acknowledged_writes"], r["not_applied_but_present"], r["unknown_outcome_writes"])))
     print()

@@ -204,7 +204,8 @@ void MysqlConnection::raise(const MysqlErrorInfo& info, std::string_view action)
         std::string(action) + " on " + endpoint_ + ": connection aborted (" + info.message + ")",
         info.sqlstate, static_cast<int>(info.native_code), endpoint_);
   }
-  if (classify_mysql_error(info.native_code, info.sqlstate) == MysqlErrorClass::kConnectionLost) {
+  if (classify_mysql_error(info.native_code, info.sqlstate, info.message) ==
+      MysqlErrorClass::kConnectionLost) {
     broken_ = true;
     AWRAP_LOG(kDebug) << "mysql: connection to " << endpoint_ << " lost during " << action << ": "
                       << info.message;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <string>
 
 #include "awrap/errors.hpp"
 
@@ -35,15 +37,25 @@ constexpr std::array<unsigned int, 3> kCancelledCodes = {
     3024,  // MySQL ER_QUERY_TIMEOUT: max_execution_time exceeded
 };
 
-constexpr std::array<unsigned int, 3> kReadOnlyCodes = {
-    1290,  // ER_OPTION_PREVENTS_STATEMENT: --read-only (a demoted writer or a replica)
+// 1290 ER_OPTION_PREVENTS_STATEMENT names the server option in its message: read-only only when
+// that option is --read-only / --super-read-only (see option_is_read_only).
+constexpr unsigned int kOptionPreventsStatement = 1290;
+
+constexpr std::array<unsigned int, 2> kReadOnlyCodes = {
     1792,  // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
     1836,  // ER_READ_ONLY_MODE
 };
 
-constexpr std::array<unsigned int, 9> kLoginFailedCodes = {
+// Errors about this statement or this client, whatever their SQLSTATE says.
+constexpr std::array<unsigned int, 1> kStatementCodes = {
+    1153,  // ER_NET_PACKET_TOO_LARGE (08S01): the statement exceeds max_allowed_packet; running it
+           // again on another host fails the same way
+};
+
+constexpr std::array<unsigned int, 10> kLoginFailedCodes = {
     1044,  // ER_DBACCESS_DENIED_ERROR: the account may not use the database
     1045,  // ER_ACCESS_DENIED_ERROR
+    1130,  // ER_HOST_NOT_PRIVILEGED: no account for this client's address (the server is up)
     1251,  // ER_NOT_SUPPORTED_AUTH_MODE
     1275,  // ER_SERVER_IS_IN_SECURE_AUTH_MODE
     1698,  // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
@@ -56,6 +68,16 @@ constexpr std::array<unsigned int, 9> kLoginFailedCodes = {
 template <std::size_t N>
 bool contains(const std::array<unsigned int, N>& codes, unsigned int code) {
   return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+// "The MySQL server is running with the --read-only option so it cannot execute this statement"
+// (also --super-read-only); the same error names --secure-file-priv, --skip-grant-tables, ...
+bool option_is_read_only(std::string_view message) {
+  std::string lower(message);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("read-only") != std::string::npos ||
+         lower.find("read_only") != std::string::npos;
 }
 
 }  // namespace
@@ -76,7 +98,11 @@ const char* to_string(MysqlErrorClass error_class) noexcept {
   return "unknown";
 }
 
-MysqlErrorClass classify_mysql_error(unsigned int native_code, std::string_view sqlstate) noexcept {
+MysqlErrorClass classify_mysql_error(unsigned int native_code, std::string_view sqlstate,
+                                     std::string_view message) {
+  if (contains(kStatementCodes, native_code)) return MysqlErrorClass::kQueryError;
+  if (native_code == kOptionPreventsStatement)
+    return option_is_read_only(message) ? MysqlErrorClass::kReadOnly : MysqlErrorClass::kQueryError;
   if (contains(kConnectionLostCodes, native_code)) return MysqlErrorClass::kConnectionLost;
   if (contains(kCancelledCodes, native_code)) return MysqlErrorClass::kCancelled;
   if (contains(kReadOnlyCodes, native_code)) return MysqlErrorClass::kReadOnly;
@@ -96,7 +122,8 @@ void throw_mysql_error(MysqlPhase phase, const MysqlErrorInfo& info, std::string
   if (!info.sqlstate.empty()) message += ", SQLSTATE " + info.sqlstate;
   message += ")";
   const int code = static_cast<int>(info.native_code);
-  const MysqlErrorClass error_class = classify_mysql_error(info.native_code, info.sqlstate);
+  const MysqlErrorClass error_class =
+      classify_mysql_error(info.native_code, info.sqlstate, info.message);
 
   if (phase == MysqlPhase::kConnect) {
     if (error_class == MysqlErrorClass::kLoginFailed)

@@ -1,9 +1,10 @@
 // Classification of MySQL/MariaDB errors into awrap's error types.
 //
-//   classify_mysql_error(2013, "HY000") == MysqlErrorClass::kConnectionLost
+//   classify_mysql_error(2013, "HY000", "Lost connection") == MysqlErrorClass::kConnectionLost
 //   throw_mysql_error(MysqlPhase::kStatement, {1062, "23000", "Duplicate entry"}, "query", host);
 //
-// classify_mysql_error is a pure function of the native error number and the SQLSTATE, so the
+// classify_mysql_error is a pure function of the native error number, the SQLSTATE and (for 1290,
+// which names the server option that refused the statement) the message, so the
 // whole table is unit-tested without a server (tests/unit/mysql_error_test.cpp). The error number
 // decides first: Connector/C reports its own client errors (2013 "lost connection", …) with the
 // catch-all SQLSTATE HY000, which therefore never means anything by itself.
@@ -25,8 +26,9 @@ enum class MysqlErrorClass : std::uint8_t {
 
 const char* to_string(MysqlErrorClass error_class) noexcept;
 
-// Pure: the same inputs always give the same class. sqlstate may be empty.
-MysqlErrorClass classify_mysql_error(unsigned int native_code, std::string_view sqlstate) noexcept;
+// Pure: the same inputs always give the same class. sqlstate and message may be empty.
+MysqlErrorClass classify_mysql_error(unsigned int native_code, std::string_view sqlstate,
+                                     std::string_view message);
 
 // Where the error happened; the same class maps to different awrap errors while connecting.
 enum class MysqlPhase : std::uint8_t { kConnect, kStatement };
