@@ -38,8 +38,10 @@ class ClusterService {
   // PluginService::set_current_connection no session state is restored (the caller carries it)
   // and nothing is closed. Plugins hear of the change. A connection handed back keeps the
   // prepared statements it had. REQUIRES: `connection` is open.
+  // `host` is the host as the topology names it (the connection may have been opened through
+  // a cluster endpoint); it becomes current_host().
   virtual std::shared_ptr<TargetConnection> exchange_connection(
-      std::shared_ptr<TargetConnection> connection) = 0;
+      std::shared_ptr<TargetConnection> connection, const HostInfo& host) = 0;
 };
 
 // REQUIRES: `service` is awrap's own (every PluginService handed to plugins is).

@@ -242,7 +242,7 @@ void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> 
 }
 
 std::shared_ptr<TargetConnection> Connection::Impl::exchange_connection(
-    std::shared_ptr<TargetConnection> connection) {
+    std::shared_ptr<TargetConnection> connection, const HostInfo& host) {
   HostInfo old_host = current_host_;
   std::shared_ptr<TargetConnection> old;
   {
@@ -251,7 +251,7 @@ std::shared_ptr<TargetConnection> Connection::Impl::exchange_connection(
     std::erase_if(parked_generations_, [](const auto& p) { return p.first.expired(); });
     if (old) parked_generations_.emplace_back(old, generation_);
     current_ = std::move(connection);
-    current_host_ = current_->host();
+    current_host_ = host;
     generation_ = ++last_generation_;
     for (auto it = parked_generations_.begin(); it != parked_generations_.end(); ++it)
       if (it->first.lock() == current_) {

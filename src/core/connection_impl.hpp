@@ -65,7 +65,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::unique_ptr<TargetConnection> connect_until(
       const HostInfo& host, std::chrono::steady_clock::time_point deadline) override;
   std::shared_ptr<TargetConnection> exchange_connection(
-      std::shared_ptr<TargetConnection> connection) override;
+      std::shared_ptr<TargetConnection> connection, const HostInfo& host) override;
 
   const PluginChain& chain() const noexcept { return *chain_; }
 

@@ -3,7 +3,8 @@
 // the primary, srw_read_endpoint a replica. Each node says where a statement ran (its address /
 // server_id), and the servers' own session lists say which sessions exist and what the writer's
 // session last ran, so "the writer received none of the reads" is the server's word, not ours.
-// Faults are real (SIGKILL of a replica). docs/plugins.md#srw describes the behaviour checked.
+// Faults are real (SIGKILL of a replica). The behaviour checked: docs/plugins.md, section
+// "srw: simple read/write splitting".
 #include <gtest/gtest.h>
 
 #include <chrono>

@@ -28,6 +28,7 @@ constexpr const char* kUnableToConnect = "08001";
 // plugin knows of its session, so that taking it back sends only what differs.
 struct KeptConnection {
   std::shared_ptr<TargetConnection> connection;  // null: none kept
+  HostInfo host;                                 // the endpoint it was opened to
   bool read_only = false;
   IsolationLevel isolation = IsolationLevel::kDefault;
 
@@ -171,6 +172,7 @@ class SrwPlugin final : public Plugin {
         target == Side::kReader ? config_.read_endpoint : config_.write_endpoint;
     KeptConnection fresh;  // a new session: the server's defaults
     fresh.connection = open(endpoint);
+    fresh.host = endpoint;
     if (!fresh && target == Side::kWriter)
       throw ReadWriteSplittingError("cannot switch to the writer at srw_write_endpoint=" +
                                         endpoint.endpoint() + ": " + last_problem_,
@@ -220,10 +222,12 @@ class SrwPlugin final : public Plugin {
     }
     const Side previous = side_;
     // The session being left has the Connection's settings as they are before this call.
-    KeptConnection outgoing{nullptr, service_.read_only(), service_.isolation_level()};
+    KeptConnection outgoing{nullptr, service_.current_host(), service_.read_only(),
+                            service_.isolation_level()};
     switching_ = true;
     try {
-      outgoing.connection = cluster.exchange_connection(std::move(incoming.connection));
+      outgoing.connection =
+          cluster.exchange_connection(std::move(incoming.connection), incoming.host);
     } catch (...) {
       switching_ = false;
       throw;

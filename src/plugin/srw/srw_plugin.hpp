@@ -10,7 +10,8 @@
 //   conn.execute("SELECT ...");
 //   conn.set_read_only(false);  // back on the writer's connection, kept open: no login
 //
-// Properties: src/plugin/srw/srw_properties.hpp. Documentation: docs/plugins.md#srw.
+// Properties: src/plugin/srw/srw_properties.hpp. Documentation: docs/plugins.md, section
+// "srw: simple read/write splitting".
 #pragma once
 
 #include "awrap/plugin.hpp"
