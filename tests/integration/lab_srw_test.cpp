@@ -233,6 +233,22 @@ TEST_P(LabSrw, ReadOnlyWorkLandsOnTheReaderAndTheWriterGetsNone) {
     // (the lab's admin client may add one or two of its own).
     EXPECT_LE(selects_on("instance-1") - writer_selects_before, 2);
   }
+  // What a switch costs once both sessions exist: nothing is sent (figure printed, not asserted).
+  constexpr int kRoundTrips = 500;
+  auto start = Clock::now();
+  for (int i = 0; i < kRoundTrips; ++i) {
+    conn.set_read_only(true);
+    conn.set_read_only(false);
+  }
+  auto per_round_trip_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count() /
+      kRoundTrips;
+  std::cout << "[ figures ] " << GetParam().name
+            << ": set_read_only(true) + set_read_only(false) with kept connections: "
+            << per_round_trip_ns << " ns per round trip (" << kRoundTrips << " round trips)\n";
+  if (pg()) {
+    EXPECT_EQ(last_statement_on("instance-1"), "SELECT 'last statement on the writer'");
+  }
   // Back on the writer: its session, writable.
   EXPECT_EQ(session_id(conn), writer_session);
   conn.execute("CREATE TABLE IF NOT EXISTS srw_lab(id INT)");

@@ -256,6 +256,7 @@ TEST(SrwRoleVerifier, FirstFittingConnectionWins) {
   ASSERT_TRUE(found.connection);
   EXPECT_EQ(found.connection->host().host, "r");
   EXPECT_EQ(found.attempts, 3);
+  EXPECT_EQ(found.wrong_role_attempts, 1);
   EXPECT_EQ(clock.sleeps.size(), 2u);
   // The writer it met on the way was closed.
   EXPECT_NE(std::find(log->calls.begin(), log->calls.end(), "w:5432 close"), log->calls.end());
@@ -271,6 +272,8 @@ TEST(SrwRoleVerifier, WrongRoleUntilTheDeadlineEndsAtTheDeadline) {
   EXPECT_EQ(found.last_problem, "w:5432 is the writer, not a reader");
   // Attempts at 0, 130, 260, ... : 8 fit before 1000 ms; the last pause is cut to the deadline.
   EXPECT_EQ(found.attempts, 8);
+  EXPECT_EQ(found.wrong_role_attempts, 8);
+  EXPECT_EQ(found.wrong_role, "w:5432 is the writer, not a reader");
   EXPECT_EQ(clock.now, start + 1000ms);
   for (auto t : clock.sleeps) EXPECT_LE(t, start + 1000ms);
   long closes = std::count(log->calls.begin(), log->calls.end(), "w:5432 close");

@@ -24,6 +24,8 @@ VerifiedConnection connect_with_role(HostRole wanted, std::chrono::milliseconds 
       }
       out.last_problem = candidate->host().endpoint() + " is " +
                          (writer ? "the writer, not a reader" : "a reader, not the writer");
+      out.wrong_role = out.last_problem;
+      ++out.wrong_role_attempts;
     } catch (const AuthError&) {
       if (candidate) candidate->close();
       throw;

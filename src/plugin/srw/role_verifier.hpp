@@ -36,6 +36,10 @@ struct VerifiedConnection {
   std::unique_ptr<TargetConnection> connection;  // null: none of the right role in time
   int attempts = 0;
   std::string last_problem;  // why the last attempt did not fit (no secrets: error messages)
+  // Attempts that reached a server of the other role, and the last such finding: the usual root
+  // cause, which a last attempt cut short by the deadline would otherwise hide.
+  int wrong_role_attempts = 0;
+  std::string wrong_role;
 };
 
 // Tries at least once. An AuthError or ConfigError ends the search at once (it is thrown: trying

@@ -76,7 +76,8 @@ class SrwPlugin final : public Plugin {
     AWRAP_LOG(kWarning) << "srw: no " << to_string(*role) << " verified at "
                         << request.spec.host.endpoint() << " within srw_connect_retry_timeout_ms="
                         << config_.connect_retry_timeout.count() << " (" << found.attempts
-                        << " attempts; last: " << found.last_problem
+                        << " attempts, " << found.wrong_role_attempts
+                        << " of the wrong role; last: " << found.last_problem
                         << "); continuing with an unverified connection";
     return next(request);
   }
@@ -200,11 +201,16 @@ class SrwPlugin final : public Plugin {
     steps.is_writer = [this](TargetConnection& c, Clock::time_point d) { return is_writer(c, d); };
     auto found = plugin::srw::connect_with_role(endpoint.role, config_.connect_retry_timeout,
                                                 config_.connect_retry_interval, steps);
-    if (!found.connection)
+    if (!found.connection) {
       last_problem_ =
           "no " + std::string(to_string(endpoint.role)) + " within " +
           "srw_connect_retry_timeout_ms=" + std::to_string(config_.connect_retry_timeout.count()) +
-          " (" + std::to_string(found.attempts) + " attempts; last: " + found.last_problem + ")";
+          " (" + std::to_string(found.attempts) + " attempts";
+      if (found.wrong_role_attempts > 0)
+        last_problem_ += ", " + std::to_string(found.wrong_role_attempts) +
+                         " of the wrong role: " + found.wrong_role;
+      last_problem_ += "; last: " + found.last_problem + ")";
+    }
     return std::move(found.connection);
   }
 
