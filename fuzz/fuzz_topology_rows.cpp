@@ -78,8 +78,10 @@ std::size_t writers(const std::vector<TopologyEntry>& entries) {
   return n;
 }
 
+// Every entry names an instance: rows without one are skipped, never an empty host.
 void check_common(const Rows& rows, const std::vector<TopologyEntry>& entries) {
   FUZZ_CHECK(entries.size() <= rows.row_count(), describe(entries));
+  for (const auto& e : entries) FUZZ_CHECK(!e.instance_id.empty(), describe(entries));
 }
 
 void aurora_pg(std::string_view text) {
@@ -92,6 +94,7 @@ void multi_az_pg(std::string_view text) {
   Rows rows(text, {"id", "endpoint", "port", "is_writer"});
   auto entries = awrap::multi_az_pg_topology_from_rows(rows);
   check_common(rows, entries);
+  for (const auto& e : entries) FUZZ_CHECK(!e.endpoint.empty(), describe(entries));
 }
 
 void aurora_mysql(std::string_view text) {
@@ -101,7 +104,7 @@ void aurora_mysql(std::string_view text) {
   bool claimed = false;
   std::size_t non_null = 0;
   for (std::size_t i = 0; i < rows.row_count(); ++i) {
-    if (rows.is_null(i, 0)) continue;
+    if (rows.is_null(i, 0) || rows.value(i, 0).empty()) continue;
     ++non_null;
     auto w = rows.value(i, 1);
     claimed = claimed || w == "1" || w == "ON" || w == "on" || w == "true";

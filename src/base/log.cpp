@@ -39,6 +39,15 @@ const std::vector<MaskRule>& mask_rules() {
         {std::regex(R"re(((?:password|passwd|pwd)\s*=\s*)('(?:[^'\\]|\\.|'')*'|[^\s&;,]+))re",
                     icase),
          2});
+    // SQL that sets a password: PostgreSQL [ENCRYPTED] PASSWORD 'x'; MySQL IDENTIFIED [WITH
+    // plugin] BY|AS 'x', PASSWORD('x'), SET PASSWORD [FOR u] = 'x' (a quoted literal either way).
+    // Something must stand between the keyword and the literal: a JSON "password": "…" is the
+    // JSON rule's.
+    r.push_back(
+        {std::regex(
+             R"re((\bpassword(?:\s+for\s+\S+)?(?:\s*=\s*(?:(?:old_)?password\s*\(\s*)?|\s*\(\s*|\s+)|\bidentified(?:\s+with\s+[\w'"`]+)?\s+(?:by|as)\s+(?:(?:old_)?password\s*\(\s*)?)('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"))re",
+             icase),
+         2});
     // URL userinfo: scheme://user:secret@host
     r.push_back({std::regex(R"re((\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)([^@\s/]+)@)re", icase), 2});
     // JSON members holding secrets (the quotes stay)
@@ -100,8 +109,9 @@ LogLevel log_level() noexcept {
 std::string mask_secrets(std::string_view text) {
   std::string out(text);
   // Cheap pre-check: most messages contain none of the trigger words.
-  static constexpr std::string_view kTriggers[] = {
-      "pass", "pwd", "@", "secret", "token", "amz", "signature", "credential", "akia", "asia"};
+  static constexpr std::string_view kTriggers[] = {"pass",  "pwd",  "@",         "secret",
+                                                   "token", "amz",  "signature", "credential",
+                                                   "akia",  "asia", "identified"};
   std::string lower(text);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   bool any = false;

@@ -134,7 +134,7 @@ class MultiAzMysqlDialect final : public Dialect {
 std::vector<TopologyEntry> aurora_mysql_topology_from_rows(const ResultData& r) {
   std::vector<TopologyEntry> out;
   for (std::size_t i = 0; i < r.row_count(); ++i) {
-    if (r.is_null(i, 0)) continue;
+    if (r.is_null(i, 0) || r.value(i, 0).empty()) continue;  // no instance to connect to
     TopologyEntry e;
     e.instance_id = std::string(r.value(i, 0));
     e.is_writer = truthy(r.value(i, 1));
@@ -153,7 +153,7 @@ std::vector<TopologyEntry> multi_az_mysql_topology_from_rows(const ResultData& r
                                                              std::string_view writer_id) {
   std::vector<TopologyEntry> out;
   for (std::size_t i = 0; i < r.row_count(); ++i) {
-    if (r.is_null(i, 0)) continue;
+    if (r.is_null(i, 0) || r.value(i, 0).empty()) continue;  // no instance to connect to
     TopologyEntry e;
     e.instance_id = std::string(r.value(i, 0));
     if (!r.is_null(i, 1)) e.endpoint = std::string(r.value(i, 1));

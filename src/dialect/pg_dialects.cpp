@@ -90,9 +90,27 @@ class MultiAzPgDialect final : public PgDialect {
 
 }  // namespace
 
+namespace {
+
+// A row naming no instance (or, on Multi-AZ, no endpoint) cannot be connected to: it is skipped,
+// never turned into an empty host name (which libpq reads as "localhost").
+bool usable_row(const ResultData& r, std::size_t row, std::initializer_list<std::size_t> columns) {
+  for (std::size_t col : columns) {
+    if (r.is_null(row, col) || r.value(row, col).empty()) {
+      AWRAP_LOG(kWarning) << "topology row " << row << " has no " << r.column_name(col)
+                          << "; skipped";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<TopologyEntry> aurora_pg_topology_from_rows(const ResultData& r) {
   std::vector<TopologyEntry> out;
   for (std::size_t i = 0; i < r.row_count(); ++i) {
+    if (!usable_row(r, i, {0})) continue;
     TopologyEntry e;
     e.instance_id = std::string(r.value(i, 0));
     e.is_writer = pg_bool(r.value(i, 1));
@@ -106,6 +124,7 @@ std::vector<TopologyEntry> aurora_pg_topology_from_rows(const ResultData& r) {
 std::vector<TopologyEntry> multi_az_pg_topology_from_rows(const ResultData& r) {
   std::vector<TopologyEntry> out;
   for (std::size_t i = 0; i < r.row_count(); ++i) {
+    if (!usable_row(r, i, {0, 1})) continue;
     TopologyEntry e;
     e.instance_id = std::string(r.value(i, 0));
     e.endpoint = std::string(r.value(i, 1));

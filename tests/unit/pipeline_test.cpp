@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include "awrap/connection.hpp"
+#include "awrap/log.hpp"
 #include "awrap/plugin.hpp"
 #include "core/connection_impl.hpp"
 #include "support/fake_driver.hpp"
@@ -126,6 +131,38 @@ TEST_F(PipelineTest, UnknownOrRepeatedPluginIsAConfigErrorListingKnownCodes) {
   }
   EXPECT_THROW(open({{"wrapper_plugins", "dev,dev"}}), ConfigError);
   EXPECT_TRUE(log_->connects.empty()) << "nothing connects with half a configuration";
+}
+
+// execute_time logs the first 120 characters of a statement: a password literal cut at that
+// point must not show its first half.
+TEST_F(PipelineTest, ExecuteTimeMasksAPasswordBeforeCuttingTheStatement) {
+  std::vector<std::string> lines;
+  std::mutex m;
+  set_log_sink([&](LogLevel, std::string_view msg) {
+    std::lock_guard lock(m);
+    lines.emplace_back(msg);
+  });
+  LogLevel before = log_level();
+  set_log_level(LogLevel::kInfo);
+  {
+    auto c = open({{"wrapper_plugins", "execute_time"}});
+    std::string sql = "ALTER ROLE app_user_with_a_long_name_" + std::string(70, 'x') +
+                      " PASSWORD 'hunter2-and-the-rest-of-a-long-secret'";
+    ASSERT_LT(sql.find("hunter2"), 120u);
+    ASSERT_GT(sql.size(), 120u);
+    c.execute(sql);
+    c.execute("CREATE USER 'app'@'%' IDENTIFIED BY 'hunter2'");
+  }
+  set_log_level(before);
+  set_log_sink(nullptr);
+  std::lock_guard lock(m);
+  int logged = 0;
+  for (const auto& line : lines) {
+    if (line.find("execute_time") == std::string::npos) continue;
+    ++logged;
+    EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
+  }
+  EXPECT_EQ(logged, 2);
 }
 
 TEST_F(PipelineTest, DevPluginInjectsTheChosenErrorOnce) {

@@ -35,6 +35,16 @@ TEST(MaskSecrets, MasksEveryFormOfSecret) {
       "SignedHeaders=host, Signature=deadbeefcafe0123456789",
       "X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLE&x=1",
       R"({"SessionToken":"FwoGZXIvYXdzEXAMPLE"})",
+      // SQL that sets a password (execute_time logs statements)
+      "ALTER ROLE app PASSWORD 'hunter2'",
+      "CREATE ROLE app WITH LOGIN ENCRYPTED PASSWORD 'hunter2' VALID UNTIL 'infinity'",
+      "CREATE USER 'app'@'%' IDENTIFIED BY 'hunter2'",
+      "ALTER USER app IDENTIFIED WITH mysql_native_password BY 'hunter2'",
+      "ALTER USER app IDENTIFIED BY 'hunter2'",
+      "CREATE USER app IDENTIFIED VIA ed25519 USING PASSWORD('hunter2')",
+      "SET PASSWORD FOR 'app'@'%' = PASSWORD('hunter2')",
+      "SET PASSWORD = 'hunter2'",
+      R"(ALTER USER app IDENTIFIED BY "hunter2")",
   };
   for (const auto& in : inputs) {
     std::string out = mask_secrets(in);
@@ -47,6 +57,10 @@ TEST(MaskSecrets, LeavesOrdinaryTextAlone) {
   EXPECT_EQ(mask_secrets("connected to 127.0.0.1:5432 in 3 ms"),
             "connected to 127.0.0.1:5432 in 3 ms");
   EXPECT_EQ(mask_secrets("user=app host=db"), "user=app host=db");
+  EXPECT_EQ(mask_secrets("password authentication failed for user \"app\""),
+            "password authentication failed for user \"app\"");
+  EXPECT_EQ(mask_secrets("SELECT name FROM users WHERE password_changed > '2024-01-01'"),
+            "SELECT name FROM users WHERE password_changed > '2024-01-01'");
 }
 
 TEST(MaskSecrets, ErrorsAndLogLinesAreMasked) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "awrap/log.hpp"
 #include "base/logging.hpp"
 
 namespace awrap {
@@ -32,11 +33,13 @@ class ExecuteTimePlugin final : public Plugin {
     if (!internal::log_enabled(LogLevel::kInfo)) return;
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start);
-    std::string_view sql = call.sql.substr(0, kMaxSqlInLog);
+    // Masked before it is cut: a cut inside a quoted password would leave a literal the log's
+    // own masking cannot recognise.
+    std::string masked = mask_secrets(call.sql);
+    std::string_view sql = std::string_view(masked).substr(0, kMaxSqlInLog);
     AWRAP_LOG(kInfo) << "execute_time: " << to_string(call.method) << (sql.empty() ? "" : " '")
-                     << sql << (call.sql.size() > kMaxSqlInLog ? "…" : "")
-                     << (sql.empty() ? "" : "'") << " took "
-                     << static_cast<double>(us.count()) / 1000.0 << " ms" << suffix;
+                     << sql << (masked.size() > kMaxSqlInLog ? "…" : "") << (sql.empty() ? "" : "'")
+                     << " took " << static_cast<double>(us.count()) / 1000.0 << " ms" << suffix;
   }
 };
 
