@@ -61,7 +61,7 @@ if ((quick == 0)); then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build/asan integration '' -DCMAKE_BUILD_TYPE=Debug -DAWRAP_SANITIZE=address -DAWRAP_BUILD_BENCH=OFF
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    run_suite build/tsan cluster 'FailoverPg\..*/aurora|HostMonitoring' \
+    run_suite build/tsan cluster 'FailoverContract\..*/pg_aurora|HostMonitoring' \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWRAP_SANITIZE=thread -DAWRAP_BUILD_BENCH=OFF
   # No lab: every target parses text in memory (about 3 minutes on 2 cores, build included).
   bash scripts/fuzz-smoke.sh

@@ -7,6 +7,7 @@
 #include "awrap/log.hpp"
 #include "awrap/params.hpp"
 #include "awrap/plugin.hpp"
+#include "awrap/pool.hpp"
 #include "awrap/properties.hpp"
 #include "awrap/result.hpp"
 #include "awrap/target_driver.hpp"

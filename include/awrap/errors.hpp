@@ -136,6 +136,14 @@ class ConnectionClosedError : public Error {
   using Error::Error;
 };
 
+// awrap::Pool::acquire found no connection within its timeout: all max_size were lent out (or
+// being opened) the whole time. Not a network failure (ConnectError is that): the message gives
+// the pool's size, leases out, waiters and the timeout. Back off or raise max_size.
+class PoolTimeoutError : public Error {
+ public:
+  using Error::Error;
+};
+
 // The name of e's most derived class in this header ("FailoverSuccessError", ..., "Error"), for
 // messages, logs and language bindings that map each class to their own.
 const char* error_class_name(const Error& e) noexcept;

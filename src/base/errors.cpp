@@ -28,6 +28,7 @@ const char* error_class_name(const Error& e) noexcept {
   if (dynamic_cast<const ConnectionLostError*>(&e)) return "ConnectionLostError";
   if (dynamic_cast<const ReadWriteSplittingError*>(&e)) return "ReadWriteSplittingError";
   if (dynamic_cast<const ConnectionClosedError*>(&e)) return "ConnectionClosedError";
+  if (dynamic_cast<const PoolTimeoutError*>(&e)) return "PoolTimeoutError";
   return "Error";
 }
 

@@ -14,6 +14,7 @@ void HostAvailabilityRegistry::set(const HostInfo& host, HostAvailability availa
     unavailable_since_[host.endpoint()] = std::chrono::steady_clock::now();
   else
     unavailable_since_.erase(host.endpoint());
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 HostAvailability HostAvailabilityRegistry::get(const HostInfo& host) const {
@@ -28,6 +29,7 @@ HostAvailability HostAvailabilityRegistry::get(const HostInfo& host) const {
 void HostAvailabilityRegistry::clear() {
   MutexLock lock(mutex_);
   unavailable_since_.clear();
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 }  // namespace awrap

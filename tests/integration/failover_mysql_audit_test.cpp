@@ -50,8 +50,8 @@ struct ClientLedger {
 TEST(FailoverMysqlAudit, NoAcknowledgedInsertIsLostAcrossRepeatedWriterCrashes) {
   auto started = Clock::now();
   LabOptions options;
-  options.name =
-      "fom-multi-az";  // shares name and addresses with FailoverMysql/multi_az: run serially
+  options.name = "fom-multi-az";  // shares name and addresses with
+                                  // FailoverContract/mariadb_multi_az: run serially
   options.engine = "mariadb";
   options.flavour = "multi-az";
   options.base = "127.0.0.81";

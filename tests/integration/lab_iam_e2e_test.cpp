@@ -24,6 +24,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -616,6 +617,75 @@ TEST(LabIamE2eMariaDb, IamLoginOverTlsVerifiedByServerAndBadTokensRefused) {
                                                                      test_started)
                    .count()
             << " ms, " << log.messages().size() << " log lines checked\n";
+}
+
+// awrap::Pool's max_lifetime renews IAM connections: after the lab rotates its key, a connection
+// that outlived max_lifetime is replaced by a new login through the iam plugin (its cached token
+// refused, one retry with fresh credentials) that the server verifies, while the application
+// only sees a working lease. Docs: docs/pool.md.
+TEST(LabIamE2ePg, PoolRenewsIamConnectionsPastMaxLifetimeWithFreshCredentials) {
+  auto environment = test_aws_environment();
+  IamPamService pam("awrap-iam-test-pg-pool", "postgres", "127.0.0.121:5432");
+  auto cluster = LabCluster::up({.name = "iam-pg",
+                                 .engine = "pg",
+                                 .nodes = 1,
+                                 .base = "127.0.0.121",
+                                 .hba_lines = {"host all " + std::string(kIamUser) +
+                                               " 127.0.0.0/8 pam pamservice=" + pam.service()}});
+  cluster.sql("instance-1", std::string("DO $$ BEGIN CREATE ROLE ") + kIamUser +
+                                " LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+  const LabNode node = cluster.node("instance-1");
+  // This node serves no TLS: the lab opt-out lets the iam plugin send its token anyway (issue 12
+  // defect 12; IamLoginVerifiedByServerAndBadTokensRefused covers the TLS rule itself).
+  const std::string conninfo = "host=" + node.host + " port=" + std::to_string(node.port) +
+                               " user=" + kIamUser + " dbname=awrap connect_timeout=10";
+  auto accepted = [&] {
+    std::size_t n = 0;
+    for (const auto& d : pam.decisions()) n += d["decision"] == "accepted" ? 1 : 0;
+    return n;
+  };
+  LogCapture log;
+  SecretWatch watch;
+  watch.add_secret(kRotatedSecretAccessKey);
+  {
+    PoolOptions options;
+    options.max_size = 2;
+    options.max_lifetime = 1s;
+    options.validation_idle_threshold = 1h;
+    Pool pool(conninfo, {{"wrapper_plugins", "iam"}, {"iam_allow_cleartext_without_tls", "true"}},
+              options);
+    std::int64_t first_session = 0;
+    {
+      auto lease = pool.acquire();
+      first_session = lease->execute("SELECT pg_backend_pid()").scalar<std::int64_t>();
+    }
+    ASSERT_EQ(accepted(), 1u);
+
+    // The key rotates: logins need the new one; the open session is unaffected.
+    pam.trust_key(kRotatedAccessKeyId, kRotatedSecretAccessKey);
+    ScopedEnvironment rotated{{"AWS_ACCESS_KEY_ID", kRotatedAccessKeyId},
+                              {"AWS_SECRET_ACCESS_KEY", kRotatedSecretAccessKey}};
+    std::this_thread::sleep_for(1100ms);
+    {
+      auto lease = pool.acquire();  // past its life: closed, and a new IAM login made
+      EXPECT_NE(lease->execute("SELECT pg_backend_pid()").scalar<std::int64_t>(), first_session);
+      EXPECT_EQ(lease->execute("SELECT current_user").scalar<std::string>(), kIamUser);
+    }
+    EXPECT_EQ(accepted(), 2u) << "the renewal logged in through the server's IAM check";
+    auto c = pool.counters();
+    EXPECT_EQ(c.closed_by(PoolCloseReason::kMaxLifetime), 1u);
+    EXPECT_EQ(c.created, 2u);
+    std::cout << "[ iam e2e ] pg: pool renewed an IAM connection past max_lifetime after a key "
+                 "rotation\n";
+
+    // Back to the original key, so the process-wide credential cache holds it for later tests.
+    pam.trust_key(kAccessKeyId, kSecretAccessKey);
+  }
+  Attempt back =
+      attempt(conninfo, {{"wrapper_plugins", "iam"}, {"iam_allow_cleartext_without_tls", "true"}},
+              [](Connection&, Attempt&) {});
+  EXPECT_TRUE(back.connected) << back.error_type << ": " << back.error;
+  EXPECT_EQ(first_leak(log, watch), "");
 }
 
 }  // namespace

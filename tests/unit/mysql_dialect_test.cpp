@@ -1,7 +1,7 @@
 // MySQL dialects over recorded server answers: the edge cases a lab cluster does not produce
 // (stale rows, two writer rows, NULLs, MySQL 8 column names). Every MySQL dialect also runs
 // against real MariaDB clusters (aurora, multi-az and plain flavours of the lab) in
-// tests/integration/failover_mysql_test.cpp.
+// tests/integration/failover_contract_test.cpp.
 #include <gtest/gtest.h>
 
 #include "awrap/errors.hpp"

@@ -136,6 +136,7 @@ _AWRAP_CLASSES = {
     "QueryCancelledError": OperationalError,
     "ReadWriteSplittingError": ReadWriteSplittingError,
     "ConnectionClosedError": InterfaceError,
+    "PoolTimeoutError": OperationalError,  # the C++ awrap::Pool; no Python pool wraps it yet
 }
 
 

@@ -1,0 +1,379 @@
+// The failover contract against real lab clusters, one suite for both engines: PostgreSQL 15 and
+// MariaDB 10.11, each as aurora, multi-az and plain (self-managed, a host list). One fresh
+// cluster per test; each test asserts the exact error the application sees. What differs by
+// engine (SQL spelling, how a host says it is read-only, the URL form) is in EngineSql; the
+// scenarios are written once.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "awrap/awrap.hpp"
+#include "dialect/dialect.hpp"
+#include "driver/driver_factory.hpp"
+#include "support/lab_cluster.hpp"
+#include "support/thread_count.hpp"
+#include "topology/topology_monitor.hpp"
+
+namespace awrap {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::LabCluster;
+using testing::LabFault;
+using testing::LabOptions;
+
+// The SQL an application writes differently on each engine.
+struct EngineSql {
+  const char* lab_engine;  // awlab --engine
+  const char* driver;      // awrap driver name
+  int port;
+  const char* read_only;  // 1 / true on a host that refuses writes
+  const char* sleep_10s;
+  const char* add_one;                 // a prepared statement of one parameter
+  const char* isolation;               // the session's isolation level, upper case
+  const char* autocommit_off_visible;  // 1 when autocommit is off, or empty (checked otherwise)
+};
+
+const EngineSql kPostgres{"pg",
+                          "pg",
+                          5432,
+                          "SELECT pg_is_in_recovery()::int",
+                          "SELECT pg_sleep(10)",
+                          "SELECT $1::int + 1",
+                          "SELECT upper(current_setting('transaction_isolation'))",
+                          ""};
+const EngineSql kMariaDb{"mariadb",
+                         "mysql",
+                         3306,
+                         "SELECT @@read_only",
+                         "SELECT SLEEP(10)",
+                         "SELECT ? + 1",
+                         "SELECT REPLACE(@@SESSION.tx_isolation, '-', ' ')",
+                         "SELECT 1 - @@SESSION.autocommit"};
+
+struct Target {
+  const EngineSql* sql;
+  const char* flavour;
+  const char* base;  // the lab cluster's first address: every target has its own range
+  std::string id() const {
+    std::string f = flavour;
+    return std::string(sql == &kPostgres ? "pg_" : "mariadb_") + (f == "multi-az" ? "multi_az" : f);
+  }
+};
+
+class FailoverContract : public ::testing::TestWithParam<Target> {
+ protected:
+  void SetUp() override {
+    if (std::getenv("AWRAP_TEST_DEBUG")) {
+      set_log_level(LogLevel::kDebug);
+      set_log_sink([](LogLevel l, std::string_view m) {
+        auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+                .count() %
+            100000;
+        std::cerr << ms << " " << to_string(l) << " " << m << "\n";
+      });
+    }
+    std::string test_name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    if (plain() && test_name.starts_with("ConnectFailover"))
+      GTEST_SKIP() << "a plain cluster is a host list: the open tries every host anyway";
+    threads_before_ = testing::process_thread_count();
+    LabOptions options;
+    // The names (and addresses) the engines' suites used before they were one.
+    options.name = std::string(mariadb() ? "fom-" : "fo-") + GetParam().flavour;
+    options.engine = sql().lab_engine;
+    options.flavour = GetParam().flavour;
+    options.base = GetParam().base;
+    options.nodes = 3;
+    cluster_.emplace(LabCluster::up(options));
+  }
+  void TearDown() override { cluster_.reset(); }
+
+  LabCluster& cluster() { return *cluster_; }
+  const EngineSql& sql() const { return *GetParam().sql; }
+  bool mariadb() const { return GetParam().sql == &kMariaDb; }
+  bool plain() const { return std::string(GetParam().flavour) == "plain"; }
+  bool aurora() const { return std::string(GetParam().flavour) == "aurora"; }
+
+  // A connection string naming `hosts` in order, in the engine's own form.
+  std::string hosts_conninfo(const std::vector<std::string>& hosts) const {
+    std::string list;
+    for (const auto& h : hosts) {
+      if (!list.empty()) list += ",";
+      list += mariadb() ? h + ":" + std::to_string(sql().port) : h;
+    }
+    if (mariadb()) return "mysql://awrap:awrap-lab-password@" + list + "/awrap";
+    return "host=" + list + " port=5432 user=awrap password=awrap-lab-password dbname=awrap";
+  }
+  // How an application reaches the cluster: the cluster endpoint name for aurora and multi-az
+  // (DNS via /etc/hosts, instance host names from the topology), a host list for plain.
+  std::string conninfo() {
+    auto status = cluster().status();
+    if (!plain()) return hosts_conninfo({status.cluster_endpoint});
+    std::vector<std::string> hosts;
+    for (const auto& n : status.nodes) hosts.push_back(n.host);
+    return hosts_conninfo(hosts);
+  }
+  PropertyMap props(PropertyMap extra = {}) {
+    PropertyMap p{{"failover_timeout_sec", "30"},
+                  {"connect_timeout", "2"},
+                  {"cluster_topology_high_refresh_rate_ms", "50"},
+                  {"topology_refresh_ms", "1000"},
+                  // host_monitoring's loop thread ends soon after the test (thread counts).
+                  {"monitor_disposal_time_ms", "500"}};
+    if (!plain()) {
+      p["cluster_endpoint_role"] = "writer";
+      p["cluster_instance_host_pattern"] = cluster().status().host_pattern;
+    }
+    for (auto& [k, v] : extra) p[k] = v;
+    return p;
+  }
+  Connection open(PropertyMap extra = {}) {
+    return Connection::open(conninfo(), props(std::move(extra)));
+  }
+
+  // A host as awrap names it: the instance host name for cluster flavours, the IP for plain.
+  std::string host_of(const testing::LabNode& node) { return plain() ? node.host : node.hostname; }
+  std::string writer_host() { return host_of(cluster().writer()); }
+  std::string any_reader() {
+    std::string reader;
+    for (const auto& n : cluster().status().nodes)
+      if (!n.is_writer()) reader = n.name;
+    return reader;
+  }
+  // A connection that starts on a reader: its instance name (cluster flavours) or the host list
+  // with that reader first (the list is a plain cluster's topology).
+  std::string reader_conninfo(const std::string& reader) {
+    if (!plain()) return cluster().conninfo(reader, cluster().node(reader).hostname);
+    std::vector<std::string> hosts{cluster().node(reader).host};
+    for (const auto& n : cluster().status().nodes)
+      if (n.name != reader) hosts.push_back(n.host);
+    return hosts_conninfo(hosts);
+  }
+  void crash_writer_and_fail_over() {
+    cluster().fault(cluster().writer().name, LabFault::kCrash);
+    cluster().failover();
+  }
+  bool read_only(Connection& c) { return c.execute(sql().read_only).scalar<int64_t>() != 0; }
+  void expect_on_writer(Connection& c) {
+    EXPECT_EQ(c.current_host().host, writer_host());
+    EXPECT_FALSE(read_only(c));
+  }
+
+  int threads_before_ = 0;
+  std::optional<LabCluster> cluster_;
+};
+
+TEST_P(FailoverContract, DialectIsDetected) {
+  ConnectSpec spec;
+  spec.host = {cluster().writer().host, sql().port};
+  spec.user = "awrap";
+  spec.password = "awrap-lab-password";
+  spec.database = "awrap";
+  spec.connect_timeout = 2s;
+  auto driver = make_driver(sql().driver);
+  auto on_writer = driver->connect(spec);
+  auto dialect = detect_dialect(*on_writer, sql().driver);
+  std::string family = mariadb() ? "mysql" : "pg";
+  std::string expected = plain()    ? (mariadb() ? "mariadb" : "pg")
+                         : aurora() ? "aurora-" + family
+                                    : "multi-az-" + family;
+  EXPECT_EQ(dialect->code(), expected);
+  EXPECT_TRUE(dialect->is_writer(*on_writer));
+  spec.host = {cluster().node(any_reader()).host, sql().port};
+  auto on_reader = driver->connect(spec);
+  EXPECT_FALSE(dialect->is_writer(*on_reader));
+  if (plain()) return;
+  // Both instances report the same three rows, exactly one of them the writer.
+  for (TargetConnection* c : {on_writer.get(), on_reader.get()}) {
+    auto entries = dialect->query_topology(*c);
+    ASSERT_EQ(entries.size(), 3u);
+    int writers = 0;
+    for (const auto& e : entries) writers += e.is_writer ? 1 : 0;
+    EXPECT_EQ(writers, 1);
+  }
+  if (aurora()) {
+    EXPECT_EQ(dialect->instance_id(*on_writer), cluster().writer().name);
+    EXPECT_EQ(dialect->instance_id(*on_reader), any_reader());
+  }
+}
+
+TEST_P(FailoverContract, WriterCrashWhileIdleGivesFailoverSuccessAndANewWriter) {
+  auto c = open();
+  expect_on_writer(c);  // reached through the cluster endpoint, identified as the instance
+  crash_writer_and_fail_over();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
+  expect_on_writer(c);
+  c.execute("CREATE TABLE IF NOT EXISTS after_failover(id INT)");
+  c.execute("INSERT INTO after_failover VALUES (1)");
+}
+
+TEST_P(FailoverContract, WriterCrashMidQuery) {
+  auto c = open();
+  std::thread crasher([&] {
+    std::this_thread::sleep_for(300ms);
+    crash_writer_and_fail_over();
+  });
+  EXPECT_THROW(c.execute(sql().sleep_10s), FailoverSuccessError);
+  crasher.join();
+  expect_on_writer(c);
+}
+
+TEST_P(FailoverContract, WriterCrashMidTransactionIsResolutionUnknownAndNothingCommits) {
+  auto c = open();
+  c.execute("CREATE TABLE IF NOT EXISTS tx_lost(id INT)");
+  c.begin();
+  c.execute("INSERT INTO tx_lost VALUES (1)");
+  crash_writer_and_fail_over();
+  EXPECT_THROW(c.execute("INSERT INTO tx_lost VALUES (2)"), TransactionResolutionUnknownError);
+  EXPECT_EQ(c.transaction_status(), TransactionStatus::kIdle);
+  EXPECT_EQ(c.execute("SELECT count(*) FROM tx_lost").scalar<int64_t>(), 0);
+}
+
+TEST_P(FailoverContract, CommitInFlightIsResolutionUnknown) {
+  auto c = open();
+  c.execute("CREATE TABLE IF NOT EXISTS commit_lost(id INT)");
+  c.begin();
+  c.execute("INSERT INTO commit_lost VALUES (1)");
+  crash_writer_and_fail_over();
+  EXPECT_THROW(c.commit(), TransactionResolutionUnknownError);
+}
+
+TEST_P(FailoverContract, PreparedStatementsAndSessionStateSurviveFailover) {
+  auto c = open();
+  auto stmt = c.prepare(sql().add_one);
+  c.set_isolation_level(IsolationLevel::kSerializable);
+  c.set_autocommit(false);
+  c.commit();
+  crash_writer_and_fail_over();
+  EXPECT_THROW(c.execute(stmt, {1}), FailoverSuccessError);
+  EXPECT_EQ(c.execute(stmt, {1}).scalar<int64_t>(), 2);
+  EXPECT_EQ(c.execute(sql().isolation).scalar<std::string>(), "SERIALIZABLE");
+  if (*sql().autocommit_off_visible)
+    EXPECT_EQ(c.execute(sql().autocommit_off_visible).scalar<int64_t>(), 1)
+        << "autocommit off survives";
+  else
+    EXPECT_EQ(c.transaction_status(), TransactionStatus::kInTransaction)
+        << "autocommit off survives";
+  c.rollback();
+}
+
+TEST_P(FailoverContract, CleanSwitchover) {
+  auto c = open();
+  auto old = cluster().writer();
+  cluster().switchover();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
+  expect_on_writer(c);
+  EXPECT_NE(c.current_host().host, host_of(old));
+}
+
+TEST_P(FailoverContract, ReaderCrashUnderStrictReaderMovesToAnotherReader) {
+  std::string reader = any_reader();
+  auto c = Connection::open(
+      reader_conninfo(reader),
+      props({{"failover_mode", "strict_reader"}, {"cluster_endpoint_role", "instance"}}));
+  ASSERT_TRUE(read_only(c));
+  cluster().fault(reader, LabFault::kCrash);
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
+  EXPECT_TRUE(read_only(c)) << "strict_reader stays on readers";
+  EXPECT_NE(c.current_host().host, host_of(cluster().node(reader)));
+}
+
+TEST_P(FailoverContract, ReaderCrashUnderReaderOrWriter) {
+  std::string reader = any_reader();
+  auto c = Connection::open(
+      reader_conninfo(reader),
+      props({{"failover_mode", "reader-or-writer"}, {"cluster_endpoint_role", "instance"}}));
+  cluster().fault(reader, LabFault::kCrash);
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
+  EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
+}
+
+TEST_P(FailoverContract, NoNewWriterGivesFailoverFailedInBoundedTime) {
+  auto c = open({{"failover_timeout_sec", "2"}});
+  cluster().fault(cluster().writer().name, LabFault::kCrash);  // and nobody promotes a standby
+  auto t0 = Clock::now();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverFailedError);
+  auto took = Clock::now() - t0;
+  EXPECT_GE(took, 1900ms);
+  EXPECT_LT(took, 8s);
+}
+
+TEST_P(FailoverContract, TrackerClosesIdleConnectionsLeftOnAPartitionedOldWriter) {
+  auto a = open();
+  auto b = open();
+  auto c = open({{"socket_timeout", "1"}});
+  // The writer vanishes from the network: idle connections to it would hang on TCP for minutes.
+  cluster().fault(cluster().writer().name, LabFault::kBlackhole);
+  cluster().failover();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);  // notices through its socket timeout
+  expect_on_writer(c);
+  // The tracker has closed a and b: they fail over at once instead of hanging.
+  auto t0 = Clock::now();
+  EXPECT_THROW(a.execute("SELECT 1"), FailoverSuccessError);
+  EXPECT_THROW(b.execute("SELECT 1"), FailoverSuccessError);
+  EXPECT_LT(Clock::now() - t0, 5s);
+  expect_on_writer(a);
+  expect_on_writer(b);
+}
+
+TEST_P(FailoverContract, InitialConnectionLedToAReaderMovesToTheWriter) {
+  // As after a failover whose DNS has not caught up: the name the application uses as the
+  // writer endpoint leads to a reader (the reader endpoint name; plain: a host list with a
+  // reader first).
+  std::string target = plain() ? reader_conninfo(any_reader())
+                               : hosts_conninfo({cluster().status().reader_endpoint});
+  auto c = Connection::open(target, props({{"cluster_endpoint_role", "writer"}}));
+  expect_on_writer(c);
+}
+
+TEST_P(FailoverContract, ConnectFailoverFindsTheWriterWhileDnsStillNamesTheDeadOne) {
+  auto a = open();  // keeps the cluster's topology monitor running
+  cluster().fault(cluster().writer().name, LabFault::kCrash);
+  // The lab promotes a standby but keeps the cluster endpoint on the dead writer for 6 s.
+  std::thread failover([&] {
+    LabCluster::run_awlab({"failover", "--name", cluster().name(), "--dns-lag-ms", "6000"});
+  });
+  auto deadline = Clock::now() + 10s;
+  while (!cluster().last_event("writer_accepting_writes") && Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_THROW(open(), ConnectError)
+      << "without connect failover the dead writer is all DNS offers";
+  auto b = open({{"enable_connect_failover", "true"}});
+  expect_on_writer(b);
+  failover.join();
+}
+
+TEST_P(FailoverContract, ThreadsReturnToBaselineWhenConnectionsClose) {
+  {
+    auto a = open();
+    auto b = open();
+    EXPECT_EQ(live_topology_monitors(), 1) << "one monitor per cluster, shared";
+    crash_writer_and_fail_over();
+    EXPECT_THROW(a.execute("SELECT 1"), FailoverSuccessError);
+    EXPECT_THROW(b.execute("SELECT 1"), FailoverSuccessError);
+  }
+  EXPECT_EQ(live_topology_monitors(), 0);
+  EXPECT_EQ(testing::wait_for_thread_count(threads_before_), threads_before_);
+}
+
+// The addresses each engine's clusters used before the suites were one (lab ranges in
+// docs/lab.md).
+INSTANTIATE_TEST_SUITE_P(Engines, FailoverContract,
+                         ::testing::Values(Target{&kPostgres, "aurora", "127.0.0.61"},
+                                           Target{&kPostgres, "multi-az", "127.0.0.65"},
+                                           Target{&kPostgres, "plain", "127.0.0.69"},
+                                           Target{&kMariaDb, "multi-az", "127.0.0.81"},
+                                           Target{&kMariaDb, "aurora", "127.0.0.201"},
+                                           Target{&kMariaDb, "plain", "127.0.0.85"}),
+                         [](const auto& param_info) { return param_info.param.id(); });
+
+}  // namespace
+}  // namespace awrap
