@@ -13,6 +13,7 @@ awrap_layer(awrap_driver FILES driver/driver_factory.hpp driver/driver_factory.c
 awrap_layer(awrap_aws FOLDERS aws DEPS awrap_base NATIVE OpenSSL::Crypto CURL::libcurl nlohmann_json::nlohmann_json)
 awrap_layer(awrap_dialect FOLDERS dialect DEPS awrap_base)
 awrap_layer(awrap_topology FOLDERS topology DEPS awrap_dialect)
+awrap_layer(awrap_host_selection FOLDERS host_selection DEPS awrap_topology)
 awrap_layer(awrap_core FOLDERS core DEPS awrap_topology awrap_driver)
-awrap_layer(awrap_plugins FOLDERS plugin DEPS awrap_core awrap_aws)
+awrap_layer(awrap_plugins FOLDERS plugin DEPS awrap_core awrap_aws awrap_host_selection)
 awrap_layer(awrap_pool FOLDERS pool DEPS awrap_core)

@@ -106,6 +106,31 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "failover", 0, 3600000},
     {"open_connection_retry_interval_ms", T::kInteger, "1000",
      "initial_connection: pause between those retries.", "failover", 10, 60000},
+    // host selection (docs/host-selection.md); read_write_splitting's own strategy property is
+    // declared in its folder
+    {"failover_reader_host_selector_strategy", T::kChoice, "random",
+     "failover: how a failover that may move to a reader (failover_mode reader_or_writer or "
+     "strict_reader) picks it among the available readers.",
+     "host selection", 0, 0, "random|round_robin|weighted_random|least_connections|highest_weight"},
+    {"reader_initial_connection_host_selector_strategy", T::kChoice, "random",
+     "initial_connection: how a connection through a reader endpoint that reached the writer "
+     "(stale DNS) picks the reader to move to.",
+     "host selection", 0, 0, "random|round_robin|weighted_random|least_connections|highest_weight"},
+    {"round_robin_default_weight", T::kInteger, "1",
+     "round_robin: how many turns in a row a host gets when round_robin_host_weight_pairs does "
+     "not name it.",
+     "host selection", 1, 1000000},
+    {"round_robin_host_weight_pairs", T::kString, "",
+     "round_robin: turns in a row per host, as host:weight pairs, e.g. "
+     "'instance-1:3,instance-2:1' (host name or instance id; integer weights of at least 1).",
+     "host selection"},
+    {"weighted_random_default_weight", T::kInteger, "1",
+     "weighted_random: weight of a host weighted_random_host_weight_pairs does not name.",
+     "host selection", 1, 1000000},
+    {"weighted_random_host_weight_pairs", T::kString, "",
+     "weighted_random: weights per host, as host:weight pairs, e.g. 'instance-1:3,instance-2:1'; "
+     "a host is picked with probability weight / sum of the eligible hosts' weights.",
+     "host selection"},
     // host monitoring (enhanced failure monitoring)
     {"failure_detection_enabled", T::kBoolean, "true",
      "host_monitoring: watch long calls and abort them when their host stops answering.",

@@ -11,17 +11,21 @@
 #include "plugin/host_monitoring/host_monitoring_plugin.hpp"
 #include "plugin/iam/iam_plugin.hpp"
 #include "plugin/initial_connection/initial_connection_plugin.hpp"
+#include "plugin/read_write_splitting/read_write_splitting_plugin.hpp"
 #include "plugin/srw/srw_plugin.hpp"
 
 namespace awrap {
 
 std::vector<PluginRegistration> builtin_plugin_registrations() {
   // This order is the order of the plugins' property groups in docs/configuration.md.
+  // One plugin per line, so that adding one is a one-line change.
+  // clang-format off
   return {
       make_initial_connection_registration(),
       make_iam_plugin_registration(),
       make_aws_secrets_manager_registration(),
       make_aurora_connection_tracker_registration(),
+      make_read_write_splitting_registration(),
       make_srw_registration(),
       make_failover_registration(),
       make_host_monitoring_registration(),
@@ -29,6 +33,7 @@ std::vector<PluginRegistration> builtin_plugin_registrations() {
       make_execute_time_registration(),
       make_dev_registration(),
   };
+  // clang-format on
 }
 
 }  // namespace awrap

@@ -42,4 +42,10 @@ std::size_t OpenConnectionRegistry::size() const {
   return n;
 }
 
+std::size_t OpenConnectionRegistry::count(const HostInfo& host) const {
+  MutexLock lock(mutex_);
+  auto it = by_endpoint_.find(host.endpoint());
+  return it == by_endpoint_.end() ? 0 : it->second.size();
+}
+
 }  // namespace awrap

@@ -1,6 +1,7 @@
 // Which physical connections are open to which host, process-wide (a documented registry, used
-// by aurora_connection_tracker). When a cluster's writer changes, every connection still open to
-// the old writer is aborted, so it fails over instead of serving "writes" that fail later.
+// by aurora_connection_tracker and the least_connections host selector). When a cluster's writer
+// changes, every connection still open to the old writer is aborted, so it fails over instead of
+// serving "writes" that fail later.
 //
 // Lifetime contract: a connection is removed before it is closed or destroyed (the tracker
 // removes it on kClose and on connection change, before the Connection closes it). Aborts happen
@@ -28,6 +29,8 @@ class OpenConnectionRegistry {
   // Aborts (shuts the socket of) every connection open to `host`; returns how many.
   std::size_t abort_writer_connections(const HostInfo& host);
   std::size_t size() const;
+  // How many registered connections are open to `host` (least_connections).
+  std::size_t count(const HostInfo& host) const;
 
  private:
   mutable Mutex mutex_;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <random>
 #include <thread>
 
 #include "awrap/errors.hpp"
@@ -13,6 +12,7 @@
 #include "plugin/failover/failover_mode.hpp"
 #include "plugin/failover/lost_call.hpp"
 #include "plugin/failover/statement_kind.hpp"
+#include "plugin/host_selector_config.hpp"
 
 namespace awrap {
 namespace {
@@ -31,12 +31,14 @@ class FailoverPlugin final : public Plugin {
         mode_(resolve_failover_mode(
             props.get_choice("failover_mode"),
             endpoint_role(props, service.initial_spec().host.host) == EndpointRole::kReader)),
+        active_mode_(mode_),
         timeout_(std::chrono::seconds(props.get_int("failover_timeout_sec"))),
         connect_failover_(props.get_bool("enable_connect_failover")),
         retry_pause_(
             std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))),
         sql_engine_(service.driver().engine() == "mysql" ? SqlEngine::kMysql
-                                                         : SqlEngine::kPostgres) {}
+                                                         : SqlEngine::kPostgres),
+        reader_selector_(host_selector_from(props, "failover_reader_host_selector_strategy")) {}
 
   std::string_view code() const noexcept override { return "failover"; }
   MethodSet subscribed_methods() const noexcept override {
@@ -103,7 +105,8 @@ class FailoverPlugin final : public Plugin {
     auto deadline = started + timeout_;
     HostInfo failed = service_.current_host();
     tried_known_writer_ = false;
-    AWRAP_LOG(kInfo) << "failover (" << to_string(mode_) << ") from " << failed.endpoint()
+    active_mode_ = mode_for(failed);
+    AWRAP_LOG(kInfo) << "failover (" << to_string(active_mode_) << ") from " << failed.endpoint()
                      << " after: " << cause.what();
     if (TargetConnection* c = service_.current_connection()) c->abort();
     if (dynamic_cast<const ConnectionLostError*>(&cause))
@@ -160,10 +163,22 @@ class FailoverPlugin final : public Plugin {
     }
     throw FailoverFailedError(
         "failover found no " +
-            std::string(mode_ == FailoverMode::kStrictReader ? "reader" : "writer") +
+            std::string(active_mode_ == FailoverMode::kStrictReader ? "reader" : "writer") +
             " within failover_timeout_sec=" + std::to_string(timeout_.count()) +
             "; last problem: " + last_problem,
         "08001", 0, failed.endpoint());
+  }
+
+  // A read-only Connection that read/write splitting moved to a reader moves to another reader
+  // when that one fails (or to the writer if none is left), whatever failover_mode says: it
+  // asked to read, not to write.
+  FailoverMode mode_for(const HostInfo& failed) const {
+    if (mode_ != FailoverMode::kStrictWriter || !service_.read_only()) return mode_;
+    TopologyPtr topology = monitor_->topology();
+    if (!topology) return mode_;
+    for (const auto& h : topology->readers())
+      if (h.same_endpoint(failed)) return FailoverMode::kReaderOrWriter;
+    return mode_;
   }
 
   // The first connect failed: ask the cluster's shared monitor (run by other Connections) for
@@ -200,8 +215,8 @@ class FailoverPlugin final : public Plugin {
                                   std::min(cluster.auxiliary_query_timeout(), time_left(deadline)));
         writer = dialect_->is_writer(*conn);
       }
-      if ((mode_ == FailoverMode::kStrictWriter && !writer) ||
-          (mode_ == FailoverMode::kStrictReader && writer)) {
+      if ((active_mode_ == FailoverMode::kStrictWriter && !writer) ||
+          (active_mode_ == FailoverMode::kStrictReader && writer)) {
         problem =
             candidate.endpoint() + (writer ? " is the writer, not a reader" : " is not the writer");
         conn->close();
@@ -261,7 +276,7 @@ class FailoverPlugin final : public Plugin {
   }
 
   std::optional<HostInfo> pick_candidate(const HostInfo& failed, Clock::time_point deadline) {
-    if (mode_ == FailoverMode::kStrictWriter) {
+    if (active_mode_ == FailoverMode::kStrictWriter) {
       // A writer other than the failed host, confirmed by a live probe moments ago (e.g. by the
       // failover that made the tracker close this connection): try it at once instead of waiting
       // for a new probe round. The writer check on the new connection still decides.
@@ -282,17 +297,17 @@ class FailoverPlugin final : public Plugin {
     if (!topology || topology->hosts.empty()) topology = monitor_->wait_for_writer(deadline);
     if (!topology) return std::nullopt;
     std::vector<HostInfo> readers;
-    for (const auto& h : topology->readers())
-      if (!h.same_endpoint(failed) && service_.availability(h) == HostAvailability::kAvailable)
+    for (auto h : topology->readers())
+      if (!h.same_endpoint(failed)) {
+        h.role = HostRole::kReader;
+        h.availability = service_.availability(h);
         readers.push_back(h);
-    if (readers.empty())
-      for (const auto& h : topology->readers())
-        if (!h.same_endpoint(failed)) readers.push_back(h);  // all marked down: try them anyway
-    if (!readers.empty()) {
-      std::uniform_int_distribution<std::size_t> pick(0, readers.size() - 1);
-      return readers[pick(random_)];
-    }
-    if (mode_ == FailoverMode::kReaderOrWriter) {
+      }
+    if (auto chosen = reader_selector_->select(readers, HostRole::kReader)) return chosen;
+    // All marked down: try them anyway, chosen the same way.
+    for (auto& h : readers) h.availability = HostAvailability::kAvailable;
+    if (auto chosen = reader_selector_->select(readers, HostRole::kReader)) return chosen;
+    if (active_mode_ == FailoverMode::kReaderOrWriter) {
       auto fresh = monitor_->wait_for_writer(deadline);
       if (fresh) return fresh->writer();
     }
@@ -305,15 +320,16 @@ class FailoverPlugin final : public Plugin {
   }
 
   PluginService& service_;
-  FailoverMode mode_;
+  FailoverMode mode_;         // as configured
+  FailoverMode active_mode_;  // of the failover in progress (mode_for)
   std::chrono::seconds timeout_;
   bool connect_failover_;
   std::chrono::milliseconds retry_pause_;
   SqlEngine sql_engine_;
   std::shared_ptr<TopologyMonitor> monitor_;
   std::shared_ptr<const Dialect> dialect_;
-  std::minstd_rand random_{std::random_device{}()};
-  bool tried_known_writer_ = false;  // within the current fail_over()
+  std::unique_ptr<HostSelector> reader_selector_;  // failover_reader_host_selector_strategy
+  bool tried_known_writer_ = false;                // within the current fail_over()
   // The current connection's transaction status after the last call that reached the server.
   TransactionStatus last_known_status_ = TransactionStatus::kIdle;
 };

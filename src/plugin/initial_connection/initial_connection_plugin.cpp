@@ -1,6 +1,5 @@
 #include "plugin/initial_connection/initial_connection_plugin.hpp"
 
-#include <random>
 #include <thread>
 
 #include "awrap/errors.hpp"
@@ -8,6 +7,7 @@
 #include "core/auxiliary_timeout.hpp"
 #include "core/cluster_service.hpp"
 #include "plugin/endpoint_role.hpp"
+#include "plugin/host_selector_config.hpp"
 
 namespace awrap {
 namespace {
@@ -20,7 +20,9 @@ class InitialConnectionPlugin final : public Plugin {
       : service_(service),
         role_(endpoint_role(props, service.initial_spec().host.host)),
         retry_timeout_(props.get_int("open_connection_retry_timeout_ms")),
-        retry_interval_(props.get_int("open_connection_retry_interval_ms")) {}
+        retry_interval_(props.get_int("open_connection_retry_interval_ms")),
+        reader_selector_(
+            host_selector_from(props, "reader_initial_connection_host_selector_strategy")) {}
 
   std::string_view code() const noexcept override { return "initial_connection"; }
   MethodSet subscribed_methods() const noexcept override { return {Method::kConnect}; }
@@ -42,8 +44,15 @@ class InitialConnectionPlugin final : public Plugin {
         auto readers = topology->readers();
         if (readers.empty())
           return conn;  // no readers: the writer serves reads, as Aurora's reader endpoint does
-        target =
-            readers[std::uniform_int_distribution<std::size_t>(0, readers.size() - 1)(random_)];
+        for (auto& h : readers) {
+          h.role = HostRole::kReader;
+          h.availability = service_.availability(h);
+        }
+        target = reader_selector_->select(readers, HostRole::kReader);
+        if (!target) {  // all marked down: try them anyway
+          for (auto& h : readers) h.availability = HostAvailability::kAvailable;
+          target = reader_selector_->select(readers, HostRole::kReader);
+        }
       }
       AWRAP_LOG(kInfo) << "initial_connection: " << request.spec.host.endpoint() << " led to a "
                        << (writer ? "writer" : "reader") << " (stale DNS?)"
@@ -92,7 +101,8 @@ class InitialConnectionPlugin final : public Plugin {
   EndpointRole role_;
   std::chrono::milliseconds retry_timeout_;
   std::chrono::milliseconds retry_interval_;
-  std::minstd_rand random_{std::random_device{}()};
+  // reader_initial_connection_host_selector_strategy
+  std::unique_ptr<HostSelector> reader_selector_;
 };
 
 }  // namespace

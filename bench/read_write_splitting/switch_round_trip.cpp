@@ -1,0 +1,100 @@
+// The cost of a read/write switch round trip (writer -> reader -> writer), two ways side by side
+// in one run on one lab cluster (aurora flavour, a writer and a reader):
+//   kept:  one Connection with read_write_splitting; set_read_only(true) then set_read_only(false)
+//          (both physical connections stay open, so no login after the first switch);
+//   fresh: what an application without it does: open a new connection to the reader, then a new
+//          one to the writer (one login each), closing the old one.
+// The two alternate per iteration, so machine load hits both alike. Prints medians and p90 per
+// round trip and their ratio. docs/benchmarks.md has figures and how to run it (take the lab lock).
+//
+//   rws_switch_round_trip --engine pg|mariadb [--iterations N]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "awrap/awrap.hpp"
+#include "support/lab_cluster.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double micros(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string engine = "pg";
+  int iterations = 200;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--engine") engine = argv[i + 1];
+    if (flag == "--iterations") iterations = std::stoi(argv[i + 1]);
+  }
+  bool pg = engine == "pg";
+  try {
+    auto cluster = awrap::testing::LabCluster::up({.name = pg ? "rwsb-pg" : "rwsb-my",
+                                                   .engine = pg ? "pg" : "mariadb",
+                                                   .flavour = "aurora",
+                                                   .nodes = 2,
+                                                   .base = pg ? "127.0.0.226" : "127.0.0.236"});
+    auto status = cluster.status();
+    std::string reader;
+    for (const auto& n : status.nodes)
+      if (!n.is_writer()) reader = n.name;
+    std::string endpoint =
+        pg ? "host=" + status.cluster_endpoint +
+                 " port=5432 user=awrap password=awrap-lab-password dbname=awrap"
+           : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
+    awrap::PropertyMap props{
+        {"wrapper_plugins", "aurora_connection_tracker,read_write_splitting,failover"},
+        {"cluster_endpoint_role", "writer"},
+        {"cluster_instance_host_pattern", status.host_pattern}};
+    auto kept = awrap::Connection::open(endpoint, props);
+    kept.set_read_only(true);  // the first switch logs in to the reader once
+    kept.set_read_only(false);
+
+    std::string writer_conninfo = cluster.conninfo(status.writer);
+    std::string reader_conninfo = cluster.conninfo(reader);
+    awrap::PropertyMap plain{{"wrapper_plugins", ""}};
+    auto fresh = awrap::Connection::open(writer_conninfo, plain);
+
+    std::vector<double> kept_us, fresh_us;
+    for (int i = 0; i < iterations; ++i) {
+      auto t0 = Clock::now();
+      kept.set_read_only(true);
+      kept.set_read_only(false);
+      kept_us.push_back(micros(Clock::now() - t0));
+
+      t0 = Clock::now();
+      fresh.close();
+      fresh = awrap::Connection::open(reader_conninfo, plain);
+      fresh.close();
+      fresh = awrap::Connection::open(writer_conninfo, plain);
+      fresh_us.push_back(micros(Clock::now() - t0));
+    }
+    double kept_p50 = percentile(kept_us, 0.5), fresh_p50 = percentile(fresh_us, 0.5);
+    std::printf("engine %s, %d round trips writer -> reader -> writer each\n", engine.c_str(),
+                iterations);
+    std::printf("%-34s %10s %10s\n", "", "p50 us", "p90 us");
+    std::printf("%-34s %10.1f %10.1f\n", "kept connections (rws)", kept_p50,
+                percentile(kept_us, 0.9));
+    std::printf("%-34s %10.1f %10.1f\n", "new connection per switch", fresh_p50,
+                percentile(fresh_us, 0.9));
+    std::printf("ratio new/kept (p50): %.1f\n", fresh_p50 / kept_p50);
+  } catch (const std::exception& e) {
+    std::cerr << "rws_switch_round_trip: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
