@@ -6,12 +6,13 @@
 #include "plugin/aws_secrets_manager/secrets_manager_properties.hpp"
 #include "plugin/iam/iam_properties.hpp"
 #include "plugin/read_write_splitting/read_write_splitting_properties.hpp"
+#include "plugin/srw/srw_properties.hpp"
 
 namespace awrap {
 
 std::vector<std::span<const PropertyDefinition>> builtin_plugin_property_groups() {
   return {plugin::iam::kIamProperties, plugin::secrets_manager::kSecretsManagerProperties,
-          plugin::read_write_splitting::kReadWriteSplittingProperties};
+          plugin::read_write_splitting::kReadWriteSplittingProperties, plugin::srw::kSrwProperties};
 }
 
 }  // namespace awrap

@@ -12,6 +12,7 @@
 #include "plugin/iam/iam_plugin.hpp"
 #include "plugin/initial_connection/initial_connection_plugin.hpp"
 #include "plugin/read_write_splitting/read_write_splitting_plugin.hpp"
+#include "plugin/srw/srw_plugin.hpp"
 
 namespace awrap {
 
@@ -25,6 +26,7 @@ std::vector<PluginRegistration> builtin_plugin_registrations() {
       make_aws_secrets_manager_registration(),
       make_aurora_connection_tracker_registration(),
       make_read_write_splitting_registration(),
+      make_srw_registration(),
       make_failover_registration(),
       make_host_monitoring_registration(),
       make_connect_time_registration(),

@@ -276,7 +276,7 @@ struct Attempt {
   std::string error_type;  // "AuthError", "ConfigError", ... when not connected
   std::string error;       // what()
   std::string current_user;
-  std::string tls;  // MariaDB: Ssl_version of the session
+  std::string tls;  // MariaDB: Ssl_version of the session; PostgreSQL: pg_stat_ssl.ssl
 };
 
 template <typename Check>
@@ -345,29 +345,51 @@ TEST(LabIamE2ePg, IamLoginVerifiedByServerAndBadTokensRefused) {
   const auto test_started = SteadyClock::now();
   auto environment = test_aws_environment();
   IamPamService pam("awrap-iam-test-pg", "postgres", "127.0.0.121:5432");
-  auto cluster = LabCluster::up({.name = "iam-pg",
-                                 .engine = "pg",
-                                 .nodes = 1,
-                                 .base = "127.0.0.121",
-                                 .hba_lines = {"host all " + std::string(kIamUser) +
-                                               " 127.0.0.0/8 pam pamservice=" + pam.service()}});
+  // TLS with a certificate the test makes: the iam plugin sends the token only over TLS.
+  const std::filesystem::path cert = pam.dir() / "server-cert.pem";
+  const std::filesystem::path key = pam.dir() / "server-key.pem";
+  const std::string openssl =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.121 "
+      "-addext subjectAltName=IP:127.0.0.121 -keyout " +
+      key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(openssl.c_str()), 0) << openssl;
+  ASSERT_EQ(::chown(key.c_str(), pam.owner().uid, pam.owner().gid), 0);
+  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
+  ASSERT_EQ(::chmod(cert.c_str(), 0644), 0);
+  auto cluster = LabCluster::up(
+      {.name = "iam-pg",
+       .engine = "pg",
+       .nodes = 1,
+       .base = "127.0.0.121",
+       .hba_lines = {"host all " + std::string(kIamUser) +
+                     " 127.0.0.0/8 pam pamservice=" + pam.service()},
+       .settings = {"ssl=on", "ssl_cert_file=" + cert.string(), "ssl_key_file=" + key.string()}});
   cluster.sql("instance-1", std::string("CREATE ROLE ") + kIamUser + " LOGIN");
   const LabNode node = cluster.node("instance-1");
   ASSERT_EQ(node.host + ":" + std::to_string(node.port), "127.0.0.121:5432");
-  const std::string conninfo = "host=" + node.host + " port=" + std::to_string(node.port) +
-                               " user=" + kIamUser + " dbname=awrap connect_timeout=10";
+  const std::string conninfo_without_tls = "host=" + node.host +
+                                           " port=" + std::to_string(node.port) +
+                                           " user=" + kIamUser + " dbname=awrap connect_timeout=10";
+  const std::string conninfo =
+      conninfo_without_tls + " sslmode=verify-full sslrootcert=" + cert.string();
   LogCapture log;
   SecretWatch watch;
+  auto session_check = [](Connection& c, Attempt& a) {
+    a.current_user = c.execute("SELECT current_user").scalar<std::string>();
+    a.tls = c.execute("SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                .scalar<std::string>();
+  };
 
   {
-    SCOPED_TRACE("awrap with wrapper_plugins=iam");
+    SCOPED_TRACE("awrap with wrapper_plugins=iam, over TLS (verify-full)");
     const auto started = SteadyClock::now();
-    Attempt ok = attempt(conninfo, {{"wrapper_plugins", "iam"}}, [](Connection& c, Attempt& a) {
-      a.current_user = c.execute("SELECT current_user").scalar<std::string>();
+    Attempt ok = attempt(conninfo, {{"wrapper_plugins", "iam"}}, [&](Connection& c, Attempt& a) {
+      session_check(c, a);
       EXPECT_EQ(c.execute("SELECT 6 * 7").scalar<int64_t>(), 42);
     });
     ASSERT_TRUE(ok.connected) << ok.error_type << ": " << ok.error;
     EXPECT_EQ(ok.current_user, kIamUser);
+    EXPECT_EQ(ok.tls, "true");
     auto decisions = pam.decisions();
     ASSERT_FALSE(decisions.empty());
     EXPECT_EQ(decisions.back()["decision"], "accepted");
@@ -387,6 +409,32 @@ TEST(LabIamE2ePg, IamLoginVerifiedByServerAndBadTokensRefused) {
                          });
     ASSERT_TRUE(ok.connected) << ok.error_type << ": " << ok.error;
     EXPECT_EQ(ok.current_user, kIamUser);
+  }
+
+  // Issue 12, defect 12: the token went out under libpq's default sslmode=prefer, in the clear
+  // to a server without TLS. awrap refuses before anything is sent, unless the lab opts out.
+  for (const char* sslmode : {"disable", "prefer", ""}) {
+    SCOPED_TRACE(std::string("iam plugin with sslmode '") + sslmode + "': refused by awrap");
+    const std::size_t before = pam.decisions().size();
+    PropertyMap props{{"wrapper_plugins", "iam"}};
+    if (*sslmode) props["sslmode"] = sslmode;
+    Attempt refused = attempt(conninfo_without_tls, props, [](Connection&, Attempt&) {});
+    EXPECT_FALSE(refused.connected);
+    EXPECT_EQ(refused.error_type, "ConfigError") << refused.error;
+    EXPECT_NE(refused.error.find("sslmode=require, verify-ca or verify-full"), std::string::npos)
+        << refused.error;
+    EXPECT_EQ(pam.decisions().size(), before) << "the token reached the server";
+  }
+  {
+    SCOPED_TRACE("iam plugin without TLS, iam_allow_cleartext_without_tls=true (lab opt-out)");
+    Attempt ok = attempt(conninfo_without_tls,
+                         {{"wrapper_plugins", "iam"},
+                          {"sslmode", "disable"},
+                          {"iam_allow_cleartext_without_tls", "true"}},
+                         session_check);
+    ASSERT_TRUE(ok.connected) << ok.error_type << ": " << ok.error;
+    EXPECT_EQ(ok.current_user, kIamUser);
+    EXPECT_EQ(ok.tls, "false");
   }
 
   const PropertyMap plain{{"wrapper_plugins", ""}};
@@ -493,6 +541,7 @@ TEST(LabIamE2ePg, HostMonitoringOutlivesTheToken) {
   // Tokens cached by earlier tests of this process (for 870 s) are older than the lab lifetime.
   aws::process_rds_token_cache().clear();
   const PropertyMap props{{"wrapper_plugins", "iam,host_monitoring"},
+                          {"iam_allow_cleartext_without_tls", "true"},  // this lab node: no TLS
                           {"iam_expiration", "3"},
                           {"failure_detection_time_ms", "1000"},
                           {"failure_detection_interval_ms", "3000"},  // a PAM login: up to 0.6 s
@@ -667,6 +716,8 @@ TEST(LabIamE2ePg, PoolRenewsIamConnectionsPastMaxLifetimeWithFreshCredentials) {
   cluster.sql("instance-1", std::string("DO $$ BEGIN CREATE ROLE ") + kIamUser +
                                 " LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
   const LabNode node = cluster.node("instance-1");
+  // This node serves no TLS: the lab opt-out lets the iam plugin send its token anyway (issue 12
+  // defect 12; IamLoginVerifiedByServerAndBadTokensRefused covers the TLS rule itself).
   const std::string conninfo = "host=" + node.host + " port=" + std::to_string(node.port) +
                                " user=" + kIamUser + " dbname=awrap connect_timeout=10";
   auto accepted = [&] {
@@ -682,7 +733,8 @@ TEST(LabIamE2ePg, PoolRenewsIamConnectionsPastMaxLifetimeWithFreshCredentials) {
     options.max_size = 2;
     options.max_lifetime = 1s;
     options.validation_idle_threshold = 1h;
-    Pool pool(conninfo, {{"wrapper_plugins", "iam"}}, options);
+    Pool pool(conninfo, {{"wrapper_plugins", "iam"}, {"iam_allow_cleartext_without_tls", "true"}},
+              options);
     std::int64_t first_session = 0;
     {
       auto lease = pool.acquire();
@@ -710,7 +762,9 @@ TEST(LabIamE2ePg, PoolRenewsIamConnectionsPastMaxLifetimeWithFreshCredentials) {
     // Back to the original key, so the process-wide credential cache holds it for later tests.
     pam.trust_key(kAccessKeyId, kSecretAccessKey);
   }
-  Attempt back = attempt(conninfo, {{"wrapper_plugins", "iam"}}, [](Connection&, Attempt&) {});
+  Attempt back =
+      attempt(conninfo, {{"wrapper_plugins", "iam"}, {"iam_allow_cleartext_without_tls", "true"}},
+              [](Connection&, Attempt&) {});
   EXPECT_TRUE(back.connected) << back.error_type << ": " << back.error;
   EXPECT_EQ(first_leak(log, watch), "");
 }

@@ -41,8 +41,11 @@ struct Fixture {
   IamConfig config(std::string region = "us-east-1") {
     IamConfig c;
     c.region = std::move(region);
-    c.environment = aws::fixed_environment(
-        {{"AWS_CONFIG_FILE", "/nonexistent/awrap/config"}, {"HOME", "/nonexistent/awrap"}});
+    // PGSSLMODE=require: libpq's TLS rule for every PostgreSQL request that names no sslmode
+    // (the iam plugin refuses to send a token without TLS).
+    c.environment = aws::fixed_environment({{"AWS_CONFIG_FILE", "/nonexistent/awrap/config"},
+                                            {"HOME", "/nonexistent/awrap"},
+                                            {"PGSSLMODE", "require"}});
     return c;
   }
 };
@@ -229,6 +232,67 @@ TEST(IamPlugin, MysqlTlsDetection) {
   EXPECT_FALSE(mysql_options_require_tls({{"ssl", "0"}}));
   EXPECT_FALSE(mysql_options_require_tls({{"ssl_mode", "DISABLED"}}));
   EXPECT_FALSE(mysql_options_require_tls({{"ssl_ca", "/ca.pem"}}));
+}
+
+// Issue 12, defect 12: on PostgreSQL the token went out under libpq's default sslmode=prefer,
+// which sends it in the clear to a server without TLS (or to anyone in between who says so).
+TEST(IamPlugin, PostgresRequiresTlsUnlessTheUserOptsOut) {
+  Fixture f;
+  RecordingNext next;
+  IamConfig no_tls = f.config();
+  no_tls.environment = aws::fixed_environment(
+      {{"AWS_CONFIG_FILE", "/nonexistent/awrap/config"}, {"HOME", "/nonexistent/awrap"}});
+  IamAuthenticator auth(no_tls, f.tokens, f.cache);
+  for (const char* mode : {"", "disable", "allow", "prefer", "PREFER"}) {
+    auto request = request_for("db.example.com", 5432);
+    if (*mode) request.spec.native_options["sslmode"] = mode;
+    try {
+      run(auth, request, next);
+      ADD_FAILURE() << "sent a token with sslmode '" << mode << "'";
+    } catch (const ConfigError& error) {
+      std::string message = error.what();
+      EXPECT_EQ(error.property(), "sslmode");
+      EXPECT_NE(message.find(*mode ? "sslmode='" + std::string(mode) + "'"
+                                   : std::string("no sslmode (libpq's default, prefer)")),
+                std::string::npos)
+          << message;
+      EXPECT_NE(message.find("sslmode=require, verify-ca or verify-full"), std::string::npos)
+          << message;
+      EXPECT_NE(message.find("iam_allow_cleartext_without_tls=true"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(next.passwords.empty()) << "a token reached the server";
+  EXPECT_EQ(f.tokens->generated, 0);
+
+  for (const char* mode : {"require", "verify-ca", "verify-full", "Verify-Full"}) {
+    auto request = request_for("db.example.com", 5432);
+    request.spec.native_options["sslmode"] = mode;
+    run(auth, request, next);
+  }
+  EXPECT_EQ(next.passwords.size(), 4u);
+
+  IamConfig opt_out = no_tls;
+  opt_out.allow_cleartext_without_tls = true;
+  IamAuthenticator lab(opt_out, f.tokens, f.cache);
+  auto plain = request_for("db.example.com", 5432);
+  plain.spec.native_options["sslmode"] = "disable";
+  run(lab, plain, next);
+  EXPECT_EQ(next.passwords.size(), 5u);
+}
+
+TEST(IamPlugin, PostgresTlsDetection) {
+  auto none = aws::fixed_environment({});
+  EXPECT_TRUE(pg_options_require_tls({{"sslmode", "require"}}, none));
+  EXPECT_TRUE(pg_options_require_tls({{"sslmode", "verify-full"}}, none));
+  EXPECT_FALSE(pg_options_require_tls({{"sslmode", "prefer"}}, none));
+  EXPECT_FALSE(pg_options_require_tls({}, none));
+  // libpq reads PGSSLMODE when the connection names no sslmode; an explicit sslmode wins.
+  auto require = aws::fixed_environment({{"PGSSLMODE", "require"}});
+  EXPECT_TRUE(pg_options_require_tls({}, require));
+  EXPECT_FALSE(pg_options_require_tls({{"sslmode", "disable"}}, require));
+  EXPECT_FALSE(pg_options_require_tls({}, aws::fixed_environment({{"PGSSLMODE", "allow"}})));
+  EXPECT_TRUE(pg_options_require_tls({{"requiressl", "1"}}, none));
+  EXPECT_FALSE(pg_options_require_tls({{"requiressl", "0"}}, none));
 }
 
 TEST(IamPlugin, PostgresGetsNoMysqlOption) {

@@ -114,7 +114,7 @@ class MysqlProbe final : public HostProbe {
         mysql_optionsv(raw, MYSQL_OPT_PROTOCOL, &protocol) != 0)
       return fail("Connector/C refused an option");
     try {
-      apply_native_options(raw, spec_.native_options);
+      checks_ = apply_native_options(raw, spec_.native_options);
     } catch (const std::exception& e) {
       return fail(e.what());
     }
@@ -145,6 +145,10 @@ class MysqlProbe final : public HostProbe {
         const Status status = fail(mysql_error(handle_.get()));
         return refused ? Status::kRefused : status;
       }
+      // The rule of the application's connections (MysqlConnection::connect): Connector/C 3.3
+      // talks plain text under ssl_mode=REQUIRED when the server offers no TLS.
+      if (checks_.tls_required && mysql_get_ssl_cipher(handle_.get()) == nullptr)
+        return fail("TLS is required (ssl_mode) but the server did not agree to it");
       connected_ = true;
       phase_ = Phase::kPinging;
       return after(mysql_ping_start(&ping_result_, handle_.get()));
@@ -163,6 +167,7 @@ class MysqlProbe final : public HostProbe {
   }
 
   ConnectSpec spec_;
+  NativeOptionChecks checks_;
   Handle handle_;
   MYSQL* connected_handle_ = nullptr;
   int ping_result_ = 0;

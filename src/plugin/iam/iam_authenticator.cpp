@@ -73,6 +73,22 @@ bool mysql_options_require_tls(const std::map<std::string, std::string, std::les
   return false;
 }
 
+bool pg_options_require_tls(const std::map<std::string, std::string, std::less<>>& options,
+                            const aws::EnvironmentLookup& environment) {
+  std::string mode;
+  auto given = options.find("sslmode");
+  auto from_environment = environment ? environment("PGSSLMODE") : std::nullopt;
+  auto legacy = options.find("requiressl");
+  if (given != options.end()) {
+    mode = lowercase(given->second);
+  } else if (from_environment) {
+    mode = lowercase(*from_environment);
+  } else if (legacy != options.end()) {
+    return legacy->second == "1";
+  }
+  return mode == "require" || mode == "verify-ca" || mode == "verify-full";
+}
+
 IamAuthenticator::IamAuthenticator(IamConfig config, std::shared_ptr<IamTokenSource> tokens,
                                    aws::RdsTokenCache& cache)
     : config_(std::move(config)), tokens_(std::move(tokens)), cache_(cache) {}
@@ -115,6 +131,24 @@ std::unique_ptr<TargetConnection> IamAuthenticator::connect(ConnectRequest& requ
           "iam_allow_cleartext_without_tls");
     }
     request.spec.native_options["enable_cleartext_plugin"] = "true";
+  }
+  if (engine == "pg" && !config_.allow_cleartext_without_tls &&
+      !pg_options_require_tls(request.spec.native_options, config_.environment)) {
+    // PostgreSQL sends the token as a cleartext password too (RDS asks for it that way);
+    // libpq's default sslmode=prefer would send it in the clear to a server without TLS, or to
+    // anyone in the middle who says so.
+    auto it = request.spec.native_options.find("sslmode");
+    std::string shown = it != request.spec.native_options.end()
+                            ? "sslmode='" + it->second + "'"
+                            : std::string("no sslmode (libpq's default, prefer)");
+    throw ConfigError(
+        "the iam plugin sends the IAM token as a cleartext password on PostgreSQL; refusing to "
+        "do so without TLS (" +
+            shown +
+            "). Set sslmode=require, verify-ca or verify-full (verify-full with the RDS CA "
+            "bundle in sslrootcert is recommended), or iam_allow_cleartext_without_tls=true for "
+            "a test lab",
+        "sslmode");
   }
 
   aws::RdsTokenKey key = token_key(request, engine_default_port);

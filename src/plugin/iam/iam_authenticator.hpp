@@ -51,6 +51,12 @@ std::shared_ptr<IamTokenSource> make_aws_chain_token_source(const std::string& p
 // VERIFY_CA or VERIFY_IDENTITY, or ssl=true)?
 bool mysql_options_require_tls(const std::map<std::string, std::string, std::less<>>& options);
 
+// PostgreSQL: does libpq require TLS with these options (sslmode require, verify-ca or
+// verify-full; where sslmode is not given, PGSSLMODE from `environment`, else the deprecated
+// requiressl=1)? libpq's default, prefer, does not: it falls back to plain text.
+bool pg_options_require_tls(const std::map<std::string, std::string, std::less<>>& options,
+                            const aws::EnvironmentLookup& environment);
+
 class IamAuthenticator {
  public:
   using Next = std::function<std::unique_ptr<TargetConnection>(ConnectRequest&)>;
@@ -58,7 +64,7 @@ class IamAuthenticator {
   IamAuthenticator(IamConfig config, std::shared_ptr<IamTokenSource> tokens,
                    aws::RdsTokenCache& cache);
 
-  // REQUIRES: engine is "pg" or "mysql". Throws ConfigError (no region; MySQL without TLS),
+  // REQUIRES: engine is "pg" or "mysql". Throws ConfigError (no region; without TLS),
   // AuthError (no credentials; the server refused a fresh token) or whatever next throws.
   std::unique_ptr<TargetConnection> connect(ConnectRequest& request, std::string_view engine,
                                             int engine_default_port, const Next& next);

@@ -51,8 +51,9 @@ inline constexpr std::array<PropertyDefinition, 6> kIamProperties{{
     {.name = kIamAllowCleartextWithoutTls,
      .type = PropertyType::kBoolean,
      .default_value = "false",
-     .help = "MySQL only: send the IAM token with the cleartext plugin even when TLS is not "
-             "required (ssl_mode below REQUIRED). Unsafe outside test labs",
+     .help = "Send the IAM token (a cleartext password) even when TLS is not required: "
+             "MySQL ssl_mode below REQUIRED, PostgreSQL sslmode below require. Unsafe outside "
+             "test labs",
      .group = "iam"},
 }};
 
