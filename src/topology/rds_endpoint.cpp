@@ -134,6 +134,8 @@ bool parse_rds_name(const std::string& host, RdsEndpoint& endpoint) {
   const std::string_view name = labels[0];
   if (!is_dns_label(name)) return false;
 
+  // The whole second label ("cluster-" and the id) is one DNS label: at most 63 characters.
+  if (!is_dns_label(labels[1])) return false;
   std::string_view id = labels[1];
   RdsEndpointKind kind = RdsEndpointKind::kInstance;
   for (const auto& prefix : kEndpointPrefixes) {
@@ -143,7 +145,7 @@ bool parse_rds_name(const std::string& host, RdsEndpoint& endpoint) {
       break;
     }
   }
-  if (!all_of(id, is_lower_alnum)) return false;
+  if (id.empty() || !all_of(id, is_lower_alnum)) return false;
 
   endpoint.kind = kind;
   endpoint.cluster_or_instance_name = std::string(name);

@@ -13,6 +13,7 @@
 #include "dialect/mysql_dialects.hpp"
 #include "dialect/pg_dialects.hpp"
 #include "support/fake_result.hpp"
+#include "topology/rds_endpoint.hpp"
 
 namespace awrap {
 namespace {
@@ -132,6 +133,25 @@ TEST(FuzzRegression, SecretsHoldingAnotherRulesKeywordAreMaskedWhole) {
   // Overlapping finds are masked as one (here up to the end: the unquoted rule reads on).
   EXPECT_EQ(mask_secrets(R"({"user": "app", "password": "a password=b"})"),
             R"({"user": "app", "password": "***)");
+}
+
+}  // namespace
+}  // namespace awrap
+
+namespace awrap {
+namespace {
+
+// fuzz_rds_endpoint (long run), "a derived host pattern is accepted": a cluster label longer than
+// a DNS label allows (63) was taken for an RDS endpoint, and the pattern derived from it was then
+// refused. Such a name is not an RDS endpoint.
+TEST(FuzzRegression, RdsLabelsLongerThanDnsAllowsAreNotRdsEndpoints) {
+  const std::string long_id(60, '3');
+  EXPECT_EQ(
+      classify_rds_endpoint("mydb.cluster-c0akciq32lga" + long_id + ".us-east-1.rds.amazonaws.com")
+          .kind,
+      RdsEndpointKind::kOther);
+  EXPECT_EQ(classify_rds_endpoint("mydb.cluster-c0akciq32lga.us-east-1.rds.amazonaws.com").kind,
+            RdsEndpointKind::kClusterWriter);
 }
 
 }  // namespace
