@@ -341,21 +341,33 @@ std::string first_leak(const LogCapture& log, const SecretWatch& watch) {
   return {};
 }
 
+// A self-signed certificate for `ip` in the PAM service's folder, its key readable by the
+// server's OS user only.
+struct ServerCertificate {
+  std::filesystem::path cert;
+  std::filesystem::path key;
+};
+
+ServerCertificate make_server_certificate(const IamPamService& pam, const std::string& ip) {
+  ServerCertificate made{pam.dir() / "server-cert.pem", pam.dir() / "server-key.pem"};
+  const std::string openssl = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=" + ip +
+                              " -addext subjectAltName=IP:" + ip + " -keyout " + made.key.string() +
+                              " -out " + made.cert.string() + " >/dev/null 2>&1";
+  if (std::system(openssl.c_str()) != 0 ||
+      ::chown(made.key.c_str(), pam.owner().uid, pam.owner().gid) != 0 ||
+      ::chmod(made.key.c_str(), 0600) != 0 || ::chmod(made.cert.c_str(), 0644) != 0)
+    throw std::runtime_error("cannot make a server certificate: " + openssl);
+  return made;
+}
+
 TEST(LabIamE2ePg, IamLoginVerifiedByServerAndBadTokensRefused) {
   const auto test_started = SteadyClock::now();
   auto environment = test_aws_environment();
   IamPamService pam("awrap-iam-test-pg", "postgres", "127.0.0.121:5432");
   // TLS with a certificate the test makes: the iam plugin sends the token only over TLS.
-  const std::filesystem::path cert = pam.dir() / "server-cert.pem";
-  const std::filesystem::path key = pam.dir() / "server-key.pem";
-  const std::string openssl =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.121 "
-      "-addext subjectAltName=IP:127.0.0.121 -keyout " +
-      key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(openssl.c_str()), 0) << openssl;
-  ASSERT_EQ(::chown(key.c_str(), pam.owner().uid, pam.owner().gid), 0);
-  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
-  ASSERT_EQ(::chmod(cert.c_str(), 0644), 0);
+  const ServerCertificate made = make_server_certificate(pam, "127.0.0.121");
+  const std::filesystem::path& cert = made.cert;
+  const std::filesystem::path& key = made.key;
   auto cluster = LabCluster::up(
       {.name = "iam-pg",
        .engine = "pg",
@@ -590,16 +602,9 @@ TEST(LabIamE2eMariaDb, IamLoginOverTlsVerifiedByServerAndBadTokensRefused) {
   const auto test_started = SteadyClock::now();
   auto environment = test_aws_environment();
   IamPamService pam("awrap-iam-test-mariadb", "mysql", "127.0.0.125:3306");
-  const std::filesystem::path cert = pam.dir() / "server-cert.pem";
-  const std::filesystem::path key = pam.dir() / "server-key.pem";
-  const std::string openssl =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.125 "
-      "-addext subjectAltName=IP:127.0.0.125 -keyout " +
-      key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(openssl.c_str()), 0) << openssl;
-  ASSERT_EQ(::chown(key.c_str(), pam.owner().uid, pam.owner().gid), 0);
-  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
-  ASSERT_EQ(::chmod(cert.c_str(), 0644), 0);
+  const ServerCertificate made = make_server_certificate(pam, "127.0.0.125");
+  const std::filesystem::path& cert = made.cert;
+  const std::filesystem::path& key = made.key;
 
   auto cluster =
       LabCluster::up({.name = "iam-maria",
