@@ -70,23 +70,25 @@ class FailoverPlugin final : public Plugin {
     if (!monitor_) return next(call);
     TransactionStatus status = TransactionStatus::kIdle;
     if (TargetConnection* c = service_.current_connection()) status = c->transaction_status();
-    // Decided before the call: what the connection says afterwards is lost with it.
-    bool transaction_open =
-        outcome_of_lost_call({call.method, call.sql, sql_engine_, status, last_known_status_}) ==
-        LostCallOutcome::kMayHaveCommitted;
+    // Taken before the call: what the connection says afterwards is lost with it. The outcome is
+    // worked out only if the call fails, so a successful statement is never scanned.
+    const LostCall lost{call.method, call.sql, sql_engine_, status, last_known_status_};
+    auto may_have_committed = [&lost] {
+      return outcome_of_lost_call(lost) == LostCallOutcome::kMayHaveCommitted;
+    };
     try {
       auto result = next(call);
       remember_transaction_status();
       return result;
     } catch (const ConnectionLostError& e) {
-      fail_over(transaction_open, e);
+      fail_over(may_have_committed(), e);
     } catch (const ReadOnlyViolationError& e) {
       remember_transaction_status();
       // A read-only error from a server that is no longer the writer means it was demoted
       // behind our back; one from a read-only transaction the application asked for does not.
       if (mode_ != FailoverMode::kStrictWriter || service_.read_only() || host_still_writer())
         throw;
-      fail_over(transaction_open, e);
+      fail_over(may_have_committed(), e);
     } catch (const QueryError&) {
       remember_transaction_status();
       throw;
