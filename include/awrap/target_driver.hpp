@@ -108,6 +108,16 @@ class TargetConnection {
   // Closes the connection politely (sends Terminate / COM_QUIT). Owner thread only.
   virtual void close() noexcept = 0;
 
+  // Read-your-writes (read_write_splitting's read_consistency=session). Asks the server to
+  // report, with each answer, the replication position of the session's last commit, so that
+  // knowing it costs no extra round trip (MariaDB: session tracking of last_gtid; one SET, once
+  // per session). False when the engine or server cannot (PostgreSQL: the position must be
+  // asked for). Owner thread only.
+  virtual bool track_commit_position() { return false; }
+  // The position the server last reported (a MariaDB GTID such as "0-1-42"); empty when none
+  // has been reported or tracking is off. No network I/O.
+  virtual std::string commit_position() const { return {}; }
+
   // The server's process/thread id for this session (PostgreSQL backend pid, MySQL thread id).
   virtual std::int64_t server_session_id() const noexcept = 0;
   virtual const HostInfo& host() const noexcept = 0;

@@ -284,6 +284,7 @@ std::shared_ptr<const ResultData> MysqlConnection::run_text(std::string_view sql
     result = std::move(builder).finish(0);
   }
   discard_more_results();
+  if (tracking_commit_position_) capture_commit_position();
   return result;
 }
 
@@ -368,6 +369,7 @@ std::shared_ptr<const ResultData> MysqlConnection::run_statement(MYSQL_STMT* sta
   }
   discard_more_statement_results(statement);
   mysql_stmt_free_result(statement);  // the rows are buffered: no network I/O
+  if (tracking_commit_position_) capture_commit_position();
   return result;
 }
 
@@ -480,6 +482,36 @@ void MysqlConnection::set_isolation_level(IsolationLevel level) {
       return;
     case IsolationLevel::kSerializable:
       run_text("SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+      return;
+  }
+}
+
+bool MysqlConnection::track_commit_position() {
+  require_usable();
+  if (!mariadb_connection(handle_.get())) return false;
+  if (tracking_commit_position_) return true;
+  // Keeps what the session already tracks (Connector/C relies on autocommit and the charset).
+  run_text(
+      "SET SESSION session_track_system_variables = "
+      "CONCAT(@@session_track_system_variables, ',last_gtid')");
+  tracking_commit_position_ = true;
+  capture_commit_position();  // the SET's answer reports the current value
+  return true;
+}
+
+void MysqlConnection::capture_commit_position() noexcept {
+  MYSQL* handle = handle_.get();
+  const char* data = nullptr;
+  size_t length = 0;
+  // Entries come as name, value pairs.
+  if (mysql_session_track_get_first(handle, SESSION_TRACK_SYSTEM_VARIABLES, &data, &length) != 0)
+    return;
+  while (true) {
+    const std::string_view name(data, length);
+    if (mysql_session_track_get_next(handle, SESSION_TRACK_SYSTEM_VARIABLES, &data, &length) != 0)
+      return;
+    if (name == "last_gtid") commit_position_.assign(data, length);
+    if (mysql_session_track_get_next(handle, SESSION_TRACK_SYSTEM_VARIABLES, &data, &length) != 0)
       return;
   }
 }

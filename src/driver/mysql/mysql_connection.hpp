@@ -76,6 +76,11 @@ class MysqlConnection final : public TargetConnection {
   void abort() noexcept override;
   void close() noexcept override;
 
+  // MariaDB only: SET session_track_system_variables to include last_gtid; every OK packet
+  // that follows carries the session's last GTID when it changed. MySQL: false (not done).
+  bool track_commit_position() override;
+  std::string commit_position() const override { return commit_position_; }
+
   std::int64_t server_session_id() const noexcept override { return session_id_; }
   const HostInfo& host() const noexcept override { return spec_.host; }
 
@@ -107,6 +112,8 @@ class MysqlConnection final : public TargetConnection {
                                                   std::span<const Param> params);
   void discard_more_statement_results(MYSQL_STMT* statement);
   unsigned int server_status() const noexcept;
+  // Reads last_gtid from the session-state information of the last OK packet, if tracked.
+  void capture_commit_position() noexcept;
 
   const ConnectSpec spec_;  // kept for cancel()'s side session; immutable
   // Fresh credentials for cancel()'s side session; set by the owner before sharing, then read only.
@@ -115,6 +122,8 @@ class MysqlConnection final : public TargetConnection {
   const std::string endpoint_;  // "host:port" for errors and logs
   std::int64_t session_id_ = 0;
   bool autocommit_ = true;
+  bool tracking_commit_position_ = false;
+  std::string commit_position_;  // last_gtid as the server last reported it
   std::atomic<bool> broken_{false};
   std::atomic<bool> aborted_{false};
 

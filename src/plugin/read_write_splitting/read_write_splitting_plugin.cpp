@@ -1,12 +1,16 @@
 #include "plugin/read_write_splitting/read_write_splitting_plugin.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "core/auxiliary_timeout.hpp"
 #include "core/cluster_service.hpp"
 #include "plugin/host_selector_config.hpp"
+#include "plugin/read_write_splitting/read_consistency.hpp"
 #include "plugin/read_write_splitting/read_write_splitting_properties.hpp"
 
 namespace awrap {
@@ -30,19 +34,31 @@ class ReadWriteSplittingPlugin final : public Plugin {
   ReadWriteSplittingPlugin(PluginService& service, const Properties& props)
       : service_(service),
         reader_selector_(
-            host_selector_from(props, plugin::read_write_splitting::kReaderHostSelectorStrategy)) {}
+            host_selector_from(props, plugin::read_write_splitting::kReaderHostSelectorStrategy)),
+        session_consistency_(props.get_choice(plugin::read_write_splitting::kReadConsistency) ==
+                             "session"),
+        consistency_timeout_(
+            props.get_int(plugin::read_write_splitting::kReadConsistencyTimeoutMs)),
+        pg_(service.driver().engine() == "pg") {}
   ~ReadWriteSplittingPlugin() override { drop_kept(); }
   ReadWriteSplittingPlugin(const ReadWriteSplittingPlugin&) = delete;
   ReadWriteSplittingPlugin& operator=(const ReadWriteSplittingPlugin&) = delete;
 
   std::string_view code() const noexcept override { return "read_write_splitting"; }
   MethodSet subscribed_methods() const noexcept override {
+    if (session_consistency_)
+      return {Method::kSetReadOnly, Method::kClose, Method::kExecute, Method::kExecutePrepared,
+              Method::kCommit};
     return {Method::kSetReadOnly, Method::kClose};
   }
 
   CallResult call(Call& call, const NextCall& next) override {
     if (call.method == Method::kClose) {
       drop_kept();
+      return next(call);
+    }
+    if (call.method != Method::kSetReadOnly) {
+      note_statement();
       return next(call);
     }
     TopologyPtr topology = cluster_topology();
@@ -66,7 +82,10 @@ class ReadWriteSplittingPlugin final : public Plugin {
   void on_connection_changed(const HostInfo&, const HostInfo&) override {
     // Failover moved the Connection: the kept connection may be on a demoted writer or a dead
     // reader; the next switch opens a fresh one.
-    if (!switching_) drop_kept();
+    if (switching_) return;
+    drop_kept();
+    // PostgreSQL: the new writer's WAL position is what a reader must reach now (a new timeline).
+    if (pg_) may_have_written_ = true;
   }
 
  private:
@@ -103,11 +122,17 @@ class ReadWriteSplittingPlugin final : public Plugin {
   // strategy picks (another when one cannot be reached). False when no reader could be reached:
   // the Connection stays on the writer.
   bool switch_to_reader(const Topology& topology) {
+    std::optional<std::string> position;
+    if (session_consistency_) position = session_position();
     if (kept_ && kept_role_ == HostRole::kReader &&
         role_in(topology, kept_host_) == HostRole::kReader &&
-        service_.availability(kept_host_) == HostAvailability::kAvailable &&
-        use_kept(/*read_only=*/true))
-      return true;
+        service_.availability(kept_host_) == HostAvailability::kAvailable) {
+      if (!replayed(*kept_, kept_host_, position)) {
+        if (kept_->is_broken()) drop_kept();
+        return stay_on_writer(kept_host_, position);
+      }
+      if (use_kept(/*read_only=*/true)) return true;
+    }
     std::vector<HostInfo> candidates;
     for (auto h : topology.readers()) {
       h.role = HostRole::kReader;
@@ -123,6 +148,10 @@ class ReadWriteSplittingPlugin final : public Plugin {
       if (!chosen) break;
       try {
         std::shared_ptr<TargetConnection> conn = service_.connect(*chosen);
+        if (!replayed(*conn, *chosen, position)) {
+          keep_reader(std::move(conn), *chosen);
+          return stay_on_writer(*chosen, position);
+        }
         use_new(std::move(conn), *chosen, HostRole::kReader, /*read_only=*/true);
         return true;
       } catch (const AuthError&) {
@@ -228,6 +257,149 @@ class ReadWriteSplittingPlugin final : public Plugin {
     if (has.read_only != wanted.read_only) conn.set_read_only(wanted.read_only);
   }
 
+  // ---- read_consistency=session ----
+
+  // A statement on the writer (the Connection is not read-only) may write: the next switch to a
+  // reader waits for the position after it. On MariaDB the writer session is first asked to
+  // report its last GTID with every answer (once per physical connection).
+  void note_statement() {
+    if (service_.read_only()) return;
+    may_have_written_ = true;
+    if (pg_) return;
+    TargetConnection* current = service_.current_connection();
+    if (!current || (current == tracked_ && current->server_session_id() == tracked_session_))
+      return;
+    try {
+      ScopedSocketTimeout bound(*current, cluster_service(service_).auxiliary_query_timeout());
+      tracking_ = current->track_commit_position();
+    } catch (const Error& e) {
+      // The statement that follows meets the same trouble and reports it; without tracking a
+      // later switch keeps the reads on the writer.
+      AWRAP_LOG(kDebug) << "read_write_splitting: cannot track the commit position on "
+                        << service_.current_host().endpoint() << ": " << e.what();
+      tracking_ = false;
+    }
+    tracked_ = current;
+    tracked_session_ = current->server_session_id();
+  }
+
+  // Where the session's last write is in the replication stream: empty when it wrote nothing
+  // since the start, nullopt when it may have written and the position cannot be known.
+  // PostgreSQL: one round trip to the writer, only when a statement ran there since the last.
+  std::optional<std::string> session_position() {
+    TargetConnection* writer = service_.current_connection();
+    if (pg_) {
+      if (may_have_written_ && writer) {
+        ScopedSocketTimeout bound(*writer, cluster_service(service_).auxiliary_query_timeout());
+        auto lsn = writer->execute("SELECT pg_catalog.pg_current_wal_insert_lsn()::text", {});
+        if (lsn->row_count() != 1 || lsn->is_null(0, 0)) return std::nullopt;
+        position_ = std::string(lsn->value(0, 0));
+        may_have_written_ = false;
+      }
+      return position_;
+    }
+    if (!may_have_written_) return position_;
+    if (!tracking_ || !writer || writer != tracked_) return std::nullopt;
+    std::string reported = writer->commit_position();
+    if (!reported.empty()) position_ = std::move(reported);
+    may_have_written_ = false;
+    return position_;
+  }
+
+  // Whether `reader` (a session on `host`) has replayed `position`, waiting for it at most
+  // read_consistency_timeout_ms. Always true with read_consistency=eventual.
+  bool replayed(TargetConnection& reader, const HostInfo& host,
+                const std::optional<std::string>& position) {
+    if (!session_consistency_) return true;
+    const bool same_session =
+        &reader == reached_on_ && reader.server_session_id() == reached_session_;
+    auto need = read_consistency::replay_need(position, reached_position_, same_session);
+    if (need == read_consistency::ReplayNeed::kNone) return true;
+    if (need == read_consistency::ReplayNeed::kUnknown ||
+        !read_consistency::is_replication_position(*position))
+      return false;
+    const auto started = std::chrono::steady_clock::now();
+    bool reached = false;
+    try {
+      reached = pg_ ? wait_pg(reader, *position, started) : wait_mariadb(reader, *position);
+    } catch (const Error& e) {
+      AWRAP_LOG(kDebug) << "read_write_splitting: waiting on reader " << host.endpoint()
+                        << " for position " << *position << ": " << e.what();
+      return false;
+    }
+    AWRAP_LOG(kDebug) << "read_write_splitting: reader " << host.endpoint()
+                      << (reached ? " replayed " : " did not replay ") << *position << " in "
+                      << std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count()
+                      << " us";
+    if (reached) {
+      reached_position_ = *position;
+      reached_on_ = &reader;
+      reached_session_ = reader.server_session_id();
+    }
+    return reached;
+  }
+
+  bool wait_pg(TargetConnection& reader, const std::string& lsn,
+               std::chrono::steady_clock::time_point started) {
+    const std::string sql = read_consistency::pg_replayed_sql(lsn);
+    const auto deadline = started + consistency_timeout_;
+    for (int polls = 0;; ++polls) {
+      {
+        ScopedSocketTimeout bound(reader, time_left(deadline) + auxiliary_timeout());
+        auto answer = reader.execute(sql, {});
+        if (answer->row_count() == 1 && !answer->is_null(0, 0) && answer->value(0, 0) == "t")
+          return true;
+      }
+      auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      auto pause = read_consistency::next_replay_poll(waited, polls, consistency_timeout_);
+      if (!pause) return false;
+      std::this_thread::sleep_for(*pause);
+    }
+  }
+
+  bool wait_mariadb(TargetConnection& reader, const std::string& gtid) {
+    // The server waits (bounded by the timeout it is given); the socket only guards against a
+    // reader that stopped answering altogether.
+    ScopedSocketTimeout bound(reader, consistency_timeout_ + auxiliary_timeout());
+    auto answer =
+        reader.execute(read_consistency::mariadb_gtid_wait_sql(gtid, consistency_timeout_), {});
+    return answer->row_count() == 1 && !answer->is_null(0, 0) && answer->value(0, 0) == "0";
+  }
+
+  std::chrono::milliseconds auxiliary_timeout() {
+    return cluster_service(service_).auxiliary_query_timeout();
+  }
+
+  // The reader is too far behind (or cannot be asked): the reads stay on the writer, which has
+  // every write of the session. set_read_only(true) then makes the writer session read-only.
+  bool stay_on_writer(const HostInfo& reader, const std::optional<std::string>& position) {
+    ++writer_fallbacks_;
+    AWRAP_LOG(kDebug) << "read_write_splitting: read_consistency=session: reader "
+                      << reader.endpoint() << " has not replayed "
+                      << (position ? *position : std::string("an unknown position"))
+                      << " within " << consistency_timeout_.count()
+                      << " ms; reads stay on the writer " << service_.current_host().endpoint()
+                      << " (fallback " << writer_fallbacks_ << ")";
+    return false;
+  }
+
+  // A reader connection opened but not (yet) caught up: kept for the next switch, so a lagging
+  // reader does not cost a login each time.
+  void keep_reader(std::shared_ptr<TargetConnection> conn, const HostInfo& host) {
+    if (conn->is_broken()) {
+      conn->close();
+      return;
+    }
+    drop_kept();
+    kept_ = std::move(conn);
+    kept_state_ = SessionState{};
+    kept_host_ = host;
+    kept_role_ = HostRole::kReader;
+  }
+
   void drop_kept() noexcept {
     if (!kept_) return;
     try {
@@ -246,6 +418,22 @@ class ReadWriteSplittingPlugin final : public Plugin {
   HostInfo kept_host_;
   HostRole kept_role_ = HostRole::kUnknown;
   bool switching_ = false;  // our own exchange is notifying the plugins
+
+  // read_consistency=session
+  const bool session_consistency_;
+  const std::chrono::milliseconds consistency_timeout_;
+  const bool pg_;
+  bool may_have_written_ = false;  // a statement ran on the writer since position_ was taken
+  std::string position_;           // the session's last known write position; empty: none
+  // MariaDB: the writer session asked to report its last GTID (identity: address and id).
+  const TargetConnection* tracked_ = nullptr;
+  std::int64_t tracked_session_ = 0;
+  bool tracking_ = false;
+  // The last position a reader session was seen to have replayed, and that session.
+  std::string reached_position_;
+  const TargetConnection* reached_on_ = nullptr;
+  std::int64_t reached_session_ = 0;
+  std::uint64_t writer_fallbacks_ = 0;
 };
 
 }  // namespace

@@ -1,0 +1,117 @@
+// The cost of read_consistency=session (read-your-writes) per routed read, side by side with
+// read_consistency=eventual in one run on one lab cluster (aurora flavour, a writer and a reader
+// replaying normally). Each iteration, for each of two Connections (one per setting, used
+// alternately so machine load hits both alike): on the writer, INSERT one row (autocommit);
+// then time set_read_only(true) plus one SELECT on the reader of the row just written (the
+// routed read). Prints p50/p99 per setting, the added latency, how often the session read found
+// its row, and how often it stayed on the writer (reader not caught up within the timeout).
+//
+//   rws_read_your_writes --engine pg|mariadb [--iterations N] [--timeout-ms T]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "awrap/awrap.hpp"
+#include "support/lab_cluster.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double micros(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+struct Side {
+  std::vector<double> us;
+  int found = 0;      // the routed read saw the row just written
+  int on_writer = 0;  // the routed read ran on the writer
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string engine = "pg";
+  int iterations = 500;
+  std::string timeout_ms = "1000";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--engine") engine = argv[i + 1];
+    if (flag == "--iterations") iterations = std::stoi(argv[i + 1]);
+    if (flag == "--timeout-ms") timeout_ms = argv[i + 1];
+  }
+  bool pg = engine == "pg";
+  try {
+    auto cluster = awrap::testing::LabCluster::up({.name = pg ? "rywb-pg" : "rywb-my",
+                                                   .engine = pg ? "pg" : "mariadb",
+                                                   .flavour = "aurora",
+                                                   .nodes = 2,
+                                                   .base = pg ? "127.0.0.226" : "127.0.0.236"});
+    auto status = cluster.status();
+    std::string endpoint =
+        pg ? "host=" + status.cluster_endpoint +
+                 " port=5432 user=awrap password=awrap-lab-password dbname=awrap"
+           : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
+    std::string who = pg ? "SELECT pg_catalog.aurora_db_instance_identifier()"
+                         : "SELECT @@aurora_server_id";
+    cluster.sql(status.writer, "CREATE TABLE rywb (id INT PRIMARY KEY)");
+    awrap::PropertyMap base{
+        {"wrapper_plugins", "aurora_connection_tracker,read_write_splitting,failover"},
+        {"cluster_endpoint_role", "writer"},
+        {"cluster_instance_host_pattern", status.host_pattern}};
+    auto session_props = base;
+    session_props["read_consistency"] = "session";
+    session_props["read_consistency_timeout_ms"] = timeout_ms;
+    auto eventual = awrap::Connection::open(endpoint, base);
+    auto session = awrap::Connection::open(endpoint, session_props);
+    for (auto* c : {&eventual, &session}) {  // the first switch logs in to the reader once
+      c->set_read_only(true);
+      c->set_read_only(false);
+    }
+
+    Side off, on;
+    int next_id = 0;
+    auto measure = [&](awrap::Connection& c, Side& side) {
+      int id = ++next_id;
+      c.set_read_only(false);
+      c.execute("INSERT INTO rywb VALUES (" + std::to_string(id) + ")");
+      auto t0 = Clock::now();
+      c.set_read_only(true);
+      auto rows = c.execute("SELECT count(*) FROM rywb WHERE id = " + std::to_string(id))
+                      .scalar<std::int64_t>();
+      side.us.push_back(micros(Clock::now() - t0));
+      side.found += rows == 1 ? 1 : 0;
+      side.on_writer += c.execute(who).scalar<std::string>() == status.writer ? 1 : 0;
+    };
+    for (int i = 0; i < iterations; ++i) {
+      measure(eventual, off);
+      measure(session, on);
+    }
+    double off50 = percentile(off.us, 0.5), off99 = percentile(off.us, 0.99);
+    double on50 = percentile(on.us, 0.5), on99 = percentile(on.us, 0.99);
+    std::printf("engine %s, %d iterations: INSERT on the writer, then set_read_only(true) + "
+                "SELECT of that row (timed)\n",
+                engine.c_str(), iterations);
+    std::printf("%-28s %10s %10s %12s %12s\n", "read_consistency", "p50 us", "p99 us",
+                "row found", "on writer");
+    std::printf("%-28s %10.1f %10.1f %12d %12d\n", "eventual", off50, off99, off.found,
+                off.on_writer);
+    std::printf("%-28s %10.1f %10.1f %12d %12d\n", ("session (" + timeout_ms + " ms)").c_str(),
+                on50, on99, on.found, on.on_writer);
+    std::printf("added per routed read: p50 %+.1f us, p99 %+.1f us; ratio session/eventual "
+                "(p50) %.2f\n",
+                on50 - off50, on99 - off99, on50 / off50);
+  } catch (const std::exception& e) {
+    std::cerr << "rws_read_your_writes: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
