@@ -292,6 +292,7 @@ class ReadWriteSplittingPlugin final : public Plugin {
       if (may_have_written_ && writer) {
         ScopedSocketTimeout bound(*writer, cluster_service(service_).auxiliary_query_timeout());
         auto lsn = writer->execute("SELECT pg_catalog.pg_current_wal_insert_lsn()::text", {});
+        end_own_transaction(*writer);
         if (lsn->row_count() != 1 || lsn->is_null(0, 0)) return std::nullopt;
         position_ = std::string(lsn->value(0, 0));
         may_have_written_ = false;
@@ -322,6 +323,7 @@ class ReadWriteSplittingPlugin final : public Plugin {
     bool reached = false;
     try {
       reached = pg_ ? wait_pg(reader, *position, started) : wait_mariadb(reader, *position);
+      end_own_transaction(reader);
     } catch (const Error& e) {
       AWRAP_LOG(kDebug) << "read_write_splitting: waiting on reader " << host.endpoint()
                         << " for position " << *position << ": " << e.what();
@@ -367,6 +369,15 @@ class ReadWriteSplittingPlugin final : public Plugin {
     auto answer =
         reader.execute(read_consistency::mariadb_gtid_wait_sql(gtid, consistency_timeout_), {});
     return answer->row_count() == 1 && !answer->is_null(0, 0) && answer->value(0, 0) == "0";
+  }
+
+  // With autocommit off the drivers open a transaction at the first statement: one opened by the
+  // plugin's own query is ended, so the application's next statement takes a fresh snapshot
+  // (under REPEATABLE READ one taken before the replay would hide the very write awaited).
+  void end_own_transaction(TargetConnection& conn) {
+    if (conn.transaction_status() != TransactionStatus::kInTransaction) return;
+    ScopedSocketTimeout bound(conn, auxiliary_timeout());
+    conn.rollback();  // only the plugin's SELECT ran in it
   }
 
   std::chrono::milliseconds auxiliary_timeout() {
