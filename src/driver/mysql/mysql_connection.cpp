@@ -493,7 +493,7 @@ bool MysqlConnection::track_commit_position() {
   // Keeps what the session already tracks (Connector/C relies on autocommit and the charset).
   run_text(
       "SET SESSION session_track_system_variables = "
-      "CONCAT(@@session_track_system_variables, ',last_gtid')");
+      "CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'last_gtid')");
   tracking_commit_position_ = true;
   capture_commit_position();  // the SET's answer reports the current value
   return true;
