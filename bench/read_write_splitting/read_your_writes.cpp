@@ -3,8 +3,10 @@
 // replaying normally). Each iteration, for each of two Connections (one per setting, used
 // alternately so machine load hits both alike): on the writer, INSERT one row (autocommit);
 // then time set_read_only(true) plus one SELECT on the reader of the row just written (the
-// routed read). Prints p50/p99 per setting, the added latency, how often the session read found
-// its row, and how often it stayed on the writer (reader not caught up within the timeout).
+// routed read). Prints p50/p99 per setting, the added latency, how often the read found its row,
+// and how often it stayed on the writer (reader not caught up within the timeout). A second
+// pair of rows times the same switch and SELECT with no statement on the writer before it (what
+// a switch costs a session that did not write).
 //
 //   rws_read_your_writes --engine pg|mariadb [--iterations N] [--timeout-ms T]
 #include <algorithm>
@@ -77,12 +79,12 @@ int main(int argc, char** argv) {
       c->set_read_only(false);
     }
 
-    Side off, on;
+    Side off, on, off_idle, on_idle;
     int next_id = 0;
-    auto measure = [&](awrap::Connection& c, Side& side) {
-      int id = ++next_id;
+    auto measure = [&](awrap::Connection& c, Side& side, bool write) {
+      int id = write ? ++next_id : next_id;
       c.set_read_only(false);
-      c.execute("INSERT INTO rywb VALUES (" + std::to_string(id) + ")");
+      if (write) c.execute("INSERT INTO rywb VALUES (" + std::to_string(id) + ")");
       auto t0 = Clock::now();
       c.set_read_only(true);
       auto rows = c.execute("SELECT count(*) FROM rywb WHERE id = " + std::to_string(id))
@@ -92,8 +94,10 @@ int main(int argc, char** argv) {
       side.on_writer += c.execute(who).scalar<std::string>() == status.writer ? 1 : 0;
     };
     for (int i = 0; i < iterations; ++i) {
-      measure(eventual, off);
-      measure(session, on);
+      measure(eventual, off, true);
+      measure(session, on, true);
+      measure(eventual, off_idle, false);
+      measure(session, on_idle, false);
     }
     double off50 = percentile(off.us, 0.5), off99 = percentile(off.us, 0.99);
     double on50 = percentile(on.us, 0.5), on99 = percentile(on.us, 0.99);
@@ -106,6 +110,12 @@ int main(int argc, char** argv) {
                 off.on_writer);
     std::printf("%-28s %10.1f %10.1f %12d %12d\n", ("session (" + timeout_ms + " ms)").c_str(),
                 on50, on99, on.found, on.on_writer);
+    std::printf("%-28s %10.1f %10.1f %12d %12d\n", "eventual, no write before",
+                percentile(off_idle.us, 0.5), percentile(off_idle.us, 0.99), off_idle.found,
+                off_idle.on_writer);
+    std::printf("%-28s %10.1f %10.1f %12d %12d\n", "session, no write before",
+                percentile(on_idle.us, 0.5), percentile(on_idle.us, 0.99), on_idle.found,
+                on_idle.on_writer);
     std::printf("added per routed read: p50 %+.1f us, p99 %+.1f us; ratio session/eventual "
                 "(p50) %.2f\n",
                 on50 - off50, on99 - off99, on50 / off50);

@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "awrap/awrap.hpp"
 #include "support/lab_cluster.hpp"
@@ -36,6 +38,34 @@ std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
 }
+
+// Collects awrap's debug log while it lives (the fallback and each wait are logged there).
+class DebugLog {
+ public:
+  DebugLog() {
+    set_log_sink([this](LogLevel, std::string_view message) {
+      const std::lock_guard lock(mutex_);
+      lines_.emplace_back(message);
+    });
+    set_log_level(LogLevel::kDebug);
+  }
+  ~DebugLog() {
+    set_log_level(LogLevel::kWarning);
+    set_log_sink(nullptr);
+  }
+  DebugLog(const DebugLog&) = delete;
+  DebugLog& operator=(const DebugLog&) = delete;
+  int count(std::string_view text) {
+    const std::lock_guard lock(mutex_);
+    int n = 0;
+    for (const auto& line : lines_) n += line.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
 
 class ReadYourWrites : public ::testing::TestWithParam<Engine> {
  protected:
@@ -107,6 +137,7 @@ class ReadYourWrites : public ::testing::TestWithParam<Engine> {
 
 TEST_P(ReadYourWrites, AReadRightAfterAWriteSeesItOnlyWithSessionConsistency) {
   pause_replay();
+  DebugLog log;
 
   // Without the property (eventual, the default): the read goes to the lagging reader at once
   // and misses the write the session has just committed.
@@ -127,6 +158,7 @@ TEST_P(ReadYourWrites, AReadRightAfterAWriteSeesItOnlyWithSessionConsistency) {
   EXPECT_EQ(rows_with(fallback, 2), 1);
   EXPECT_GE(waited, 250ms);
   EXPECT_LT(waited, 3s) << "the fallback took longer than the 300 ms timeout allows";
+  EXPECT_EQ(log.count("reads stay on the writer"), 1) << "the fallback is not logged";
   std::cout << "[ figures  ] " << GetParam().name << ": fallback to the writer after "
             << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()
             << " ms (timeout 300 ms)\n";
@@ -165,6 +197,14 @@ TEST_P(ReadYourWrites, AReadRightAfterAWriteSeesItOnlyWithSessionConsistency) {
     EXPECT_EQ(served_by(session), reader_);
     EXPECT_EQ(rows_with(session, id), 1) << id;
   }
+  // A switch with no statement on the writer since the last one waits for nothing.
+  const int waits = log.count("read_write_splitting: waited ");
+  EXPECT_GE(waits, 5) << "each write before a switch is waited for";
+  session.set_read_only(false);
+  session.set_read_only(true);
+  EXPECT_EQ(served_by(session), reader_);
+  EXPECT_EQ(log.count("read_write_splitting: waited "), waits) << "a switch after no write waited";
+
   // The falling-back Connection reaches the reader now that it caught up.
   fallback.set_read_only(false);
   fallback.set_read_only(true);

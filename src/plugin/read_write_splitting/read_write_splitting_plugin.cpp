@@ -329,12 +329,12 @@ class ReadWriteSplittingPlugin final : public Plugin {
                         << " for position " << *position << ": " << e.what();
       return false;
     }
-    AWRAP_LOG(kDebug) << "read_write_splitting: reader " << host.endpoint()
-                      << (reached ? " replayed " : " did not replay ") << *position << " in "
+    AWRAP_LOG(kDebug) << "read_write_splitting: waited "
                       << std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count()
-                      << " us";
+                      << " us for reader " << host.endpoint() << " to replay " << *position
+                      << (reached ? ": done" : ": not within the timeout");
     if (reached) {
       reached_position_ = *position;
       reached_on_ = &reader;
