@@ -92,7 +92,9 @@ const EngineApi kMariaDb{
     "23000",
     false};
 
-void PrintTo(const EngineApi* api, std::ostream* out) { *out << api->name; }
+void PrintTo(const EngineApi* api, std::ostream* out) {
+  *out << api->name;
+}
 
 class ConnectionContract : public ::testing::TestWithParam<const EngineApi*> {
  protected:
