@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
         pg ? "host=" + status.cluster_endpoint +
                  " port=5432 user=awrap password=awrap-lab-password dbname=awrap"
            : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
-    std::string who = pg ? "SELECT pg_catalog.aurora_db_instance_identifier()"
-                         : "SELECT @@aurora_server_id";
+    std::string who =
+        pg ? "SELECT pg_catalog.aurora_db_instance_identifier()" : "SELECT @@aurora_server_id";
     cluster.sql(status.writer, "CREATE TABLE rywb (id INT PRIMARY KEY)");
     awrap::PropertyMap base{
         {"wrapper_plugins", "aurora_connection_tracker,read_write_splitting,failover"},
@@ -101,11 +101,12 @@ int main(int argc, char** argv) {
     }
     double off50 = percentile(off.us, 0.5), off99 = percentile(off.us, 0.99);
     double on50 = percentile(on.us, 0.5), on99 = percentile(on.us, 0.99);
-    std::printf("engine %s, %d iterations: INSERT on the writer, then set_read_only(true) + "
-                "SELECT of that row (timed)\n",
-                engine.c_str(), iterations);
-    std::printf("%-28s %10s %10s %12s %12s\n", "read_consistency", "p50 us", "p99 us",
-                "row found", "on writer");
+    std::printf(
+        "engine %s, %d iterations: INSERT on the writer, then set_read_only(true) + "
+        "SELECT of that row (timed)\n",
+        engine.c_str(), iterations);
+    std::printf("%-28s %10s %10s %12s %12s\n", "read_consistency", "p50 us", "p99 us", "row found",
+                "on writer");
     std::printf("%-28s %10.1f %10.1f %12d %12d\n", "eventual", off50, off99, off.found,
                 off.on_writer);
     std::printf("%-28s %10.1f %10.1f %12d %12d\n", ("session (" + timeout_ms + " ms)").c_str(),
@@ -116,9 +117,10 @@ int main(int argc, char** argv) {
     std::printf("%-28s %10.1f %10.1f %12d %12d\n", "session, no write before",
                 percentile(on_idle.us, 0.5), percentile(on_idle.us, 0.99), on_idle.found,
                 on_idle.on_writer);
-    std::printf("added per routed read: p50 %+.1f us, p99 %+.1f us; ratio session/eventual "
-                "(p50) %.2f\n",
-                on50 - off50, on99 - off99, on50 / off50);
+    std::printf(
+        "added per routed read: p50 %+.1f us, p99 %+.1f us; ratio session/eventual "
+        "(p50) %.2f\n",
+        on50 - off50, on99 - off99, on50 / off50);
   } catch (const std::exception& e) {
     std::cerr << "rws_read_your_writes: " << e.what() << "\n";
     return 2;

@@ -105,10 +105,10 @@ class ReadYourWrites : public ::testing::TestWithParam<Engine> {
 
   Connection open(PropertyMap extra = {}) {
     auto status = cluster_->status();
-    std::string url = pg() ? "host=" + status.cluster_endpoint +
-                                 " port=5432 user=awrap password=awrap-lab-password dbname=awrap"
-                           : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint +
-                                 ":3306/awrap";
+    std::string url =
+        pg() ? "host=" + status.cluster_endpoint +
+                   " port=5432 user=awrap password=awrap-lab-password dbname=awrap"
+             : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
     PropertyMap p{{"wrapper_plugins", "initial_connection,read_write_splitting,failover"},
                   {"connect_timeout", "3"},
                   {"cluster_endpoint_role", "writer"},

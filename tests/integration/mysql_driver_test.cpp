@@ -311,6 +311,35 @@ TEST_F(MysqlDriverTest, DeallocateOnAKilledSessionDoesNotThrow) {
   connection_->close();
 }
 
+// read_consistency=session relies on it: after track_commit_position() every commit's answer
+// carries the session's GTID (no extra round trip), in the text and the binary protocol alike.
+TEST_F(MysqlDriverTest, TracksTheGtidOfEachCommitFromTheServersAnswers) {
+  const std::string table = fresh_table("id INT PRIMARY KEY");
+  EXPECT_EQ(connection_->commit_position(), "") << "reported before tracking was asked for";
+  ASSERT_TRUE(connection_->track_commit_position());
+  ASSERT_TRUE(connection_->track_commit_position());  // a second call changes nothing
+
+  run("INSERT INTO " + table + " VALUES (1)");
+  const std::string first = connection_->commit_position();
+  EXPECT_FALSE(first.empty());
+  EXPECT_EQ(run("SELECT @@last_gtid").scalar<std::string>(), first);
+
+  run("SELECT count(*) FROM " + table);  // no commit: the position stays
+  EXPECT_EQ(connection_->commit_position(), first);
+
+  connection_->begin();
+  run("INSERT INTO " + table + " VALUES (?)", {2});  // binary protocol
+  EXPECT_EQ(connection_->commit_position(), first) << "moved before the commit";
+  connection_->commit();
+  const std::string second = connection_->commit_position();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(run("SELECT @@last_gtid").scalar<std::string>(), second);
+
+  run("INSERT INTO " + table + " VALUES (?)", {3});  // autocommit, binary protocol
+  EXPECT_NE(connection_->commit_position(), second);
+  EXPECT_EQ(run("SELECT @@last_gtid").scalar<std::string>(), connection_->commit_position());
+}
+
 TEST_F(MysqlDriverTest, LocalInfileIsRefused) {
   const std::string table = fresh_table("line TEXT");
   EXPECT_THROW(run("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE " + table), QueryError);

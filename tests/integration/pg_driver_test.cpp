@@ -126,6 +126,15 @@ TEST_F(PgDriverTest, StatementTimeoutIsACancelNotALoss) {
   EXPECT_EQ(run(*conn, "SELECT 1").scalar<std::int64_t>(), 1);
 }
 
+// PostgreSQL reports no commit position in its protocol: read_consistency=session asks the
+// writer for it instead.
+TEST_F(PgDriverTest, ReportsNoCommitPosition) {
+  auto conn = connect();
+  EXPECT_FALSE(conn->track_commit_position());
+  run(*conn, "SELECT 1");
+  EXPECT_EQ(conn->commit_position(), "");
+}
+
 TEST_F(PgDriverTest, CopyIsRefusedAndTheConnectionStaysUsable) {
   auto conn = connect();
   run(*conn, "CREATE TEMP TABLE copy_target (id int)");

@@ -106,8 +106,8 @@ TEST(ReadConsistency, PropertiesDefaultsAndBadValues) {
   auto defaults = Properties::parse({});
   EXPECT_EQ(defaults.get_choice("read_consistency"), "eventual");
   EXPECT_EQ(defaults.get_int("read_consistency_timeout_ms"), 1000);
-  auto set = Properties::parse({{"read_consistency", "session"},
-                                {"read_consistency_timeout_ms", "250"}});
+  auto set =
+      Properties::parse({{"read_consistency", "session"}, {"read_consistency_timeout_ms", "250"}});
   EXPECT_EQ(set.get_choice("read_consistency"), "session");
   EXPECT_EQ(set.get_int("read_consistency_timeout_ms"), 250);
 

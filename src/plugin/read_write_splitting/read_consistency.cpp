@@ -18,8 +18,8 @@ bool is_replication_position(std::string_view position) {
   constexpr std::size_t kLongest = 4096;
   if (position.empty() || position.size() > kLongest) return false;
   return std::all_of(position.begin(), position.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-           c == '/' || c == '-' || c == ':' || c == ',';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '/' ||
+           c == '-' || c == ':' || c == ',';
   });
 }
 

@@ -390,10 +390,10 @@ class ReadWriteSplittingPlugin final : public Plugin {
     ++writer_fallbacks_;
     AWRAP_LOG(kDebug) << "read_write_splitting: read_consistency=session: reader "
                       << reader.endpoint() << " has not replayed "
-                      << (position ? *position : std::string("an unknown position"))
-                      << " within " << consistency_timeout_.count()
-                      << " ms; reads stay on the writer " << service_.current_host().endpoint()
-                      << " (fallback " << writer_fallbacks_ << ")";
+                      << (position ? *position : std::string("an unknown position")) << " within "
+                      << consistency_timeout_.count() << " ms; reads stay on the writer "
+                      << service_.current_host().endpoint() << " (fallback " << writer_fallbacks_
+                      << ")";
     return false;
   }
 
