@@ -123,15 +123,21 @@ class ReadWriteSplittingPlugin final : public Plugin {
   // the Connection stays on the writer.
   bool switch_to_reader(const Topology& topology) {
     std::optional<std::string> position;
-    if (session_consistency_) position = session_position();
+    if (session_consistency_) {
+      position = session_position();
+      // The session wrote and the server cannot say where: no reader can be shown to have it.
+      if (!position) return stay_on_writer("any reader", position);
+    }
     if (kept_ && kept_role_ == HostRole::kReader &&
         role_in(topology, kept_host_) == HostRole::kReader &&
         service_.availability(kept_host_) == HostAvailability::kAvailable) {
-      if (!replayed(*kept_, kept_host_, position)) {
-        if (kept_->is_broken()) drop_kept();
-        return stay_on_writer(kept_host_, position);
+      if (replayed(*kept_, kept_host_, position)) {
+        if (use_kept(/*read_only=*/true)) return true;
+      } else if (!kept_->is_broken()) {
+        return stay_on_writer(kept_host_.endpoint(), position);
+      } else {
+        drop_kept();  // died while asked: another reader may do
       }
-      if (use_kept(/*read_only=*/true)) return true;
     }
     std::vector<HostInfo> candidates;
     for (auto h : topology.readers()) {
@@ -148,12 +154,15 @@ class ReadWriteSplittingPlugin final : public Plugin {
       if (!chosen) break;
       try {
         std::shared_ptr<TargetConnection> conn = service_.connect(*chosen);
-        if (!replayed(*conn, *chosen, position)) {
-          keep_reader(std::move(conn), *chosen);
-          return stay_on_writer(*chosen, position);
+        if (replayed(*conn, *chosen, position)) {
+          use_new(std::move(conn), *chosen, HostRole::kReader, /*read_only=*/true);
+          return true;
         }
-        use_new(std::move(conn), *chosen, HostRole::kReader, /*read_only=*/true);
-        return true;
+        if (!conn->is_broken()) {
+          keep_reader(std::move(conn), *chosen);
+          return stay_on_writer(chosen->endpoint(), position);
+        }
+        conn->close();  // died while asked: try another reader
       } catch (const AuthError&) {
         throw;
       } catch (const ConnectError& e) {
@@ -386,10 +395,10 @@ class ReadWriteSplittingPlugin final : public Plugin {
 
   // The reader is too far behind (or cannot be asked): the reads stay on the writer, which has
   // every write of the session. set_read_only(true) then makes the writer session read-only.
-  bool stay_on_writer(const HostInfo& reader, const std::optional<std::string>& position) {
+  bool stay_on_writer(std::string_view reader, const std::optional<std::string>& position) {
     ++writer_fallbacks_;
-    AWRAP_LOG(kDebug) << "read_write_splitting: read_consistency=session: reader "
-                      << reader.endpoint() << " has not replayed "
+    AWRAP_LOG(kDebug) << "read_write_splitting: read_consistency=session: reader " << reader
+                      << " has not replayed "
                       << (position ? *position : std::string("an unknown position")) << " within "
                       << consistency_timeout_.count() << " ms; reads stay on the writer "
                       << service_.current_host().endpoint() << " (fallback " << writer_fallbacks_
@@ -400,10 +409,6 @@ class ReadWriteSplittingPlugin final : public Plugin {
   // A reader connection opened but not (yet) caught up: kept for the next switch, so a lagging
   // reader does not cost a login each time.
   void keep_reader(std::shared_ptr<TargetConnection> conn, const HostInfo& host) {
-    if (conn->is_broken()) {
-      conn->close();
-      return;
-    }
     drop_kept();
     kept_ = std::move(conn);
     kept_state_ = SessionState{};
