@@ -27,6 +27,8 @@
 // that Connection; events may come from the same thread only.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -61,9 +63,9 @@ enum class Method : std::uint8_t {
   kCount,
 };
 
-const char* to_string(Method method) noexcept;
+AWRAP_EXPORT const char* to_string(Method method) noexcept;
 
-class MethodSet {
+class AWRAP_EXPORT MethodSet {
  public:
   constexpr MethodSet() = default;
   constexpr MethodSet(std::initializer_list<Method> methods) {
@@ -95,7 +97,7 @@ class MethodSet {
 };
 
 // One call on the current physical connection, as it travels down the chain.
-struct Call {
+struct AWRAP_EXPORT Call {
   Method method = Method::kExecute;
   std::string_view sql;                                 // kExecute, kPrepare
   std::string_view statement_name;                      // kPrepare, kExecutePrepared, kDeallocate
@@ -107,7 +109,7 @@ struct Call {
 // A statement's result; null for calls that return none.
 using CallResult = std::shared_ptr<const ResultData>;
 
-struct ConnectRequest {
+struct AWRAP_EXPORT ConnectRequest {
   ConnectSpec spec;      // host, credentials, timeouts, native options: plugins may change them
   bool initial = false;  // true for Connection::open, false for failover and other reconnects
 };
@@ -115,7 +117,7 @@ struct ConnectRequest {
 class PluginChain;
 
 // The rest of the chain after the current plugin. Cheap to copy.
-class NextCall {
+class AWRAP_EXPORT NextCall {
  public:
   NextCall(const PluginChain* chain, std::size_t index) noexcept : chain_(chain), index_(index) {}
   CallResult operator()(Call& call) const;
@@ -125,7 +127,7 @@ class NextCall {
   std::size_t index_;
 };
 
-class NextConnect {
+class AWRAP_EXPORT NextConnect {
  public:
   NextConnect(const PluginChain* chain, std::size_t index) noexcept
       : chain_(chain), index_(index) {}
@@ -136,7 +138,7 @@ class NextConnect {
   std::size_t index_;
 };
 
-class Plugin {
+class AWRAP_EXPORT Plugin {
  public:
   virtual ~Plugin() = default;
   virtual std::string_view code() const noexcept = 0;
@@ -165,7 +167,7 @@ class Plugin {
 };
 
 // The door a plugin has to the Connection's shared state.
-class PluginService {
+class AWRAP_EXPORT PluginService {
  public:
   virtual ~PluginService() = default;
 
@@ -205,7 +207,7 @@ class PluginService {
 using PluginFactory =
     std::function<std::unique_ptr<Plugin>(PluginService& service, const Properties& properties)>;
 
-struct PluginRegistration {
+struct AWRAP_EXPORT PluginRegistration {
   std::string code;   // the name used in wrapper_plugins
   int weight = 1000;  // lower runs outermost
   PluginFactory factory;
@@ -217,8 +219,8 @@ struct PluginRegistration {
 
 // Adds a plugin to the process-wide registry (a documented registry; thread-safe). Throws
 // ConfigError if the code is taken.
-void register_plugin(PluginRegistration registration);
+AWRAP_EXPORT void register_plugin(PluginRegistration registration);
 // Every registered plugin, sorted by code. Thread-safe.
-std::vector<PluginRegistration> registered_plugins();
+AWRAP_EXPORT std::vector<PluginRegistration> registered_plugins();
 
 }  // namespace awrap
