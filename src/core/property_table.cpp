@@ -125,11 +125,13 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
     {"failover_reader_host_selector_strategy", T::kChoice, "random",
      "failover: how a failover that may move to a reader (failover_mode reader_or_writer or "
      "strict_reader) picks it among the available readers.",
-     "host selection", 0, 0, "random|round_robin|weighted_random|least_connections|highest_weight|fastest_response"},
+     "host selection", 0, 0,
+     "random|round_robin|weighted_random|least_connections|highest_weight|fastest_response"},
     {"reader_initial_connection_host_selector_strategy", T::kChoice, "random",
      "initial_connection: how a connection through a reader endpoint that reached the writer "
      "(stale DNS) picks the reader to move to.",
-     "host selection", 0, 0, "random|round_robin|weighted_random|least_connections|highest_weight|fastest_response"},
+     "host selection", 0, 0,
+     "random|round_robin|weighted_random|least_connections|highest_weight|fastest_response"},
     {"round_robin_default_weight", T::kInteger, "1",
      "round_robin: how many turns in a row a host gets when round_robin_host_weight_pairs does "
      "not name it.",

@@ -241,7 +241,8 @@ std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& confi
       config.strategy_property.empty() ? "host selector strategy" : config.strategy_property;
   if (s == "fastest_response") {
     if (config.response_measurement_interval_ms < 1)
-      throw ConfigError("invalid value '" + std::to_string(config.response_measurement_interval_ms) +
+      throw ConfigError("invalid value '" +
+                            std::to_string(config.response_measurement_interval_ms) +
                             "' for property 'response_measurement_interval_ms': expected a "
                             "positive number of milliseconds",
                         "response_measurement_interval_ms");
@@ -255,8 +256,8 @@ std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& confi
         std::move(sources.response_times), std::move(sources.clock), std::move(sources.random),
         std::chrono::milliseconds(config.response_measurement_interval_ms));
   }
-  throw ConfigError("invalid value '" + s + "' for property '" + property +
-                        "': expected one of " + std::string(kHostSelectorStrategies),
+  throw ConfigError("invalid value '" + s + "' for property '" + property + "': expected one of " +
+                        std::string(kHostSelectorStrategies),
                     property);
 }
 

@@ -54,9 +54,9 @@ class LoopTask {
 // The task registered under `key`, or a new one from `make` when there is none or it was
 // disposed of (the loop thread is started when not running). `on_acquired` runs on the task
 // under the registry's mutex, where the loop cannot dispose of it (e.g. to count a user).
-std::shared_ptr<LoopTask> acquire_loop_task(
-    const std::string& key, const std::function<std::shared_ptr<LoopTask>()>& make,
-    const std::function<void(LoopTask&)>& on_acquired = {});
+std::shared_ptr<LoopTask> acquire_loop_task(const std::string& key,
+                                            const std::function<std::shared_ptr<LoopTask>()>& make,
+                                            const std::function<void(LoopTask&)>& on_acquired = {});
 
 // Makes the loop look at its tasks now (a new user, a released one).
 void wake_monitor_loop() noexcept;

@@ -41,10 +41,10 @@ void ResponseTimeMonitor::record(std::optional<std::chrono::nanoseconds> measure
 
 Clock::time_point ResponseTimeMonitor::step(Clock::time_point now) {
   if (in_flight_ && now >= deadline_) {
-    AWRAP_LOG(kDebug) << "response-time monitor: " << host_.endpoint() << " did not answer within "
-                      << std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - started_)
-                             .count()
-                      << " ms";
+    AWRAP_LOG(kDebug)
+        << "response-time monitor: " << host_.endpoint() << " did not answer within "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - started_).count()
+        << " ms";
     probe_->abandon();
     in_flight_ = false;
     session_open_.store(false, std::memory_order_relaxed);
