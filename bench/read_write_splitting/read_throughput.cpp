@@ -67,9 +67,10 @@ Setup bring_up(bool pg, int readers) {
 // T threads read for `seconds` through Connections moved to readers.
 Tally run_reads(const Setup& s, bool pg, int threads, double seconds) {
   const std::string sql =
-      pg ? "SELECT pg_catalog.aurora_db_instance_identifier(), count(*) FROM "
-           "generate_series(1, 2000)"
-         : "SELECT @@aurora_server_id, count(*) FROM information_schema.collations";
+      pg ? "SELECT pg_catalog.aurora_db_instance_identifier() FROM (SELECT count(*) FROM "
+           "generate_series(1, 2000)) AS work"
+         : "SELECT @@aurora_server_id FROM (SELECT count(*) FROM information_schema.collations) "
+           "AS work";
   std::vector<awrap::Connection> connections;
   for (int i = 0; i < threads; ++i) {
     connections.push_back(awrap::Connection::open(s.endpoint, s.props));
@@ -84,10 +85,13 @@ Tally run_reads(const Setup& s, bool pg, int threads, double seconds) {
     workers.emplace_back([&, conn = &c] {
       std::map<std::string, long> mine;
       long n = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        auto result = conn->execute(sql);
-        ++mine[result.scalar<std::string>()];
-        ++n;
+      try {
+        while (!stop.load(std::memory_order_relaxed)) {
+          ++mine[conn->execute(sql).scalar<std::string>()];
+          ++n;
+        }
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "a reader thread stopped: %s\n", e.what());
       }
       std::lock_guard lock(mutex);
       tally.reads += n;

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,18 @@ int main(int argc, char** argv) {
       fresh.close();
       fresh = awrap::Connection::open(writer_conninfo, plain);
       fresh_us.push_back(micros(Clock::now() - t0));
+    }
+    // The switches really move: each side is asked which instance serves it.
+    const std::string who =
+        pg ? "SELECT pg_catalog.aurora_db_instance_identifier()" : "SELECT @@aurora_server_id";
+    for (auto* c : {&kept, &srw}) {
+      c->set_read_only(true);
+      std::string on_reader = c->execute(who).scalar<std::string>();
+      c->set_read_only(false);
+      std::string on_writer = c->execute(who).scalar<std::string>();
+      if (on_reader != reader || on_writer != status.writer)
+        throw std::runtime_error("a switch did not move: reader side on " + on_reader +
+                                 ", writer side on " + on_writer);
     }
     double kept_p50 = percentile(kept_us, 0.5), fresh_p50 = percentile(fresh_us, 0.5);
     double srw_p50 = percentile(srw_us, 0.5);
