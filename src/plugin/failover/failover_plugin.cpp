@@ -39,7 +39,8 @@ class FailoverPlugin final : public Plugin {
             std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))),
         sql_engine_(service.driver().engine() == "mysql" ? SqlEngine::kMysql
                                                          : SqlEngine::kPostgres),
-        reader_selector_(host_selector_from(props, "failover_reader_host_selector_strategy")) {}
+        reader_selector_(
+            host_selector_from(service, props, "failover_reader_host_selector_strategy")) {}
 
   std::string_view code() const noexcept override { return "failover"; }
   MethodSet subscribed_methods() const noexcept override {

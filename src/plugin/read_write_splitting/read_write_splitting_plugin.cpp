@@ -29,8 +29,8 @@ class ReadWriteSplittingPlugin final : public Plugin {
  public:
   ReadWriteSplittingPlugin(PluginService& service, const Properties& props)
       : service_(service),
-        reader_selector_(
-            host_selector_from(props, plugin::read_write_splitting::kReaderHostSelectorStrategy)) {}
+        reader_selector_(host_selector_from(
+            service, props, plugin::read_write_splitting::kReaderHostSelectorStrategy)) {}
   ~ReadWriteSplittingPlugin() override { drop_kept(); }
   ReadWriteSplittingPlugin(const ReadWriteSplittingPlugin&) = delete;
   ReadWriteSplittingPlugin& operator=(const ReadWriteSplittingPlugin&) = delete;
