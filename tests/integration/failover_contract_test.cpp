@@ -278,8 +278,13 @@ TEST_P(FailoverContract, SqlSessionStateIsRestoredOrNamed) {
     c.execute("SET time_zone = '+03:00'");
     c.execute("SET autocommit=0");
   } else {
+    c.begin();  // PostgreSQL keeps a SET only if its transaction commits
     c.execute("SET search_path TO pg_catalog, public");
+    c.commit();
     c.execute("SET TIME ZONE 'Asia/Tokyo'");
+    c.begin();
+    c.execute("SET TIME ZONE 'Europe/Paris'");
+    c.rollback();
     c.execute("SET ROLE pg_read_all_data");
   }
   crash_writer_and_fail_over();
