@@ -153,7 +153,8 @@ class ReadWriteSplittingError : public Error {
   using Error::Error;
 };
 
-// Using a Connection after close() or after FailoverFailedError.
+// Using a Connection after close() or after FailoverFailedError, or in a fork() child when the
+// parent opened it (the child must open its own; docs/architecture.md, "fork()").
 class ConnectionClosedError : public Error {
  public:
   using Error::Error;

@@ -34,6 +34,13 @@ Connection::~Connection() = default;
 
 Connection::Impl& Connection::impl() const {
   if (!impl_) throw ConnectionClosedError("use of a moved-from Connection", "08003");
+  if (impl_->inherited_from_parent()) {
+    throw ConnectionClosedError(
+        "this Connection was opened by the parent process before fork(): its sessions belong to "
+        "the parent, so a child process must open its own Connections (closing this one sends "
+        "nothing to the server)",
+        "08003");
+  }
   return *impl_;
 }
 
@@ -104,7 +111,8 @@ TransactionStatus Connection::transaction_status() const {
 }
 
 void Connection::cancel() {
-  if (impl_) impl_->cancel();
+  // In a fork() child a cancel request would stop the parent's statement.
+  if (impl_ && !impl_->inherited_from_parent()) impl_->cancel();
 }
 
 void Connection::close() noexcept {
@@ -112,7 +120,7 @@ void Connection::close() noexcept {
 }
 
 bool Connection::is_closed() const noexcept {
-  return !impl_ || impl_->is_closed();
+  return !impl_ || impl_->is_closed() || impl_->inherited_from_parent();
 }
 
 HostInfo Connection::current_host() const {

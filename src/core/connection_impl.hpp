@@ -12,6 +12,7 @@
 
 #include "awrap/connection.hpp"
 #include "awrap/plugin.hpp"
+#include "base/process_fork.hpp"
 #include "core/cluster_service.hpp"
 #include "core/conninfo.hpp"
 #include "core/host_availability.hpp"
@@ -40,6 +41,9 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   void cancel();
   void close() noexcept;
   bool is_closed() const noexcept { return closed_; }
+  // True in a fork() child for a Connection the parent opened: its sessions are the parent's,
+  // so the child may only close it (which sends nothing on them).
+  bool inherited_from_parent() const noexcept { return fork_generation() != fork_generation_; }
   TransactionStatus transaction_status() const;
 
   // PluginService
@@ -130,6 +134,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   std::vector<std::string> not_restored_;  // by the last set_current_connection
   std::vector<bool> replayed_;             // which settings() the last replay restored
   std::atomic<bool> closed_{false};        // read by cancel() from any thread
+  const std::uint64_t fork_generation_ = fork_generation();
 
   std::chrono::milliseconds auxiliary_timeout_{5000};  // auxiliary_query_timeout_sec
   HostAvailabilityStrategy availability_strategy_;     // default_host_availability_strategy

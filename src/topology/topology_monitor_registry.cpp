@@ -1,5 +1,7 @@
 // The process-wide registry cluster_id -> TopologyMonitor. Weak references only: a monitor stops
 // (and joins its threads) when the last Connection using it lets go.
+#include <pthread.h>
+
 #include <map>
 #include <mutex>
 
@@ -14,8 +16,26 @@ struct MonitorRegistry {
   std::map<std::string, std::weak_ptr<TopologyMonitor>> monitors GUARDED_BY(mutex);
 };
 
+MonitorRegistry& registry();
+
+// fork(): holding the mutex across it means the child never inherits it locked, and the child
+// must not adopt the parent's monitors (their threads are not in the child).
+void lock_before_fork() NO_THREAD_SAFETY_ANALYSIS {
+  registry().mutex.lock();
+}
+void unlock_in_parent() NO_THREAD_SAFETY_ANALYSIS {
+  registry().mutex.unlock();
+}
+void forget_parents_monitors_in_child() NO_THREAD_SAFETY_ANALYSIS {
+  registry().monitors.clear();  // weak references: no monitor is destroyed here
+  registry().mutex.unlock();
+}
+
 MonitorRegistry& registry() {
   static MonitorRegistry instance;
+  static const bool fork_handlers_registered =
+      ::pthread_atfork(lock_before_fork, unlock_in_parent, forget_parents_monitors_in_child) == 0;
+  (void)fork_handlers_registered;
   return instance;
 }
 

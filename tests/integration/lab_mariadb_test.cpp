@@ -5,9 +5,6 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,7 +15,9 @@
 
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
+#include "support/lab_leftovers.hpp"
 
 namespace awrap::testing {
 namespace {
@@ -73,19 +72,6 @@ std::vector<Row> query_node(const LabCluster& cluster, const std::string& node_n
   return run(connection.get(), statement);
 }
 
-bool eventually(const std::function<bool()>& check,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    try {
-      if (check()) return true;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return check();
-}
-
 std::optional<std::string> master_server_id(const LabCluster& cluster, const std::string& node) {
   auto rows = query_node(cluster, node, "SHOW REPLICA STATUS");
   if (rows.empty()) return std::nullopt;
@@ -97,32 +83,15 @@ TEST(LabMariaDbTest, UpDownLeavesNothing) {
   std::string state_dir;
   {
     auto cluster = LabCluster::up({.name = name, .engine = "mariadb", .nodes = 2, .base = kBase});
-    state_dir = std::filesystem::path(cluster.status().events_path).parent_path().string();
+    state_dir = lab_state_dir(cluster.status());
     cluster.fault("instance-2", LabFault::kBlackhole);
     cluster.fault("instance-1", LabFault::kHang);
   }
-  int processes = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string text;
-    try {
-      std::ifstream cmdline(entry.path() / "cmdline");
-      text.assign(std::istreambuf_iterator<char>(cmdline), std::istreambuf_iterator<char>());
-    } catch (const std::ios_base::failure&) {
-      continue;  // the process ended while being read (ESRCH): not a leftover
-    }
-    if (text.find(state_dir + "/") != std::string::npos) ++processes;
-  }
-  EXPECT_EQ(processes, 0);
-  EXPECT_FALSE(std::filesystem::exists(state_dir));
-  std::ifstream hosts("/etc/hosts");
-  std::string text((std::istreambuf_iterator<char>(hosts)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text.find("awlab:" + name + "\n"), std::string::npos);
-  std::unique_ptr<FILE, decltype(&pclose)> rules(popen("iptables -w -S", "r"), &pclose);
-  std::string listing;
-  std::array<char, 4096> buffer{};
-  while (rules && fgets(buffer.data(), buffer.size(), rules.get()) != nullptr)
-    listing += buffer.data();
-  EXPECT_EQ(listing.find("awlab:" + name + "\""), std::string::npos);
+  const LabLeftovers after = lab_leftovers(name, state_dir);
+  EXPECT_EQ(after.processes, 0);
+  EXPECT_FALSE(after.state_dir);
+  EXPECT_FALSE(after.hosts_block);
+  EXPECT_FALSE(after.iptables_rules);
 }
 
 class LabMariaDbMultiAzTest : public LabClusterTest {

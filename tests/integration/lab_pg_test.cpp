@@ -10,9 +10,6 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,7 +19,9 @@
 
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
+#include "support/lab_leftovers.hpp"
 
 namespace awrap::testing {
 namespace {
@@ -71,20 +70,6 @@ std::vector<Row> query_node(const LabCluster& cluster, const std::string& node,
 }
 
 // Polls until check() holds (replication is asynchronous) or the timeout passes.
-bool eventually(const std::function<bool()>& check,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    try {
-      if (check()) return true;
-    } catch (const std::exception&) {
-      // Not there yet (e.g. the node is still starting).
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return check();
-}
-
 std::string resolve(const std::string& hostname) {
   addrinfo hints{};
   hints.ai_family = AF_INET;
@@ -95,48 +80,6 @@ std::string resolve(const std::string& hostname) {
   const auto* address = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
   inet_ntop(AF_INET, &address->sin_addr, text.data(), text.size());
   return text.data();
-}
-
-std::string command_output(const std::string& command) {
-  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(command.c_str(), "r"), &pclose);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (pipe && fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr)
-    output += buffer.data();
-  return output;
-}
-
-// Everything the lab could leave behind for a cluster.
-struct Leftovers {
-  int processes = 0;
-  bool iptables_rules = false;
-  bool state_dir = false;
-  bool hosts_block = false;
-};
-
-Leftovers leftovers_of(const std::string& name, const std::string& state_dir) {
-  Leftovers found;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string text;
-    try {
-      std::ifstream cmdline(entry.path() / "cmdline");
-      text.assign(std::istreambuf_iterator<char>(cmdline), std::istreambuf_iterator<char>());
-    } catch (const std::ios_base::failure&) {
-      continue;  // the process ended while being read (ESRCH): not a leftover
-    }
-    if (text.find(state_dir + "/") != std::string::npos) ++found.processes;
-  }
-  found.iptables_rules =
-      command_output("iptables -w -S").find("awlab:" + name + "\"") != std::string::npos;
-  found.state_dir = std::filesystem::exists(state_dir);
-  std::ifstream hosts("/etc/hosts");
-  std::string text((std::istreambuf_iterator<char>(hosts)), std::istreambuf_iterator<char>());
-  found.hosts_block = text.find("# BEGIN awlab:" + name + "\n") != std::string::npos;
-  return found;
-}
-
-std::string state_dir_of(const LabStatus& status) {
-  return std::filesystem::path(status.events_path).parent_path().string();
 }
 
 double connect_seconds(const std::string& conninfo, int connect_timeout_s, bool* ok) {
@@ -152,7 +95,7 @@ TEST(LabPgTest, UpDownLeavesNothing) {
   {
     auto cluster = LabCluster::up({.name = name, .engine = "pg", .nodes = 2, .base = kBase});
     const LabStatus status = cluster.status();
-    state_dir = state_dir_of(status);
+    state_dir = lab_state_dir(status);
     EXPECT_EQ(status.writer, "instance-1");
     ASSERT_EQ(status.nodes.size(), 2U);
     EXPECT_EQ(status.host_pattern, "?." + name + ".awlab.test");
@@ -162,12 +105,12 @@ TEST(LabPgTest, UpDownLeavesNothing) {
     // Faults that a careless teardown would leave behind.
     cluster.fault("instance-2", LabFault::kBlackhole);
     cluster.fault("instance-1", LabFault::kHang);
-    const Leftovers during = leftovers_of(name, state_dir);
+    const LabLeftovers during = lab_leftovers(name, state_dir);
     EXPECT_GT(during.processes, 0);
     EXPECT_TRUE(during.iptables_rules);
     EXPECT_TRUE(during.hosts_block);
   }  // ~LabCluster: awlab down
-  const Leftovers after = leftovers_of(name, state_dir);
+  const LabLeftovers after = lab_leftovers(name, state_dir);
   EXPECT_EQ(after.processes, 0);
   EXPECT_FALSE(after.iptables_rules);
   EXPECT_FALSE(after.state_dir);

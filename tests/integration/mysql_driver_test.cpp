@@ -1,26 +1,21 @@
-// The MySQL/MariaDB driver against a real MariaDB server.
-// Address: AWRAP_TEST_MARIADB_CONNINFO="mysql://user:password@host:port/database"
-// (ctest sets it for the lab's single MariaDB; tests are skipped when it is unset).
+// What the MySQL/MariaDB target driver (Connector/C) does beyond the TargetDriver contract
+// (tests/integration/driver_contract_test.cpp), against the lab's MariaDB 10.11 server: the text
+// and binary protocols agreeing on every type, typed parameter binding, CALL, TLS, the cleartext
+// plugin rule, LOCAL INFILE, and Connector/C's own options.
 #include "driver/mysql/mysql_driver.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <chrono>
-#include <cstdlib>
+#include <cstdio>
 #include <future>
-#include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "awrap/errors.hpp"
 #include "awrap/params.hpp"
 #include "awrap/result.hpp"
+#include "support/test_env.hpp"
 
 namespace awrap::mysql {
 namespace {
@@ -28,58 +23,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-// mysql://user:password@host:port/database
-std::optional<ConnectSpec> spec_from_environment() {
-  const char* url = std::getenv("AWRAP_TEST_MARIADB_CONNINFO");
-  if (url == nullptr || *url == '\0') return std::nullopt;
-  std::string_view rest(url);
-  const std::size_t scheme = rest.find("://");
-  if (scheme == std::string_view::npos) return std::nullopt;
-  rest.remove_prefix(scheme + 3);
-  ConnectSpec spec;
-  const std::size_t at = rest.rfind('@');
-  if (at != std::string_view::npos) {
-    const std::string_view credentials = rest.substr(0, at);
-    const std::size_t colon = credentials.find(':');
-    spec.user = percent_decode(credentials.substr(0, colon));
-    if (colon != std::string_view::npos)
-      spec.password = percent_decode(credentials.substr(colon + 1));
-    rest.remove_prefix(at + 1);
-  }
-  const std::size_t slash = rest.find('/');
-  const std::string_view host_port = rest.substr(0, slash);
-  if (slash != std::string_view::npos) spec.database = percent_decode(rest.substr(slash + 1));
-  const std::size_t colon = host_port.rfind(':');
-  spec.host.host = std::string(host_port.substr(0, colon));
-  spec.host.port =
-      colon == std::string_view::npos ? 3306 : std::stoi(std::string(host_port.substr(colon + 1)));
-  spec.connect_timeout = milliseconds(5000);
-  return spec;
-}
-
-long long elapsed_ms(Clock::time_point since) {
-  return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
-}
-
 class MysqlDriverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto spec = spec_from_environment();
-    if (!spec) GTEST_SKIP() << "AWRAP_TEST_MARIADB_CONNINFO is not set";
-    spec_ = *spec;
+    spec_ = testing::connect_spec(testing::mariadb_conninfo());
     driver_ = make_mysql_driver();
     connection_ = driver_->connect(spec_);
   }
@@ -106,17 +53,6 @@ class MysqlDriverTest : public ::testing::Test {
   std::unique_ptr<TargetDriver> driver_;
   std::unique_ptr<TargetConnection> connection_;
 };
-
-TEST_F(MysqlDriverTest, DriverIdentity) {
-  EXPECT_EQ(driver_->engine(), "mysql");
-  EXPECT_EQ(driver_->default_port(), 3306);
-  EXPECT_GT(connection_->server_session_id(), 0);
-  EXPECT_EQ(run("SELECT CONNECTION_ID()").scalar<std::int64_t>(), connection_->server_session_id());
-  EXPECT_EQ(connection_->host().host, spec_.host.host);
-  EXPECT_FALSE(connection_->is_broken());
-  EXPECT_TRUE(connection_->autocommit());
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kIdle);
-}
 
 TEST_F(MysqlDriverTest, TypesAndNullsMatchBetweenTextAndBinaryProtocols) {
   const std::string table = fresh_table(
@@ -257,97 +193,6 @@ TEST_F(MysqlDriverTest, NamedPreparedStatements) {
   EXPECT_EQ(Result(connection_->execute_prepared("get", {})).scalar<std::int64_t>(), 3);
 }
 
-TEST_F(MysqlDriverTest, Transactions) {
-  const std::string table = fresh_table("id INT PRIMARY KEY");
-  connection_->begin();
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kInTransaction);
-  run("INSERT INTO " + table + " VALUES (1)");
-  connection_->rollback();
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kIdle);
-  EXPECT_EQ(run("SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 0);
-
-  connection_->begin();
-  run("INSERT INTO " + table + " VALUES (2)");
-  EXPECT_THROW(run("INSERT INTO " + table + " VALUES (2)"), QueryError);
-  // MySQL keeps the transaction going after a failed statement.
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kInTransaction);
-  connection_->commit();
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kIdle);
-  auto other = connect_another();
-  EXPECT_EQ(run(*other, "SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 1);
-}
-
-TEST_F(MysqlDriverTest, AutocommitOffOpensTransactions) {
-  const std::string table = fresh_table("id INT PRIMARY KEY");
-  connection_->set_autocommit(false);
-  EXPECT_FALSE(connection_->autocommit());
-  run("INSERT INTO " + table + " VALUES (1)");
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kInTransaction);
-  auto other = connect_another();
-  EXPECT_EQ(run(*other, "SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 0);
-  connection_->commit();
-  EXPECT_EQ(run(*other, "SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 1);
-  connection_->set_autocommit(true);
-  EXPECT_TRUE(connection_->autocommit());
-  run("INSERT INTO " + table + " VALUES (2)");
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kIdle);
-  EXPECT_EQ(run(*other, "SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 2);
-}
-
-TEST_F(MysqlDriverTest, ReadOnlyTransactionRejectsWrites) {
-  const std::string table = fresh_table("id INT PRIMARY KEY");
-  connection_->set_read_only(true);
-  try {
-    run("INSERT INTO " + table + " VALUES (1)");
-    FAIL() << "write accepted in a read-only session";
-  } catch (const ReadOnlyViolationError& e) {
-    EXPECT_EQ(e.native_code(), 1792) << e.what();
-    EXPECT_EQ(e.sqlstate(), "25006");
-  }
-  EXPECT_EQ(run("SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 0);
-  connection_->set_read_only(false);
-  run("INSERT INTO " + table + " VALUES (1)");
-  EXPECT_FALSE(connection_->is_broken());
-}
-
-TEST_F(MysqlDriverTest, IsolationLevels) {
-  connection_->set_isolation_level(IsolationLevel::kSerializable);
-  EXPECT_EQ(run("SELECT @@tx_isolation").scalar<std::string>(), "SERIALIZABLE");
-  connection_->set_isolation_level(IsolationLevel::kReadCommitted);
-  EXPECT_EQ(run("SELECT @@tx_isolation").scalar<std::string>(), "READ-COMMITTED");
-  connection_->set_isolation_level(IsolationLevel::kDefault);
-  EXPECT_EQ(run("SELECT @@tx_isolation").scalar<std::string>(),
-            run("SELECT @@GLOBAL.tx_isolation").scalar<std::string>());
-}
-
-TEST_F(MysqlDriverTest, SyntaxErrorAndDuplicateKeyLeaveTheConnectionUsable) {
-  try {
-    run("SELEKT 1");
-    FAIL();
-  } catch (const QueryError& e) {
-    EXPECT_EQ(e.native_code(), 1064);
-    EXPECT_EQ(e.sqlstate(), "42000");
-    EXPECT_FALSE(dynamic_cast<const QueryCancelledError*>(&e));
-  }
-  const std::string table = fresh_table("id INT PRIMARY KEY");
-  run("INSERT INTO " + table + " VALUES (1)");
-  for (bool prepared : {false, true}) {
-    try {
-      if (prepared)
-        run("INSERT INTO " + table + " VALUES (?)", {1});
-      else
-        run("INSERT INTO " + table + " VALUES (1)");
-      FAIL();
-    } catch (const QueryError& e) {
-      EXPECT_EQ(e.native_code(), 1062) << e.what();
-      EXPECT_EQ(e.sqlstate(), "23000");
-      EXPECT_FALSE(e.host().empty());
-    }
-  }
-  EXPECT_FALSE(connection_->is_broken());
-  EXPECT_EQ(run("SELECT 1").scalar<std::int64_t>(), 1);
-}
-
 TEST_F(MysqlDriverTest, CallWithSeveralResultsKeepsTheSessionInSync) {
   run("DROP PROCEDURE IF EXISTS mysqldriver_two_results");
   run("CREATE PROCEDURE mysqldriver_two_results() BEGIN SELECT 1 AS a; SELECT 2 AS b; END");
@@ -355,145 +200,6 @@ TEST_F(MysqlDriverTest, CallWithSeveralResultsKeepsTheSessionInSync) {
   EXPECT_EQ(run("SELECT 3").scalar<std::int64_t>(), 3);
   EXPECT_EQ(run("CALL mysqldriver_two_results()", {}).scalar<std::int64_t>(), 1);
   run("DROP PROCEDURE mysqldriver_two_results");
-}
-
-TEST_F(MysqlDriverTest, CancelStopsARunningStatementFromAnotherThread) {
-  for (bool prepared : {false, true}) {
-    auto running = std::async(std::launch::async, [&] {
-      if (prepared)
-        run("SELECT SLEEP(?)", {30});
-      else
-        run("SELECT SLEEP(30)");
-    });
-    std::this_thread::sleep_for(milliseconds(300));
-    const auto started = Clock::now();
-    connection_->cancel();
-    ASSERT_EQ(running.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-    const long long took = elapsed_ms(started);
-    try {
-      running.get();
-      FAIL() << "statement was not cancelled";
-    } catch (const QueryCancelledError& e) {
-      EXPECT_EQ(e.native_code(), 1317);
-    }
-    EXPECT_LT(took, 1000);
-    std::printf("cancel (%s) to QueryCancelledError: %lld ms\n", prepared ? "prepared" : "text",
-                took);
-    EXPECT_FALSE(connection_->is_broken());
-    EXPECT_EQ(run("SELECT 1").scalar<std::int64_t>(), 1);
-  }
-}
-
-TEST_F(MysqlDriverTest, CancelWhileIdleDoesNotHitTheNextStatement) {
-  connection_->cancel();
-  EXPECT_EQ(run("SELECT SLEEP(0.2)").scalar<std::int64_t>(), 0);
-  EXPECT_EQ(run("SELECT ?", {5}).scalar<std::int64_t>(), 5);
-}
-
-TEST_F(MysqlDriverTest, AbortUnblocksACallFromAnotherThread) {
-  auto running = std::async(std::launch::async, [&] { run("SELECT SLEEP(30)"); });
-  std::this_thread::sleep_for(milliseconds(300));
-  const auto started = Clock::now();
-  connection_->abort();
-  ASSERT_EQ(running.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  const long long took = elapsed_ms(started);
-  EXPECT_THROW(running.get(), ConnectionLostError);
-  EXPECT_LT(took, 500);
-  std::printf("abort to ConnectionLostError: %lld ms\n", took);
-  EXPECT_TRUE(connection_->is_broken());
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kUnknown);
-  EXPECT_THROW(run("SELECT 1"), ConnectionLostError);
-  connection_->close();
-  connection_->abort();  // after close: must not touch a reused descriptor
-}
-
-TEST_F(MysqlDriverTest, SocketTimeoutBreaksTheConnection) {
-  ConnectSpec spec = spec_;
-  spec.socket_timeout = milliseconds(300);
-  auto connection = driver_->connect(spec);
-  EXPECT_EQ(run(*connection, "SELECT SLEEP(0.05)").scalar<std::int64_t>(), 0);
-  for (bool prepared : {false, true}) {
-    auto victim = prepared ? driver_->connect(spec) : std::move(connection);
-    const auto started = Clock::now();
-    try {
-      if (prepared)
-        run(*victim, "SELECT SLEEP(?)", {5});
-      else
-        run(*victim, "SELECT SLEEP(5)");
-      FAIL() << "no timeout";
-    } catch (const ConnectionLostError& e) {
-      EXPECT_NE(std::string(e.what()).find("socket_timeout"), std::string::npos) << e.what();
-    }
-    const long long took = elapsed_ms(started);
-    std::printf("socket_timeout 300 ms (%s) fired after %lld ms\n", prepared ? "prepared" : "text",
-                took);
-    EXPECT_GE(took, 290);
-    EXPECT_LT(took, 1000);
-    EXPECT_TRUE(victim->is_broken());
-    victim->close();
-  }
-}
-
-// A listener that completes TCP handshakes (the kernel does) but never accepts or answers.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = 0;
-    ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(fd_, 16) != 0)
-      throw std::runtime_error("cannot listen");
-    socklen_t length = sizeof address;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-TEST(MysqlDriverConnect, DeadlineOnASilentServerIsRespected) {
-  SilentListener listener;
-  ConnectSpec spec;
-  spec.host.host = "127.0.0.1";
-  spec.host.port = listener.port();
-  spec.user = "nobody";
-  spec.password = "x";
-  spec.connect_timeout = milliseconds(300);
-  auto driver = make_mysql_driver();
-  const auto started = Clock::now();
-  try {
-    driver->connect(spec);
-    FAIL() << "connected to a silent listener";
-  } catch (const AuthError& e) {
-    FAIL() << "not an auth failure: " << e.what();
-  } catch (const ConnectError& e) {
-    EXPECT_NE(std::string(e.what()).find("connect_timeout"), std::string::npos) << e.what();
-  }
-  const long long took = elapsed_ms(started);
-  std::printf("connect_timeout 300 ms on a silent listener: gave up after %lld ms\n", took);
-  EXPECT_GE(took, 290);
-  EXPECT_LT(took, 500);
-}
-
-TEST(MysqlDriverConnect, RefusedPortIsAConnectError) {
-  SilentListener listener;  // find a free port, then close it
-  int port = 0;
-  {
-    SilentListener probe;
-    port = probe.port();
-  }
-  ConnectSpec spec;
-  spec.host.host = "127.0.0.1";
-  spec.host.port = port;
-  spec.connect_timeout = milliseconds(1000);
-  EXPECT_THROW(make_mysql_driver()->connect(spec), ConnectError);
 }
 
 TEST(MysqlDriverConnect, UnknownNativeOptionIsAConfigErrorListingTheAcceptedNames) {
@@ -589,43 +295,19 @@ TEST_F(MysqlDriverTest, CleartextAuthenticationOnlyWhenEnabled) {
   EXPECT_EQ(refused_by_server, 1045);  // sent, and the (non-existent) PAM service said no
 }
 
-TEST_F(MysqlDriverTest, LoginFailureIsAnAuthErrorWithoutThePassword) {
-  ConnectSpec spec = spec_;
-  spec.password = "wrong-secret-Xy7";
-  try {
-    driver_->connect(spec);
-    FAIL() << "login accepted";
-  } catch (const AuthError& e) {
-    EXPECT_EQ(e.native_code(), 1045);
-    EXPECT_EQ(std::string(e.what()).find("wrong-secret-Xy7"), std::string::npos) << e.what();
-    EXPECT_EQ(std::string(e.what()).find(spec_.password), std::string::npos) << e.what();
-  }
-}
-
-TEST_F(MysqlDriverTest, SessionKilledFromAnotherConnectionIsConnectionLost) {
-  auto killer = connect_another();
-  run(*killer, "KILL " + std::to_string(connection_->server_session_id()));
-  std::this_thread::sleep_for(milliseconds(100));
-  try {
-    run("SELECT 1");
-    FAIL() << "a killed session answered";
-  } catch (const ConnectionLostError& e) {
-    std::printf("killed session: %s\n", e.what());
-  }
-  EXPECT_TRUE(connection_->is_broken());
-  EXPECT_EQ(connection_->transaction_status(), TransactionStatus::kUnknown);
-}
-
-TEST_F(MysqlDriverTest, KilledSessionFailsPreparedStatementsAndClosesCleanly) {
+TEST_F(MysqlDriverTest, DeallocateOnAKilledSessionDoesNotThrow) {
   connection_->prepare("one", "SELECT ?");
   auto killer = connect_another();
-  run(*killer, "KILL " + std::to_string(connection_->server_session_id()));
-  std::this_thread::sleep_for(milliseconds(100));
+  const std::string id = std::to_string(connection_->server_session_id());
+  run(*killer, "KILL " + id);
+  for (auto deadline = Clock::now() + std::chrono::seconds(5);
+       Clock::now() < deadline &&
+       run(*killer, "SELECT COUNT(*) FROM information_schema.processlist WHERE id = " + id)
+               .scalar<std::int64_t>() != 0;)
+    std::this_thread::sleep_for(milliseconds(10));
   Params params{1};
   EXPECT_THROW(connection_->execute_prepared("one", params), ConnectionLostError);
-  EXPECT_THROW(run("SELECT ?", {1}), ConnectionLostError);
-  EXPECT_TRUE(connection_->is_broken());
-  connection_->deallocate("one");
+  connection_->deallocate("one");  // nothing left to free on the server
   connection_->close();
 }
 
@@ -633,28 +315,6 @@ TEST_F(MysqlDriverTest, LocalInfileIsRefused) {
   const std::string table = fresh_table("line TEXT");
   EXPECT_THROW(run("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE " + table), QueryError);
   EXPECT_EQ(run("SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 0);
-}
-
-TEST_F(MysqlDriverTest, CommitOnAKilledSessionIsConnectionLostNeverSuccess) {
-  const std::string table = fresh_table("id INT PRIMARY KEY");
-  connection_->begin();
-  run("INSERT INTO " + table + " VALUES (1)");
-  auto killer = connect_another();
-  run(*killer, "KILL " + std::to_string(connection_->server_session_id()));
-  std::this_thread::sleep_for(milliseconds(100));
-  EXPECT_THROW(connection_->commit(), ConnectionLostError);
-  EXPECT_TRUE(connection_->is_broken());
-  EXPECT_EQ(run(*killer, "SELECT COUNT(*) FROM " + table).scalar<std::int64_t>(), 0);
-}
-
-TEST_F(MysqlDriverTest, ResultsOutliveTheConnection) {
-  Result r = run("SELECT 'kept' AS word, NULL AS nothing");
-  connection_->close();
-  EXPECT_TRUE(connection_->is_broken());
-  EXPECT_EQ(r[0]["word"].as<std::string>(), "kept");
-  EXPECT_TRUE(r[0]["nothing"].is_null());
-  EXPECT_THROW(run("SELECT 1"), ConnectionLostError);
-  connection_->close();  // twice is fine
 }
 
 }  // namespace

@@ -26,27 +26,19 @@ Admin endpoints for the test (JSON):
                                    is recomputed with botocore's generate_db_auth_token
 """
 import argparse
-import contextlib
 import datetime
 import hmac
 import json
-import os
 import re
-import socket
 import ssl
 import sys
 import threading
-import types
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# The test controls everything botocore could read.
-for _k in list(os.environ):
-    if _k.startswith("AWS_"):
-        del os.environ[_k]
-os.environ.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
-                  AWS_EC2_METADATA_DISABLED="true")
-
+# The test controls everything botocore could read: botocore_offline (next to this script) is
+# imported first.
+from botocore_offline import frozen_botocore_clock  # noqa: E402
 import botocore.auth  # noqa: E402
 import botocore.session  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
@@ -88,7 +80,6 @@ DEFAULT_CONFIG = {
 STATE_LOCK = threading.Lock()
 CONFIG = json.loads(json.dumps(DEFAULT_CONFIG))
 REQUESTS = []
-CLOCK_LOCK = threading.Lock()  # botocore's clock is patched process-wide while verifying tokens
 
 
 def issued_keys():
@@ -153,36 +144,6 @@ def verify_sigv4(method, path, headers, body):
     if not hmac.compare_digest(expected, signature):
         return False, "signature mismatch", service, region
     return True, "ok", service, region
-
-
-@contextlib.contextmanager
-def frozen_botocore_clock(timestamp):
-    fixed = datetime.datetime.strptime(timestamp, "%Y%m%dT%H%M%SZ")
-
-    class FrozenDatetime(datetime.datetime):
-        @classmethod
-        def utcnow(cls):
-            return fixed
-
-        @classmethod
-        def now(cls, tz=None):
-            return fixed if tz is None else fixed.replace(tzinfo=datetime.timezone.utc).astimezone(tz)
-
-    fake = types.ModuleType("datetime")
-    fake.__dict__.update({k: v for k, v in vars(datetime).items() if not k.startswith("__")})
-    fake.datetime = FrozenDatetime
-    with CLOCK_LOCK:
-        saved = {"datetime": botocore.auth.datetime}
-        botocore.auth.datetime = fake
-        if hasattr(botocore.auth, "get_current_datetime"):
-            saved["get_current_datetime"] = botocore.auth.get_current_datetime
-            botocore.auth.get_current_datetime = lambda remove_tzinfo=True: (
-                fixed if remove_tzinfo else fixed.replace(tzinfo=datetime.timezone.utc))
-        try:
-            yield
-        finally:
-            for k, v in saved.items():
-                setattr(botocore.auth, k, v)
 
 
 def verify_rds_token(token):

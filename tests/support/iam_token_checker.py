@@ -30,23 +30,16 @@ The token is accepted only when all of these hold, as RDS checks them:
 
 Nothing secret is logged: the log line names the user, the decision and the reason only.
 """
-import contextlib
 import datetime
 import hmac
 import json
 import os
 import sys
-import types
 import urllib.parse
 
-# botocore must not pick up anything from the environment of the server process.
-for _name in list(os.environ):
-    if _name.startswith("AWS_"):
-        del os.environ[_name]
-os.environ.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
-                  AWS_EC2_METADATA_DISABLED="true")
-
-import botocore.auth  # noqa: E402
+# botocore must not pick up anything from the environment of the server process: import
+# botocore_offline (next to this script) first.
+from botocore_offline import frozen_botocore_clock  # noqa: E402
 import botocore.session  # noqa: E402
 
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -55,35 +48,6 @@ MAX_EXPIRES_SECONDS = 900  # RDS refuses longer-lived tokens; botocore always si
 
 class Refused(Exception):
     """The token is not acceptable; the message says why (never quotes the token)."""
-
-
-@contextlib.contextmanager
-def frozen_botocore_clock(fixed):
-    """Makes botocore sign at `fixed` (a naive UTC datetime), as in aws_endpoint_server.py."""
-
-    class FrozenDatetime(datetime.datetime):
-        @classmethod
-        def utcnow(cls):
-            return fixed
-
-        @classmethod
-        def now(cls, tz=None):
-            return fixed if tz is None else fixed.replace(tzinfo=datetime.timezone.utc).astimezone(tz)
-
-    fake = types.ModuleType("datetime")
-    fake.__dict__.update({k: v for k, v in vars(datetime).items() if not k.startswith("__")})
-    fake.datetime = FrozenDatetime
-    saved = {"datetime": botocore.auth.datetime}
-    botocore.auth.datetime = fake
-    if hasattr(botocore.auth, "get_current_datetime"):
-        saved["get_current_datetime"] = botocore.auth.get_current_datetime
-        botocore.auth.get_current_datetime = lambda remove_tzinfo=True: (
-            fixed if remove_tzinfo else fixed.replace(tzinfo=datetime.timezone.utc))
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(botocore.auth, name, value)
 
 
 def check_token(token, user, config, now):

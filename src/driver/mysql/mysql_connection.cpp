@@ -124,6 +124,14 @@ MysqlConnection::~MysqlConnection() {
 
 void MysqlConnection::close() noexcept {
   if (!handle_) return;
+  if (fork_generation() != fork_generation_) {
+    // A fork() child closes only its own descriptors: COM_STMT_CLOSE or COM_QUIT on the shared
+    // socket would reach the parent's session.
+    detach_inherited_socket(static_cast<int>(mysql_get_socket(handle_.get())));
+    const std::lock_guard lock(abort_socket_mutex_);
+    if (abort_socket_ >= 0) ::close(abort_socket_);
+    abort_socket_ = -1;
+  }
   {
     const std::lock_guard lock(abort_socket_mutex_);
     // A broken session may still have a suspended stream: make sure nothing below can block.
@@ -142,6 +150,7 @@ void MysqlConnection::close() noexcept {
 
 void MysqlConnection::abort() noexcept {
   aborted_ = true;  // before the shutdown, so the woken owner thread sees it
+  if (fork_generation() != fork_generation_) return;  // the parent's session: leave it be
   const std::lock_guard lock(abort_socket_mutex_);
   if (abort_socket_ >= 0) ::shutdown(abort_socket_, SHUT_RDWR);
 }

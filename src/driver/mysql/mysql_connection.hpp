@@ -29,6 +29,7 @@
 
 #include "awrap/background_credentials.hpp"
 #include "awrap/target_driver.hpp"
+#include "base/process_fork.hpp"
 #include "driver/mysql/mysql_error.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
 
@@ -81,7 +82,14 @@ class MysqlConnection final : public TargetConnection {
 
  private:
   struct HandleCloser {
-    void operator()(MYSQL* handle) const noexcept { mysql_close(handle); }
+    // In a fork() child the socket is the parent's too: COM_QUIT must not reach it.
+    HandleCloser() noexcept : fork_generation_at_connect(fork_generation()) {}
+    std::uint64_t fork_generation_at_connect;
+    void operator()(MYSQL* handle) const noexcept {
+      if (fork_generation() != fork_generation_at_connect)
+        detach_inherited_socket(static_cast<int>(mysql_get_socket(handle)));
+      mysql_close(handle);
+    }
   };
   struct StatementCloser {
     void operator()(MYSQL_STMT* statement) const noexcept { mysql_stmt_close(statement); }
@@ -123,6 +131,8 @@ class MysqlConnection final : public TargetConnection {
   // can never be shut down by mistake.
   std::mutex abort_socket_mutex_;
   int abort_socket_ = -1;  // guarded by abort_socket_mutex_
+  // In a fork() child the socket is the parent's too: nothing may be sent or shut down on it.
+  const std::uint64_t fork_generation_ = fork_generation();
 
   Handle handle_;
   // Declared after handle_: destroyed first, while the handle still exists.

@@ -3,12 +3,21 @@
 
 #include <libpq-fe.h>
 
+#include <cstdint>
 #include <memory>
+
+#include "base/process_fork.hpp"
 
 namespace awrap::pg {
 
 struct PgConnDeleter {
-  void operator()(PGconn* conn) const noexcept { PQfinish(conn); }
+  // In a fork() child the socket is the parent's too: PQfinish's Terminate must not reach it.
+  PgConnDeleter() noexcept : fork_generation_at_connect(fork_generation()) {}
+  std::uint64_t fork_generation_at_connect;
+  void operator()(PGconn* conn) const noexcept {
+    if (fork_generation() != fork_generation_at_connect) detach_inherited_socket(PQsocket(conn));
+    PQfinish(conn);
+  }
 };
 using PgConnHandle = std::unique_ptr<PGconn, PgConnDeleter>;
 

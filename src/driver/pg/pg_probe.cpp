@@ -50,7 +50,9 @@ class PgProbe final : public HostProbe {
   void abandon() noexcept override {
     // Shut the socket first so PQfinish's Terminate message cannot wait on a dead peer (it would
     // not in non-blocking mode, but a shut socket makes that certain).
-    if (conn_ && PQsocket(conn_.get()) >= 0) ::shutdown(PQsocket(conn_.get()), SHUT_RDWR);
+    if (conn_ && PQsocket(conn_.get()) >= 0 &&
+        fork_generation() == conn_.get_deleter().fork_generation_at_connect)
+      ::shutdown(PQsocket(conn_.get()), SHUT_RDWR);
     close();
   }
   void close() noexcept override {

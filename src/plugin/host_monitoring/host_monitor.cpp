@@ -1,6 +1,7 @@
 #include "plugin/host_monitoring/host_monitor.hpp"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -47,7 +48,13 @@ class MonitorService {
     HostAvailabilityRegistry::instance();
     AWRAP_LOG(kDebug) << "host monitoring service ready";
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    // fork(): holding mutex_ across it means no child inherits it locked by the loop thread;
+    // the child then starts over without the parent's loop (restart_in_child).
+    ::pthread_atfork(lock_before_fork, unlock_in_parent, restart_in_child);
   }
+
+  static void lock_before_fork() NO_THREAD_SAFETY_ANALYSIS { instance().mutex_.lock(); }
+  static void unlock_in_parent() NO_THREAD_SAFETY_ANALYSIS { instance().mutex_.unlock(); }
 
   ~MonitorService() {
     std::thread loop;
@@ -81,6 +88,24 @@ class MonitorService {
     monitor->update_credentials(config.probe_spec);
     wake();
     return monitor;
+  }
+
+  // In a fork() child, with mutex_ held since the prepare handler and no other thread running.
+  static void restart_in_child() NO_THREAD_SAFETY_ANALYSIS { instance().start_over_in_child(); }
+  void start_over_in_child() NO_THREAD_SAFETY_ANALYSIS {
+    // The loop thread does not exist here, and its id is the parent's: the std::thread must be
+    // neither joined nor detached, so its handle is given up on purpose. The parent's monitors
+    // (and their probe sessions, which are the parent's sockets) are given up the same way:
+    // nothing is sent on them, and the child's Connections get monitors of their own.
+    if (thread_.joinable()) (void)std::make_unique<std::thread>(std::move(thread_)).release();
+    (void)std::make_unique<decltype(monitors_)>(std::move(monitors_)).release();
+    monitors_.clear();
+    running_ = false;
+    stopping_ = false;
+    // The eventfd is shared with the parent: a fresh one, so neither steals the other's wake-up.
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    mutex_.unlock();
   }
 
   void wake() noexcept {

@@ -1,0 +1,30 @@
+// Waiting on an observable condition instead of sleeping a fixed time.
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <thread>
+
+namespace awrap::testing {
+
+// True as soon as `check` returns true (an exception counts as "not yet"); false when it has not
+// by `timeout`. Polls every 50 ms and once more at the deadline.
+inline bool eventually(const std::function<bool()>& check,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (check()) return true;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  try {
+    return check();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace awrap::testing
