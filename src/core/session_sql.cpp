@@ -1,6 +1,7 @@
 #include "core/session_sql.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <initializer_list>
 #include <optional>
@@ -406,30 +407,60 @@ std::string first_word(std::string_view sql) {
   return word;
 }
 
-bool contains_ignoring_case(std::string_view text, std::string_view lower_needle) {
-  return std::search(text.begin(), text.end(), lower_needle.begin(), lower_needle.end(),
-                     [](char a, char b) {
-                       return std::tolower(static_cast<unsigned char>(a)) == b;
-                     }) != text.end();
+// Whether `text` holds `lower_word` (lower-case ASCII) at `at`, in any case.
+bool word_at(std::string_view text, std::size_t at, std::string_view lower_word) {
+  if (at + lower_word.size() > text.size()) return false;
+  for (std::size_t i = 0; i < lower_word.size(); ++i) {
+    char c = text[at + i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower_word[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
 
+// One pass over the text, comparing bytes: it runs on every successful statement.
 bool may_change_session(std::string_view sql, SessionSqlEngine engine) noexcept {
-  const std::string word = first_word(sql);
-  if (word.empty()) return true;  // a comment or a parenthesis first: look closer
+  std::size_t i = 0;
+  while (i < sql.size() && is_blank(sql[i])) ++i;
+  if (i == sql.size() || !is_word_start(sql[i])) return true;  // a comment first: look closer
+  std::size_t end = i;
+  while (end < sql.size() && is_word_char(sql[end])) ++end;
   static constexpr std::string_view kSessionWords[] = {
-      "SET",   "RESET",  "DISCARD",  "CREATE", "PREPARE", "DEALLOCATE", "DECLARE",
-      "CLOSE", "LISTEN", "UNLISTEN", "LOAD",   "USE",     "LOCK",       "UNLOCK"};
+      "set",   "reset",  "discard",  "create", "prepare", "deallocate", "declare",
+      "close", "listen", "unlisten", "load",   "use",     "lock",       "unlock"};
   for (std::string_view w : kSessionWords)
-    if (word == w) return true;
+    if (end - i == w.size() && word_at(sql, i, w)) return true;
   // Later statements in the same text, or session state set from inside another statement.
-  const auto semicolon = sql.find(';');
-  if (semicolon != std::string_view::npos &&
-      sql.find_first_not_of(" \t\r\n;", semicolon) != std::string_view::npos)
-    return true;
-  if (engine == SessionSqlEngine::kMysql && sql.find('@') != std::string_view::npos) return true;
-  return contains_ignoring_case(sql, "lock") || contains_ignoring_case(sql, "set_config");
+  const bool mysql = engine == SessionSqlEngine::kMysql;
+  static constexpr auto kInteresting = [] {
+    std::array<bool, 256> table{};
+    for (unsigned char c : std::string_view(";@lLsS")) table[c] = true;
+    return table;
+  }();
+  for (; i < sql.size(); ++i) {
+    if (!kInteresting[static_cast<unsigned char>(sql[i])]) continue;
+    switch (sql[i]) {
+      case ';':
+        if (sql.find_first_not_of(" \t\r\n;", i) != std::string_view::npos) return true;
+        return false;  // only blanks and ';' follow
+      case '@':
+        if (mysql) return true;
+        break;
+      case 'l':
+      case 'L':
+        if (word_at(sql, i, "lock")) return true;
+        break;
+      case 's':
+      case 'S':
+        if (word_at(sql, i, "set_config")) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
 }
 
 std::vector<SessionEffect> session_effects(std::string_view sql, SessionSqlEngine engine) {
