@@ -24,8 +24,8 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
     {"password", T::kString, "", "Database password. Never logged.", "connection", 0, 0, {}, true},
     {"dbname", T::kString, "", "Database name.", "connection", 0, 0, {}, false, "database"},
     {"connect_timeout", T::kDecimal, "30",
-     "Seconds allowed for opening one physical connection (TCP, TLS, login); fractions allowed; "
-     "0 waits forever.",
+     "Seconds allowed for opening one physical connection (name resolution, TCP, TLS, login); "
+     "fractions allowed; 0 waits forever.",
      "connection", 0, 86400},
     {"socket_timeout", T::kDecimal, "0",
      "Seconds one network read or write may block once connected; 0 waits forever. Expiry "
