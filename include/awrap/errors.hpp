@@ -21,6 +21,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace awrap {
 
@@ -96,14 +97,34 @@ class AWRAP_EXPORT ConnectionLostError : public Error {
 class AWRAP_EXPORT FailoverError : public Error {
  public:
   using Error::Error;
+  // not_restored: what of the session the new connection lacks (see below).
+  FailoverError(const std::string& message, std::string sqlstate, int native_code, std::string host,
+                std::vector<std::string> not_restored);
+
+  // FailoverSuccessError and TransactionResolutionUnknownError: the session state the new
+  // connection does not have, one entry each, in the words of the message's "session state not
+  // restored: …" part: state awrap recognised but cannot carry over ("temporary tables", "SQL
+  // PREPARE", "SET SESSION AUTHORIZATION", "user variables", …: docs/failover.md lists them),
+  // and a recorded SQL setting the new host refused ("search_path (replay failed: …)"). Empty
+  // when nothing recognised was lost. State set in ways awrap does not recognise (a function
+  // that calls set_config, a procedure) is lost without being named.
+  const std::vector<std::string>& session_state_not_restored() const noexcept {
+    return not_restored_;
+  }
+
+ private:
+  std::vector<std::string> not_restored_;
 };
 
 // The connection failed over and now points at a healthy host. No transaction was open and the
 // lost call was proven unable to change data (one statement, a read without INTO, calling only
 // built-in functions that write nothing: docs/errors.md has the exact rule), so nothing of it was
-// applied: run it again. Settings made through the API (autocommit, read-only, isolation level)
-// were restored and prepared statements are prepared again on first use; settings made with SQL
-// (SET search_path, SET ROLE, USE, …) were not (docs/failover.md). SQLSTATE 08S02.
+// applied: run it again. On the new connection, settings made through the API (autocommit,
+// read-only, isolation level) were restored; settings made with the SQL statements awrap
+// recognises (SET [SESSION] name = value / TO value, SET TIME ZONE, SET ROLE, SET search_path,
+// RESET; MySQL USE, SET [SESSION] var = value, SET NAMES; docs/failover.md has the list) were
+// replayed in order; prepared statements are prepared again on first use. What could not be
+// restored is in session_state_not_restored() and the message. SQLSTATE 08S02.
 class AWRAP_EXPORT FailoverSuccessError : public FailoverError {
  public:
   using FailoverError::FailoverError;
@@ -111,7 +132,9 @@ class AWRAP_EXPORT FailoverSuccessError : public FailoverError {
 
 // The connection failed over while a transaction was open (or a COMMIT was in flight). The
 // transaction may or may not have committed (libpqxx calls this in_doubt_error): the application
-// must find out before retrying. The connection itself is usable. SQLSTATE 08007.
+// must find out before retrying. The connection itself is usable; its session was restored as
+// for FailoverSuccessError, except that PostgreSQL settings made inside the lost transaction are
+// not replayed (they ended with it). SQLSTATE 08007.
 class AWRAP_EXPORT TransactionResolutionUnknownError : public FailoverError {
  public:
   using FailoverError::FailoverError;

@@ -174,8 +174,14 @@ class AWRAP_EXPORT PluginService {
   // The current physical connection; null while none is open. Owned by the Connection.
   virtual TargetConnection* current_connection() noexcept = 0;
   virtual HostInfo current_host() const = 0;
-  // Replaces the physical connection (the old one is closed) and notifies every plugin.
+  // Replaces the physical connection (the old one is closed) and notifies every plugin. The
+  // session is restored on the new connection first (settings made through the API, and the
+  // recorded SQL settings, replayed in order). If that throws (the new connection lost, or an
+  // API setting refused), the new connection is dropped and the current one kept.
   virtual void set_current_connection(std::unique_ptr<TargetConnection> connection) = 0;
+  // What the last set_current_connection could not restore on the new connection
+  // (FailoverError::session_state_not_restored has the meaning of each entry).
+  virtual std::vector<std::string> session_state_not_restored() const { return {}; }
   // Opens a physical connection to `host` through the whole connect chain (so authentication
   // plugins apply) with the Connection's credentials and options. initial=false.
   virtual std::unique_ptr<TargetConnection> connect(const HostInfo& host) = 0;
