@@ -16,11 +16,13 @@
 // (monitors are shared by every Connection of a host or cluster).
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include "awrap/target_driver.hpp"
 
 namespace awrap {
 
-class BackgroundCredentials {
+class AWRAP_EXPORT BackgroundCredentials {
  public:
   virtual ~BackgroundCredentials() = default;
   // Puts the user name and password for a login to spec.host into `spec` (and any native option

@@ -19,6 +19,8 @@
 // replace it while the Connection object stays the same.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -36,7 +38,7 @@ namespace awrap {
 
 // A server-side prepared statement. Valid for the Connection that made it; if the Connection
 // fails over, awrap prepares it again on the new host on first use.
-class PreparedStatement {
+class AWRAP_EXPORT PreparedStatement {
  public:
   const std::string& sql() const noexcept { return sql_; }
   const std::string& name() const noexcept { return name_; }
@@ -49,7 +51,7 @@ class PreparedStatement {
   std::string name_;
 };
 
-class Connection {
+class AWRAP_EXPORT Connection {
  public:
   // Opens a connection. `conninfo` is a URL (postgresql://, postgres://, mysql://, mariadb://)
   // or a libpq keyword string ("host=a,b port=5432 dbname=app"). `properties` adds or overrides
@@ -116,7 +118,7 @@ class Connection {
 
 // Rolls back on destruction unless commit() or rollback() was called or the Connection is closed
 // (e.g. after FailoverFailedError, when the server has already ended the transaction).
-class Transaction {
+class AWRAP_EXPORT Transaction {
  public:
   explicit Transaction(Connection& connection);
   ~Transaction();

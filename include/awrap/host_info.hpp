@@ -1,6 +1,8 @@
 // One database host as awrap sees it.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -10,10 +12,10 @@ namespace awrap {
 enum class HostRole : std::uint8_t { kUnknown, kWriter, kReader };
 enum class HostAvailability : std::uint8_t { kAvailable, kUnavailable };
 
-const char* to_string(HostRole role) noexcept;
-const char* to_string(HostAvailability availability) noexcept;
+AWRAP_EXPORT const char* to_string(HostRole role) noexcept;
+AWRAP_EXPORT const char* to_string(HostAvailability availability) noexcept;
 
-struct HostInfo {
+struct AWRAP_EXPORT HostInfo {
   std::string host{};  // DNS name or IP address
   int port = 0;        // 0: the engine's default port
   HostRole role = HostRole::kUnknown;

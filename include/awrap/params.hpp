@@ -6,6 +6,8 @@
 // as text; the server converts them to the column types. nullptr or std::nullopt sends NULL.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <charconv>
 #include <concepts>
 #include <cstdint>
@@ -16,7 +18,7 @@
 
 namespace awrap {
 
-class Param {
+class AWRAP_EXPORT Param {
  public:
   // What the value was given as; drivers use it to bind a fitting type (MySQL wants 1/0 for a
   // bool, PostgreSQL accepts "true"/"false").

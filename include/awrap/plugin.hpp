@@ -27,6 +27,8 @@
 // that Connection; events may come from the same thread only.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -61,9 +63,9 @@ enum class Method : std::uint8_t {
   kCount,
 };
 
-const char* to_string(Method method) noexcept;
+AWRAP_EXPORT const char* to_string(Method method) noexcept;
 
-class MethodSet {
+class AWRAP_EXPORT MethodSet {
  public:
   constexpr MethodSet() = default;
   constexpr MethodSet(std::initializer_list<Method> methods) {
@@ -95,7 +97,7 @@ class MethodSet {
 };
 
 // One call on the current physical connection, as it travels down the chain.
-struct Call {
+struct AWRAP_EXPORT Call {
   Method method = Method::kExecute;
   std::string_view sql;                                 // kExecute, kPrepare
   std::string_view statement_name;                      // kPrepare, kExecutePrepared, kDeallocate
@@ -107,7 +109,7 @@ struct Call {
 // A statement's result; null for calls that return none.
 using CallResult = std::shared_ptr<const ResultData>;
 
-struct ConnectRequest {
+struct AWRAP_EXPORT ConnectRequest {
   ConnectSpec spec;      // host, credentials, timeouts, native options: plugins may change them
   bool initial = false;  // true for Connection::open, false for failover and other reconnects
 };
@@ -115,7 +117,7 @@ struct ConnectRequest {
 class PluginChain;
 
 // The rest of the chain after the current plugin. Cheap to copy.
-class NextCall {
+class AWRAP_EXPORT NextCall {
  public:
   NextCall(const PluginChain* chain, std::size_t index) noexcept : chain_(chain), index_(index) {}
   CallResult operator()(Call& call) const;
@@ -125,7 +127,7 @@ class NextCall {
   std::size_t index_;
 };
 
-class NextConnect {
+class AWRAP_EXPORT NextConnect {
  public:
   NextConnect(const PluginChain* chain, std::size_t index) noexcept
       : chain_(chain), index_(index) {}
@@ -136,7 +138,7 @@ class NextConnect {
   std::size_t index_;
 };
 
-class Plugin {
+class AWRAP_EXPORT Plugin {
  public:
   virtual ~Plugin() = default;
   virtual std::string_view code() const noexcept = 0;
@@ -165,15 +167,21 @@ class Plugin {
 };
 
 // The door a plugin has to the Connection's shared state.
-class PluginService {
+class AWRAP_EXPORT PluginService {
  public:
   virtual ~PluginService() = default;
 
   // The current physical connection; null while none is open. Owned by the Connection.
   virtual TargetConnection* current_connection() noexcept = 0;
   virtual HostInfo current_host() const = 0;
-  // Replaces the physical connection (the old one is closed) and notifies every plugin.
+  // Replaces the physical connection (the old one is closed) and notifies every plugin. The
+  // session is restored on the new connection first (settings made through the API, and the
+  // recorded SQL settings, replayed in order). If that throws (the new connection lost, or an
+  // API setting refused), the new connection is dropped and the current one kept.
   virtual void set_current_connection(std::unique_ptr<TargetConnection> connection) = 0;
+  // What the last set_current_connection could not restore on the new connection
+  // (FailoverError::session_state_not_restored has the meaning of each entry).
+  virtual std::vector<std::string> session_state_not_restored() const { return {}; }
   // Opens a physical connection to `host` through the whole connect chain (so authentication
   // plugins apply) with the Connection's credentials and options. initial=false.
   virtual std::unique_ptr<TargetConnection> connect(const HostInfo& host) = 0;
@@ -205,7 +213,7 @@ class PluginService {
 using PluginFactory =
     std::function<std::unique_ptr<Plugin>(PluginService& service, const Properties& properties)>;
 
-struct PluginRegistration {
+struct AWRAP_EXPORT PluginRegistration {
   std::string code;   // the name used in wrapper_plugins
   int weight = 1000;  // lower runs outermost
   PluginFactory factory;
@@ -217,8 +225,8 @@ struct PluginRegistration {
 
 // Adds a plugin to the process-wide registry (a documented registry; thread-safe). Throws
 // ConfigError if the code is taken.
-void register_plugin(PluginRegistration registration);
+AWRAP_EXPORT void register_plugin(PluginRegistration registration);
 // Every registered plugin, sorted by code. Thread-safe.
-std::vector<PluginRegistration> registered_plugins();
+AWRAP_EXPORT std::vector<PluginRegistration> registered_plugins();
 
 }  // namespace awrap

@@ -21,6 +21,8 @@
 // Lifetime: a Lease may outlive its Pool; the connection is then closed when the Lease ends.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -40,7 +42,7 @@ struct PoolSlot;
 
 // Where a lease was taken, for leak reports: std::source_location's fields, filled at the call
 // site the same way (that type is missing from Clang 14 with libstdc++ 12, which awrap supports).
-struct SourceLocation {
+struct AWRAP_EXPORT SourceLocation {
   const char* file = "";
   unsigned line = 0;
   const char* function = "";
@@ -52,7 +54,7 @@ struct SourceLocation {
 };
 
 // Every duration: zero where "off" is listed as accepted, otherwise positive. validate() checks.
-struct PoolOptions {
+struct AWRAP_EXPORT PoolOptions {
   // Connections open at most (idle + in use + being opened). 1..10000.
   std::size_t max_size = 10;
   // Idle connections the pool keeps open (opened at construction and by housekeeping). 0..max_size.
@@ -93,10 +95,10 @@ enum class PoolCloseReason : std::uint8_t {
   kCount,
 };
 
-const char* to_string(PoolCloseReason reason) noexcept;
+AWRAP_EXPORT const char* to_string(PoolCloseReason reason) noexcept;
 
 // A consistent snapshot (taken under the pool's lock).
-struct PoolCounters {
+struct AWRAP_EXPORT PoolCounters {
   std::size_t size = 0;     // open connections: idle + in use
   std::size_t idle = 0;     // open and waiting in the pool
   std::size_t in_use = 0;   // lent out (leases alive)
@@ -119,7 +121,7 @@ struct PoolCounters {
   std::uint64_t closed_total() const;
 };
 
-class Pool {
+class AWRAP_EXPORT Pool {
  public:
   // Opens every connection with Connection::open(conninfo, properties). Validates `options`
   // (ConfigError) and opens min_idle connections before returning (their ConnectError, AuthError
@@ -171,7 +173,7 @@ class Pool {
 // One borrowed connection. Returns it to the pool when it ends (destructor or release()): the
 // pool rolls back an open transaction and restores autocommit on, read-only off and the default
 // isolation level; a connection whose state cannot be restored is closed instead.
-class Pool::Lease {
+class AWRAP_EXPORT Pool::Lease {
  public:
   Lease(Lease&&) noexcept;
   Lease& operator=(Lease&&) noexcept;

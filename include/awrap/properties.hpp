@@ -11,6 +11,8 @@
 // "monitoring-" applies only to awrap's own monitoring connections.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -32,7 +34,7 @@ enum class PropertyType : std::uint8_t {
   kList,     // comma-separated list
 };
 
-struct PropertyDefinition {
+struct AWRAP_EXPORT PropertyDefinition {
   std::string_view name;
   PropertyType type;
   std::string_view default_value;  // empty: no default
@@ -46,15 +48,15 @@ struct PropertyDefinition {
 };
 
 // Every registered definition, built-ins first. Thread-safe.
-std::vector<PropertyDefinition> property_definitions();
+AWRAP_EXPORT std::vector<PropertyDefinition> property_definitions();
 // nullptr when `name` (or an alias) is not registered. Thread-safe.
-const PropertyDefinition* find_property(std::string_view name);
+AWRAP_EXPORT const PropertyDefinition* find_property(std::string_view name);
 // Registers a property for a user plugin. Strings must have static storage duration (literals).
 // Throws ConfigError when the name is taken. Thread-safe.
-void register_property(const PropertyDefinition& definition);
+AWRAP_EXPORT void register_property(const PropertyDefinition& definition);
 
 // The validated wrapper properties of one connection, plus the native options left over.
-class Properties {
+class AWRAP_EXPORT Properties {
  public:
   Properties() = default;
   // Validates every registered property in `user` (aliases resolved, values checked). Throws

@@ -14,6 +14,8 @@
 // Results are immutable and may be read from several threads at once.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -26,7 +28,7 @@ namespace awrap {
 
 // The server's own type of a result column, for bindings to typed languages (awrap's Python
 // package turns values into int, Decimal, datetime … with it).
-struct ColumnType {
+struct AWRAP_EXPORT ColumnType {
   bool known = false;  // false: the driver does not report types (values are text)
   // PostgreSQL: the type OID (23 int4, 1700 numeric …). MySQL/MariaDB: enum_field_types
   // (3 LONG, 246 NEWDECIMAL …).
@@ -38,7 +40,7 @@ struct ColumnType {
 };
 
 // What a target driver hands back for one statement. Extension API: implemented by drivers.
-class ResultData {
+class AWRAP_EXPORT ResultData {
  public:
   virtual ~ResultData() = default;
   virtual std::size_t row_count() const noexcept = 0;
@@ -56,7 +58,7 @@ class ResultData {
   }
 };
 
-class Field {
+class AWRAP_EXPORT Field {
  public:
   Field(const ResultData* data, std::size_t row, std::size_t column)
       : data_(data), row_(row), column_(column) {}
@@ -101,7 +103,7 @@ std::optional<std::string> Field::as<std::optional<std::string>>() const;
 template <>
 std::optional<std::string_view> Field::as<std::optional<std::string_view>>() const;
 
-class Row {
+class AWRAP_EXPORT Row {
  public:
   Row(const ResultData* data, std::size_t row) : data_(data), row_(row) {}
   std::size_t size() const noexcept { return data_->column_count(); }
@@ -116,7 +118,7 @@ class Row {
   std::size_t row_;
 };
 
-class Result {
+class AWRAP_EXPORT Result {
  public:
   class Iterator {
    public:

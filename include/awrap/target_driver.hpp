@@ -14,6 +14,8 @@
 // abort(), which any thread may call while another thread is inside a call.
 #pragma once
 
+#include "awrap/export.hpp"
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -43,7 +45,7 @@ enum class IsolationLevel : std::uint8_t {
 };
 
 // What a driver needs to open one physical connection.
-struct ConnectSpec {
+struct AWRAP_EXPORT ConnectSpec {
   HostInfo host;
   std::string user;
   std::string password;  // secret: never logged
@@ -59,7 +61,7 @@ struct ConnectSpec {
 
 class BackgroundCredentials;
 
-class TargetConnection {
+class AWRAP_EXPORT TargetConnection {
  public:
   virtual ~TargetConnection() = default;
 
@@ -123,7 +125,7 @@ class TargetConnection {
   virtual const HostInfo& host() const noexcept = 0;
 };
 
-class TargetDriver {
+class AWRAP_EXPORT TargetDriver {
  public:
   virtual ~TargetDriver() = default;
   // "pg" or "mysql".

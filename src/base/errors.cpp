@@ -10,6 +10,13 @@ Error::Error(const std::string& message, std::string sqlstate, int native_code, 
       native_code_(native_code),
       host_(std::move(host)) {}
 
+FailoverError::FailoverError(const std::string& message, std::string sqlstate, int native_code,
+                             std::string host, std::vector<std::string> not_restored)
+    : Error(message, std::move(sqlstate), native_code, std::move(host)),
+      not_restored_(std::move(not_restored)) {
+  for (auto& entry : not_restored_) entry = mask_secrets(entry);
+}
+
 ConfigError::ConfigError(const std::string& message, std::string property)
     : Error(message), property_(std::move(property)) {}
 

@@ -35,7 +35,9 @@ Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides,
                        std::shared_ptr<TargetDriver> driver)
     : properties_(Properties::parse(merge(std::move(info.options), overrides))),
       hosts_(std::move(info.hosts)),
-      driver_(std::move(driver)) {
+      driver_(std::move(driver)),
+      sql_engine_(driver_->engine() == "mysql" ? SessionSqlEngine::kMysql
+                                               : SessionSqlEngine::kPostgres) {
   if (hosts_.empty()) hosts_.push_back(HostInfo{});
   for (auto& h : hosts_)
     if (h.port == 0 && !h.host.empty()) h.port = driver_->default_port();
@@ -119,9 +121,51 @@ void Connection::Impl::check_open() const {
 
 CallResult Connection::Impl::run(Call& call) {
   check_open();
-  auto result = call_chain(call);
+  CallResult result;
+  try {
+    result = call_chain(call);
+  } catch (const QueryError&) {
+    note_failed_call();
+    throw;
+  }
   remember_session_change(call);
+  remember_session_sql(call);
   return result;
+}
+
+void Connection::Impl::note_failed_call() {
+  if (!pending_sql_.empty() && current_ &&
+      current_->transaction_status() != TransactionStatus::kInTransaction)
+    pending_doomed_ = true;  // failed, or ended by the failure: it cannot commit any more
+}
+
+void Connection::Impl::remember_session_sql(const Call& call) {
+  const TransactionStatus status =
+      current_ ? current_->transaction_status() : TransactionStatus::kUnknown;
+  if (!pending_sql_.empty()) {
+    if (status == TransactionStatus::kInFailedTransaction) {
+      pending_doomed_ = true;
+    } else if (status == TransactionStatus::kIdle) {
+      const bool committed =
+          !pending_doomed_ &&
+          (call.method == Method::kCommit || (call.method == Method::kSetAutocommit && call.flag) ||
+           (call.method == Method::kExecute && commits_transaction(call.sql, sql_engine_)));
+      if (committed)
+        for (const auto& effect : pending_sql_) sql_session_.apply(effect);
+      pending_sql_.clear();
+      pending_doomed_ = false;
+    }
+  }
+  if (call.method != Method::kExecute || !may_change_session(call.sql, sql_engine_)) return;
+  // MySQL's SET, USE and temporary tables are not transactional; PostgreSQL's are.
+  const bool transactional =
+      sql_engine_ == SessionSqlEngine::kPostgres && status == TransactionStatus::kInTransaction;
+  for (auto& effect : session_effects(call.sql, sql_engine_)) {
+    if (transactional)
+      pending_sql_.push_back(std::move(effect));
+    else
+      sql_session_.apply(effect);
+  }
 }
 
 CallResult Connection::Impl::call_chain(Call& call) {
@@ -238,6 +282,11 @@ void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> 
     current_host_ = current_->host();
     generation_ = ++last_generation_;
   }
+  // Only now that the new connection is current: a failover that moves on to another candidate
+  // replays (and reports) everything again there.
+  sql_session_.keep_after_replay(replayed_);
+  pending_sql_.clear();  // settings made in the transaction the failover lost ended with it
+  pending_doomed_ = false;
   // Plugins hear of the change before the old connection closes, so registries that track it
   // (aurora_connection_tracker) drop it first.
   for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
@@ -267,10 +316,37 @@ std::shared_ptr<TargetConnection> Connection::Impl::exchange_connection(
   return old;
 }
 
-void Connection::Impl::restore_session_state(TargetConnection& connection) const {
+// SQL settings first, then the API's: with autocommit off the PostgreSQL driver would open a
+// transaction for the first SET, and where both set the same thing the API's value is the one
+// restored (docs/failover.md).
+void Connection::Impl::restore_session_state(TargetConnection& connection) {
+  replay_sql_settings(connection);
   if (!autocommit_) connection.set_autocommit(false);
   if (read_only_) connection.set_read_only(true);
   if (isolation_ != IsolationLevel::kDefault) connection.set_isolation_level(isolation_);
+}
+
+// A setting the new host refuses (a role or schema missing there) is not a reason to refuse the
+// host: it is named in the failover error instead. Values are never logged (a custom setting may
+// hold anything); the server's message may name them, as it does to the application.
+void Connection::Impl::replay_sql_settings(TargetConnection& connection) {
+  not_restored_.clear();
+  std::vector<bool> replayed;
+  for (const auto& setting : sql_session_.settings()) {
+    try {
+      connection.execute(setting.statement, {});
+      replayed.push_back(true);
+    } catch (const ConnectionLostError&) {
+      throw;
+    } catch (const QueryError& e) {
+      replayed.push_back(false);
+      AWRAP_LOG(kInfo) << "session setting " << setting.key << " not restored on "
+                       << connection.host().endpoint() << ": " << e.what();
+      not_restored_.push_back(setting.key + " (replay failed: " + e.what() + ")");
+    }
+  }
+  for (auto& label : sql_session_.untracked()) not_restored_.push_back(std::move(label));
+  replayed_ = std::move(replayed);
 }
 
 std::unique_ptr<TargetConnection> Connection::Impl::connect(const HostInfo& host) {

@@ -17,6 +17,8 @@
 #include "core/conninfo.hpp"
 #include "core/host_availability.hpp"
 #include "core/plugin_chain.hpp"
+#include "core/session_sql.hpp"
+#include "core/sql_session_state.hpp"
 #include "topology/rds_endpoint.hpp"
 
 namespace awrap {
@@ -48,6 +50,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   TargetConnection* current_connection() noexcept override { return current_.get(); }
   HostInfo current_host() const override { return current_host_; }
   void set_current_connection(std::unique_ptr<TargetConnection> connection) override;
+  std::vector<std::string> session_state_not_restored() const override { return not_restored_; }
   std::unique_ptr<TargetConnection> connect(const HostInfo& host) override;
   std::vector<HostInfo> hosts() const override;
   void set_availability(const HostInfo& host, HostAvailability availability) override;
@@ -86,9 +89,13 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   // The chain, except that FailoverFailedError closes the Connection before it propagates.
   CallResult call_chain(Call& call);
   ConnectSpec spec_for(const HostInfo& host) const;
-  void restore_session_state(TargetConnection& connection) const;
+  void restore_session_state(TargetConnection& connection);
+  void replay_sql_settings(TargetConnection& connection);
   HostInfo identify_host(TargetConnection& connection);
   void remember_session_change(const Call& call);
+  // Records the session state a successful statement set with SQL (session_sql.hpp).
+  void remember_session_sql(const Call& call);
+  void note_failed_call();
   std::string cluster_id() const;
   TopologyMonitorConfig monitor_config(std::shared_ptr<const Dialect> dialect,
                                        const std::vector<TopologyEntry>& entries) const;
@@ -117,7 +124,16 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   bool autocommit_ = true;
   bool read_only_ = false;
   IsolationLevel isolation_ = IsolationLevel::kDefault;
-  std::atomic<bool> closed_{false};  // read by cancel() from any thread
+  SessionSqlEngine sql_engine_ = SessionSqlEngine::kPostgres;
+  // Settings made with SQL, to replay after a failover. PostgreSQL undoes a SET made inside a
+  // transaction that rolls back: those wait in pending_sql_ until the transaction ends, and are
+  // applied only if it committed (pending_doomed_: a statement in it failed, so it cannot).
+  SqlSessionState sql_session_;
+  std::vector<SessionEffect> pending_sql_;
+  bool pending_doomed_ = false;
+  std::vector<std::string> not_restored_;  // by the last set_current_connection
+  std::vector<bool> replayed_;             // which settings() the last replay restored
+  std::atomic<bool> closed_{false};        // read by cancel() from any thread
   const std::uint64_t fork_generation_ = fork_generation();
 
   std::chrono::milliseconds auxiliary_timeout_{5000};  // auxiliary_query_timeout_sec

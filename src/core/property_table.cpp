@@ -24,8 +24,8 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
     {"password", T::kString, "", "Database password. Never logged.", "connection", 0, 0, {}, true},
     {"dbname", T::kString, "", "Database name.", "connection", 0, 0, {}, false, "database"},
     {"connect_timeout", T::kDecimal, "30",
-     "Seconds allowed for opening one physical connection (TCP, TLS, login); fractions allowed; "
-     "0 waits forever.",
+     "Seconds allowed for opening one physical connection (name resolution, TCP, TLS, login); "
+     "fractions allowed; 0 waits forever.",
      "connection", 0, 86400},
     {"socket_timeout", T::kDecimal, "0",
      "Seconds one network read or write may block once connected; 0 waits forever. Expiry "
@@ -125,11 +125,13 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
     {"failover_reader_host_selector_strategy", T::kChoice, "random",
      "failover: how a failover that may move to a reader (failover_mode reader_or_writer or "
      "strict_reader) picks it among the available readers.",
-     "host selection", 0, 0, "random|round_robin|weighted_random|least_connections|highest_weight"},
+     "host selection", 0, 0,
+     "random|round_robin|weighted_random|least_connections|highest_weight|fastest_response"},
     {"reader_initial_connection_host_selector_strategy", T::kChoice, "random",
      "initial_connection: how a connection through a reader endpoint that reached the writer "
      "(stale DNS) picks the reader to move to.",
-     "host selection", 0, 0, "random|round_robin|weighted_random|least_connections|highest_weight"},
+     "host selection", 0, 0,
+     "random|round_robin|weighted_random|least_connections|highest_weight|fastest_response"},
     {"round_robin_default_weight", T::kInteger, "1",
      "round_robin: how many turns in a row a host gets when round_robin_host_weight_pairs does "
      "not name it.",
@@ -145,6 +147,11 @@ constexpr PropertyDefinition kBuiltinProperties[] = {
      "weighted_random: weights per host, as host:weight pairs, e.g. 'instance-1:3,instance-2:1'; "
      "a host is picked with probability weight / sum of the eligible hosts' weights.",
      "host selection"},
+    {"response_measurement_interval_ms", T::kInteger, "30000",
+     "fastest_response: how often the response time of each eligible host is measured (SELECT 1 "
+     "on a session of its own, in the process's monitor thread) and how long the fastest host "
+     "chosen stays chosen; each measurement's deadline is this, at least 1000 ms.",
+     "host selection", 10, 3600000},
     // host monitoring (enhanced failure monitoring)
     {"failure_detection_enabled", T::kBoolean, "true",
      "host_monitoring: watch long calls and abort them when their host stops answering.",

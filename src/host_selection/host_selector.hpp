@@ -18,6 +18,7 @@
 // thread-safe and may be shared by every selector of the process.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -29,12 +30,13 @@
 
 #include "awrap/host_info.hpp"
 #include "base/thread_annotations.hpp"
+#include "host_selection/fastest_response.hpp"
 
 namespace awrap {
 
 // The strategies, as accepted by the *_host_selector_strategy properties.
 inline constexpr std::string_view kHostSelectorStrategies =
-    "random|round_robin|weighted_random|least_connections|highest_weight";
+    "random|round_robin|weighted_random|least_connections|highest_weight|fastest_response";
 
 struct HostSelectorConfig {
   std::string strategy = "random";  // one of kHostSelectorStrategies
@@ -43,6 +45,7 @@ struct HostSelectorConfig {
   std::string round_robin_host_weight_pairs{};  // "host1:3,host2:1"
   std::int64_t weighted_random_default_weight = 1;
   std::string weighted_random_host_weight_pairs{};
+  std::int64_t response_measurement_interval_ms = 30000;  // fastest_response
 };
 
 // Where round_robin resumes: per set of hosts, the last host chosen and how many more turns it
@@ -72,6 +75,10 @@ struct HostSelectorSources {
   std::function<std::uint64_t()> random;                         // uniform 64-bit values
   std::function<std::size_t(const HostInfo&)> open_connections;  // least_connections
   std::shared_ptr<RoundRobinPositions> round_robin;
+  // fastest_response: the measured response times (required by that strategy) and the clock its
+  // cached choice expires by (unset: steady_clock).
+  std::shared_ptr<ResponseTimeSource> response_times;
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 class HostSelector {
@@ -83,7 +90,7 @@ class HostSelector {
 
 // Throws ConfigError naming the property and value when the strategy is unknown or a weight
 // setting is malformed (round_robin_* and weighted_random_* are checked only for the strategy
-// that reads them).
+// that reads them), and when fastest_response is named without sources.response_times.
 std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& config,
                                                  HostSelectorSources sources = {});
 

@@ -142,6 +142,37 @@ class HighestWeightSelector final : public HostSelector {
   }
 };
 
+// The eligible host with the lowest measured response time, kept for the measurement interval;
+// at random while no eligible host has been measured yet (the first choices of a process).
+class FastestResponseSelector final : public HostSelector {
+ public:
+  FastestResponseSelector(std::shared_ptr<ResponseTimeSource> times,
+                          std::function<std::chrono::steady_clock::time_point()> clock,
+                          std::function<std::uint64_t()> random, std::chrono::milliseconds interval)
+      : times_(std::move(times)),
+        clock_(std::move(clock)),
+        random_(std::move(random)),
+        interval_(interval) {}
+
+  std::optional<HostInfo> select(std::span<const HostInfo> hosts, HostRole role) override {
+    auto candidates = eligible(hosts, role);
+    if (candidates.empty()) return std::nullopt;
+    times_->watch(candidates);
+    std::vector<std::optional<std::chrono::nanoseconds>> measured;
+    for (const auto& h : candidates) measured.push_back(times_->response_time(h));
+    auto chosen = choose_fastest(candidates, measured, cache_[role], clock_(), interval_);
+    if (chosen) return candidates[*chosen];
+    return candidates[pick_below(random_, candidates.size())];
+  }
+
+ private:
+  std::shared_ptr<ResponseTimeSource> times_;
+  std::function<std::chrono::steady_clock::time_point()> clock_;
+  std::function<std::uint64_t()> random_;
+  std::chrono::milliseconds interval_;
+  std::map<HostRole, std::optional<FastestChoice>> cache_;
+};
+
 std::function<std::uint64_t()> default_random() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   return [engine] { return (*engine)(); };
@@ -208,11 +239,26 @@ std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& confi
   if (s == "highest_weight") return std::make_unique<HighestWeightSelector>();
   std::string property =
       config.strategy_property.empty() ? "host selector strategy" : config.strategy_property;
-  throw ConfigError(
-      "invalid value '" + s + "' for property '" + property + "': expected one of " +
-          std::string(kHostSelectorStrategies) +
-          (s == "fastest_response" ? " (fastest_response is not implemented yet)" : ""),
-      property);
+  if (s == "fastest_response") {
+    if (config.response_measurement_interval_ms < 1)
+      throw ConfigError("invalid value '" +
+                            std::to_string(config.response_measurement_interval_ms) +
+                            "' for property 'response_measurement_interval_ms': expected a "
+                            "positive number of milliseconds",
+                        "response_measurement_interval_ms");
+    if (!sources.response_times)
+      throw ConfigError("'" + property +
+                            "=fastest_response' needs response-time monitors, which this caller "
+                            "does not provide",
+                        property);
+    if (!sources.clock) sources.clock = [] { return std::chrono::steady_clock::now(); };
+    return std::make_unique<FastestResponseSelector>(
+        std::move(sources.response_times), std::move(sources.clock), std::move(sources.random),
+        std::chrono::milliseconds(config.response_measurement_interval_ms));
+  }
+  throw ConfigError("invalid value '" + s + "' for property '" + property + "': expected one of " +
+                        std::string(kHostSelectorStrategies),
+                    property);
 }
 
 }  // namespace awrap

@@ -1,8 +1,11 @@
 #include "plugin/host_selector_config.hpp"
 
+#include "plugin/response_time/response_time_monitor.hpp"
+
 namespace awrap {
 
-std::unique_ptr<HostSelector> host_selector_from(const Properties& props,
+std::unique_ptr<HostSelector> host_selector_from(const PluginService& service,
+                                                 const Properties& props,
                                                  std::string_view strategy_property) {
   HostSelectorConfig config;
   config.strategy = props.get_choice(strategy_property);
@@ -11,7 +14,21 @@ std::unique_ptr<HostSelector> host_selector_from(const Properties& props,
   config.round_robin_host_weight_pairs = props.get_string("round_robin_host_weight_pairs");
   config.weighted_random_default_weight = props.get_int("weighted_random_default_weight");
   config.weighted_random_host_weight_pairs = props.get_string("weighted_random_host_weight_pairs");
-  return make_host_selector(config);
+  config.response_measurement_interval_ms = props.get_int("response_measurement_interval_ms");
+  HostSelectorSources sources;
+  if (config.strategy == "fastest_response") {
+    // The selector lives in a plugin of the Connection that owns `service`.
+    auto interval = std::chrono::milliseconds(config.response_measurement_interval_ms);
+    sources.response_times = std::make_shared<MonitoredResponseTimes>([&service, interval] {
+      ResponseTimeMonitorKey key;
+      key.engine = std::string(service.driver().engine());
+      key.spec = service.initial_spec();
+      key.interval = interval;
+      key.credentials = service.background_credentials();
+      return key;
+    });
+  }
+  return make_host_selector(config, std::move(sources));
 }
 
 }  // namespace awrap

@@ -13,11 +13,14 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <ostream>
+#include <string>
 #include <thread>
 
 #include "awrap/awrap.hpp"
 #include "core/connection_impl.hpp"
 #include "core/host_availability.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace awrap::testing {
@@ -30,6 +33,10 @@ struct EngineCase {
   const char* base;
   int port;
 };
+
+void PrintTo(const EngineCase& engine_case, std::ostream* out) {
+  *out << engine_case.engine;
+}
 
 class SessionEnd : public ::testing::TestWithParam<EngineCase> {
  protected:
@@ -56,7 +63,51 @@ class SessionEnd : public ::testing::TestWithParam<EngineCase> {
     return "mysql://awrap:awrap-lab-password@" + hosts + "/awrap";
   }
 
+  Connection open() const {
+    return Connection::open(url(), {{"failover_timeout_sec", "20"},
+                                    {"connect_timeout", "3"},
+                                    {"topology_refresh_ms", "1000"},
+                                    {"cluster_topology_high_refresh_rate_ms", "50"},
+                                    {"monitor_disposal_time_ms", "500"}});
+  }
+  HostInfo writer_host() const {
+    HostInfo host;
+    host.host = cluster_->writer().host;
+    host.port = GetParam().port;
+    return host;
+  }
+
   std::optional<LabCluster> cluster_;
+};
+
+// The most threads a topology monitor ran while this object lived: more than one means probers,
+// that is a cluster-wide probe round.
+class ProbeRoundWatch {
+ public:
+  explicit ProbeRoundWatch(std::shared_ptr<TopologyMonitor> monitor)
+      : monitor_(std::move(monitor)), thread_([this] {
+          while (!done_) {
+            most_ = std::max(most_.load(), monitor_->running_threads());
+            std::this_thread::sleep_for(5ms);
+          }
+        }) {}
+  ~ProbeRoundWatch() { stop(); }
+  ProbeRoundWatch(const ProbeRoundWatch&) = delete;
+  ProbeRoundWatch& operator=(const ProbeRoundWatch&) = delete;
+  int most_threads() {
+    stop();
+    return most_;
+  }
+
+ private:
+  void stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::shared_ptr<TopologyMonitor> monitor_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> most_{0};
+  std::thread thread_;
 };
 
 TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
@@ -132,6 +183,70 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
     std::lock_guard lock(log_mutex);
     std::cout << "[ session end ] " << GetParam().engine << ": " << failover_line << "\n";
   }
+  c.close();
+}
+
+// A statement timeout, a cancel and an idle-session timeout are one session's affair: each is
+// reported as what it is, and none marks the host down, starts a probe round or moves the
+// Connection off a healthy writer.
+TEST_P(SessionEnd, StatementTimeoutCancelAndIdleTimeoutMarkNoHostDown) {
+  Connection c = open();
+  auto monitor = ConnectionAccess::impl(c).topology_monitor();
+  ASSERT_NE(monitor, nullptr);
+  ProbeRoundWatch watch(monitor);
+  const std::string writer = cluster_->writer().host;
+
+  // Statement timeout, set by the application in SQL.
+  c.execute(pg() ? "SET statement_timeout = 200" : "SET SESSION max_statement_time = 0.2");
+  // (MariaDB ends BENCHMARK() quietly at max_statement_time, SLEEP() with error 1969.)
+  EXPECT_THROW(c.execute(pg() ? "SELECT pg_sleep(3)" : "SELECT SLEEP(3)"), QueryError);
+  c.execute(pg() ? "SET statement_timeout = 0" : "SET SESSION max_statement_time = 0");
+  EXPECT_EQ(ConnectionAccess::impl(c).current_host().host, writer) << "after a statement timeout";
+
+  // A cancel from another thread.
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(300ms);
+    c.cancel();
+  });
+  EXPECT_THROW(c.execute(pg() ? "SELECT pg_sleep(5)" : "SELECT SLEEP(5)"), QueryCancelledError);
+  canceller.join();
+  EXPECT_EQ(ConnectionAccess::impl(c).current_host().host, writer) << "after a cancel";
+
+  // The server ends the idle session (PostgreSQL 57P05; MariaDB closes it after wait_timeout).
+  const std::string session =
+      c.execute(pg() ? "SELECT pg_backend_pid()::text" : "SELECT CONNECTION_ID()")
+          .scalar<std::string>();
+  c.execute(pg() ? "SET idle_session_timeout = 300" : "SET SESSION wait_timeout = 1");
+  ASSERT_TRUE(eventually(
+      [&] {
+        return cluster_
+                   ->sql_rows(cluster_->writer().name,
+                              pg() ? "SELECT count(*) FROM pg_stat_activity WHERE pid = " + session
+                                   : "SELECT COUNT(*) FROM information_schema.processlist "
+                                     "WHERE id = " +
+                                         session)
+                   .at(0)
+                   .at(0) == "0";
+      },
+      10s))
+      << "the server did not end the idle session";
+  std::string outcome = "no error";
+  try {
+    c.execute("SELECT 1");
+  } catch (const Error& e) {
+    outcome = std::string(error_class_name(e)) + ": " + e.what();
+  }
+  // A read on a lost session: reported as any lost connection is (not applied, run it again).
+  EXPECT_EQ(outcome.rfind("FailoverSuccessError", 0), 0u) << outcome;
+  c.execute(pg() ? "SET idle_session_timeout = 0" : "SET SESSION wait_timeout = 28800");
+  EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
+  EXPECT_EQ(ConnectionAccess::impl(c).current_host().host, writer) << "after an idle timeout";
+
+  EXPECT_EQ(HostAvailabilityRegistry::instance().get(writer_host()), HostAvailability::kAvailable)
+      << "one session's problem marked the writer down for the whole process";
+  EXPECT_EQ(watch.most_threads(), 1) << "a cluster-wide probe round started (probers ran)";
+  std::cout << "[ session end ] " << GetParam().engine << " idle timeout: " << outcome.substr(0, 80)
+            << "\n";
   c.close();
 }
 

@@ -130,7 +130,7 @@ TEST_P(PoolFailover, SixtyFourThreadsThroughWriterCrashRejoinAndSwitchover) {
 
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> next_id{1};
-  std::atomic<std::uint64_t> iterations{0}, acknowledged{0}, demoted_handouts{0};
+  std::atomic<std::uint64_t> iterations{0}, demoted_handouts{0};
   std::mutex outcome_mutex;
   std::map<std::string, int> outcomes;
   std::vector<std::int64_t> acknowledged_ids;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "plugin/response_time/response_time_monitor.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace awrap {
@@ -160,6 +161,37 @@ TEST_P(ReadWriteSplitting, ReadsLandOnReadersAndSpreadAsTheStrategyPromises) {
   auto rnd = spread(30, {});
   EXPECT_EQ(rnd.count(writer), 0u);
   for (const auto& name : r) EXPECT_GT(rnd[name], 0) << name;
+
+  // fastest_response: r[0] and r[2] get 60 ms more per round trip (the lab's latency fault), so
+  // once the response times are measured every switch goes to r[1]. The first choice is at random
+  // (nothing measured yet); measuring runs in the one monitor-loop thread, one session per reader.
+  cluster_->add_latency(r[0], 60);
+  cluster_->add_latency(r[2], 60);
+  PropertyMap fastest{{"reader_host_selector_strategy", "fastest_response"},
+                      {"response_measurement_interval_ms", "100"}};
+  {
+    // The first switch starts the monitors (its own choice is at random: nothing measured yet).
+    // Once every reader's measuring session is open, the next check on it is timed at once.
+    auto first = open(fastest);
+    first.set_read_only(true);
+    auto deadline = Clock::now() + 5s;
+    while (response_time_stats().sessions < 3 && Clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(response_time_stats().sessions, 3) << "the readers were not measured within 5 s";
+    std::this_thread::sleep_for(300ms);  // a few intervals: every reader has a figure
+    auto fast = spread(8, fastest, /*keep=*/true);
+    EXPECT_EQ(fast[r[1]], 8) << fast[r[0]] << " " << fast[r[1]] << " " << fast[r[2]];
+    auto during = response_time_stats();
+    EXPECT_EQ(during.threads, 1);
+    EXPECT_EQ(during.monitors, 3) << "one per reader, shared by every Connection";
+    EXPECT_LE(during.sessions, 3);
+  }
+  // No Connection uses them any more: the monitors and their sessions go.
+  auto settle = Clock::now() + 5s;
+  while (response_time_stats().monitors != 0 && Clock::now() < settle)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(response_time_stats().monitors, 0);
+  EXPECT_EQ(response_time_stats().sessions, 0);
 }
 
 TEST_P(ReadWriteSplitting, SwitchingKeepsBothSessionsAndCarriesSessionState) {

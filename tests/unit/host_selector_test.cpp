@@ -264,14 +264,17 @@ TEST(HostSelector, StrategyPropertiesRejectUnknownNamesAtParse) {
        {"failover_reader_host_selector_strategy",
         "reader_initial_connection_host_selector_strategy", "reader_host_selector_strategy"}) {
     try {
-      Properties::parse({{property, "fastest_response"}});
+      Properties::parse({{property, "fastest"}});
       FAIL() << property;
     } catch (const ConfigError& e) {
       std::string what = e.what();
       EXPECT_NE(what.find(property), std::string::npos) << what;
+      EXPECT_NE(what.find("'fastest'"), std::string::npos) << what;
       EXPECT_NE(what.find("fastest_response"), std::string::npos) << what;
       EXPECT_NE(what.find("round_robin"), std::string::npos) << what;
     }
+    EXPECT_EQ(Properties::parse({{property, "fastest_response"}}).get_choice(property),
+              "fastest_response");
     EXPECT_EQ(Properties::parse({{property, "round-robin"}}).get_choice(property), "round_robin");
   }
   EXPECT_THROW(Properties::parse({{"round_robin_default_weight", "0"}}), ConfigError);

@@ -86,8 +86,10 @@ class FailoverError(OperationalError):
 
 
 class FailoverSuccessError(FailoverError):
-    """The connection failed over to a healthy host; no transaction was open. Session state was
-    restored. The statement was not applied: run it again (SQLSTATE 08S02)."""
+    """The connection failed over to a healthy host; no transaction was open. Settings made
+    through the API and the SQL settings awrap recognises were restored; the message ends with
+    "session state not restored: ..." naming what was not (docs/failover.md). The statement was
+    not applied: run it again (SQLSTATE 08S02)."""
 
 
 class TransactionResolutionUnknownError(FailoverError):

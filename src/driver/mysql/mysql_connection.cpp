@@ -11,6 +11,8 @@
 
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
+#include "base/name_resolution.hpp"
+#include "base/text.hpp"
 #include "driver/mysql/mysql_binary_result.hpp"
 #include "driver/mysql/mysql_native_options.hpp"
 #include "driver/mysql/mysql_param_binding.hpp"
@@ -83,11 +85,22 @@ std::unique_ptr<MysqlConnection> MysqlConnection::open(const ConnectSpec& spec) 
           : WaitBudget::unlimited();
   const unsigned int port = spec.host.port == 0 ? kDefaultPort : spec.host.port;
   const char* database = spec.database.empty() ? nullptr : spec.database.c_str();
+  // Connector/C resolves a name itself, blocking, outside the deadline. A name with one address
+  // is resolved here, within it; TLS that verifies the server's name, or a name with several
+  // addresses (Connector/C tries each in turn), keeps the name after the bounded lookup.
+  std::string host = spec.host.host;
+  if (!text::is_ip_literal(host)) {
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (spec.connect_timeout.count() > 0)
+      deadline = std::chrono::steady_clock::now() + spec.connect_timeout;
+    std::vector<std::string> addresses = resolve_host(host, deadline, endpoint);
+    if (addresses.size() == 1 && !checks.verifies_server_name) host = addresses.front();
+  }
   MYSQL* connected = nullptr;
   const bool finished = run_nonblocking(
       raw, budget,
       [&] {
-        return mysql_real_connect_start(&connected, raw, spec.host.host.c_str(), spec.user.c_str(),
+        return mysql_real_connect_start(&connected, raw, host.c_str(), spec.user.c_str(),
                                         spec.password.c_str(), database, port, nullptr,
                                         CLIENT_MULTI_RESULTS);
       },

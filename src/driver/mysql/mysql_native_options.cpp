@@ -69,6 +69,7 @@ void apply_ssl_mode(MYSQL* handle, const std::string& name, const std::string& v
   // name check, so it is as strict as VERIFY_IDENTITY here.
   if (mode == "verify_ca" || mode == "verify_identity") {
     checks.tls_required = true;
+    checks.verifies_server_name = true;
     set_option(handle, name, MYSQL_OPT_SSL_ENFORCE, &on);
     set_option(handle, name, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
     return;
@@ -127,8 +128,10 @@ void apply_one(MYSQL* handle, const std::string& name, const std::string& value,
     if (parse_boolean(name, value)) apply_ssl_mode(handle, name, "REQUIRED", checks);
     return;
   }
-  if (name == "ssl_verify_server_cert")
+  if (name == "ssl_verify_server_cert") {
+    checks.verifies_server_name = parse_boolean(name, value);
     return set_boolean(handle, name, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, value);
+  }
   if (name == "enable_cleartext_plugin") {
     auth.cleartext_enabled = parse_boolean(name, value);
     return set_boolean(handle, name, MYSQL_ENABLE_CLEARTEXT_PLUGIN, value);

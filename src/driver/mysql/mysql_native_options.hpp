@@ -36,6 +36,8 @@ struct NativeOptionChecks {
   // with ssl_mode=REQUIRED it would silently talk plain text. The caller checks that the
   // session is encrypted (mysql_get_ssl_cipher) and refuses it otherwise.
   bool tls_required = false;
+  // The server's certificate is checked against the host name: the name must reach Connector/C.
+  bool verifies_server_name = false;
 };
 
 // Sets every option on handle (a mysql_init'ed handle, before connecting). Throws ConfigError

@@ -1,7 +1,5 @@
 #include "driver/pg/pg_connect.hpp"
 
-#include <arpa/inet.h>
-
 #include <cerrno>
 #include <string_view>
 #include <system_error>
@@ -9,6 +7,8 @@
 
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
+#include "base/name_resolution.hpp"
+#include "base/text.hpp"
 #include "driver/pg/pg_error.hpp"
 #include "driver/pg/pg_socket_wait.hpp"
 
@@ -67,17 +67,29 @@ std::string pg_endpoint(const HostInfo& host) {
   return with_port.endpoint();
 }
 
-bool is_ip_literal(const std::string& host) noexcept {
-  in6_addr address{};
-  return inet_pton(AF_INET, host.c_str(), &address) == 1 ||
-         inet_pton(AF_INET6, host.c_str(), &address) == 1;
-}
-
 PgConnHandle open_pg_connection(const ConnectSpec& spec) {
   const std::string endpoint = pg_endpoint(spec.host);
+  const Deadline deadline = deadline_after(spec.connect_timeout);
   ConnectKeywords options;
-  options.add("host", spec.host.host);
-  if (is_ip_literal(spec.host.host)) options.add("hostaddr", spec.host.host);
+  const std::string& host = spec.host.host;
+  if (text::is_ip_literal(host)) {
+    options.add("host", host);
+    options.add("hostaddr", host);
+  } else if (host.empty() || host.front() == '/' || spec.native_options.contains("hostaddr")) {
+    options.add("host", host);  // a Unix-domain socket folder, or the caller chose the address
+  } else {
+    // libpq would resolve the name itself, blocking, outside the deadline. Each address becomes
+    // a host of its own, tried in the resolver's order as libpq would; `host` stays the name
+    // for TLS verification and the server's view.
+    std::string hosts;
+    std::string addresses;
+    for (const std::string& address : resolve_host(host, deadline, endpoint)) {
+      hosts += (hosts.empty() ? "" : ",") + host;
+      addresses += (addresses.empty() ? "" : ",") + address;
+    }
+    options.add("host", hosts);
+    options.add("hostaddr", addresses);
+  }
   options.add("port", std::to_string(spec.host.port != 0 ? spec.host.port : kPgDefaultPort));
   options.add("user", spec.user);
   options.add("password", spec.password);
@@ -85,7 +97,6 @@ PgConnHandle open_pg_connection(const ConnectSpec& spec) {
   for (const auto& [keyword, value] : spec.native_options) options.add(keyword, value);
   const auto [keywords, values] = options.arrays();
 
-  const Deadline deadline = deadline_after(spec.connect_timeout);
   PgConnHandle conn(PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/0));
   if (!conn)
     throw ConnectError("out of memory starting a connection to " + endpoint, {}, 0, endpoint);

@@ -18,9 +18,6 @@ inline constexpr int kPgDefaultPort = 5432;
 // "host:port" with the default port filled in, as errors report it.
 std::string pg_endpoint(const HostInfo& host);
 
-// True for an IPv4 or IPv6 address literal (libpq can then skip name resolution via hostaddr).
-bool is_ip_literal(const std::string& host) noexcept;
-
 // Connects with keywords host, port, user, password, dbname (empty ones omitted), hostaddr when
 // the host is an IP literal, then every spec.native_options entry verbatim (a native option
 // overrides the keyword of the same name). dbname is never expanded as a conninfo string.

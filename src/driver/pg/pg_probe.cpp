@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text.hpp"
 #include "driver/pg/pg_connect.hpp"
 #include "driver/pg/pg_error.hpp"
 #include "driver/pg/pg_handles.hpp"
@@ -74,7 +75,7 @@ class PgProbe final : public HostProbe {
       vals.push_back(v);
     };
     add("host", spec_.host.host);
-    if (is_ip_literal(spec_.host.host)) add("hostaddr", spec_.host.host);
+    if (text::is_ip_literal(spec_.host.host)) add("hostaddr", spec_.host.host);
     add("port", std::to_string(spec_.host.port != 0 ? spec_.host.port : kPgDefaultPort));
     add("user", spec_.user);
     add("password", spec_.password);

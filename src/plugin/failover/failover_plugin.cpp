@@ -20,6 +20,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// "; session state not restored: temporary tables, SQL PREPARE", or nothing.
+std::string session_loss_note(const std::vector<std::string>& not_restored) {
+  if (not_restored.empty()) return {};
+  std::string note = "; session state not restored: ";
+  for (std::size_t i = 0; i < not_restored.size(); ++i) note += (i ? ", " : "") + not_restored[i];
+  return note;
+}
+
 // How long failover waits for the shared topology monitor before probing hosts itself.
 constexpr std::chrono::seconds kMonitorPatience{2};
 // How fresh a confirmed writer must be for a failover to try it without a new probe round.
@@ -39,7 +47,8 @@ class FailoverPlugin final : public Plugin {
             std::chrono::milliseconds(props.get_int("cluster_topology_high_refresh_rate_ms"))),
         sql_engine_(service.driver().engine() == "mysql" ? SqlEngine::kMysql
                                                          : SqlEngine::kPostgres),
-        reader_selector_(host_selector_from(props, "failover_reader_host_selector_strategy")) {}
+        reader_selector_(
+            host_selector_from(service, props, "failover_reader_host_selector_strategy")) {}
 
   std::string_view code() const noexcept override { return "failover"; }
   MethodSet subscribed_methods() const noexcept override {
@@ -164,15 +173,17 @@ class FailoverPlugin final : public Plugin {
                          << to_string(candidate.role) << ") took " << took << " ms";
         std::string where = " (failed over from " + failed.endpoint() + " to " +
                             candidate.endpoint() + " in " + std::to_string(took) + " ms)";
+        auto not_restored = service_.session_state_not_restored();
+        where += session_loss_note(not_restored);
         if (transaction_open)
           throw TransactionResolutionUnknownError(
               "the connection failed over while a transaction or a write was in flight; it may "
               "or may not have committed" +
                   where,
-              "08007", 0, candidate.endpoint());
+              "08007", 0, candidate.endpoint(), std::move(not_restored));
         throw FailoverSuccessError(
             "the connection failed over; the statement was not applied, run it again" + where,
-            "08S02", 0, candidate.endpoint());
+            "08S02", 0, candidate.endpoint(), std::move(not_restored));
       }
       pause(deadline);
     }

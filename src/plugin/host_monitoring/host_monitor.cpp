@@ -1,19 +1,11 @@
 #include "plugin/host_monitoring/host_monitor.hpp"
 
-#include <poll.h>
-#include <pthread.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <map>
-#include <thread>
 
 #include "base/logging.hpp"
-#include "base/thread_annotations.hpp"
 #include "core/host_availability.hpp"
 #include "driver/host_probe.hpp"
+#include "plugin/monitor_loop.hpp"
 
 namespace awrap {
 namespace {
@@ -35,202 +27,10 @@ std::string key_of(const HostMonitorKey& c) {
   return key;
 }
 
-// The process-wide registry of monitors and the one event-loop thread that drives them.
-class MonitorService {
- public:
-  static MonitorService& instance() {
-    static MonitorService service;
-    return service;
-  }
-
-  MonitorService() {
-    // Statics used by the loop are built first, so they are destroyed after this one.
-    HostAvailabilityRegistry::instance();
-    AWRAP_LOG(kDebug) << "host monitoring service ready";
-    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    // fork(): holding mutex_ across it means no child inherits it locked by the loop thread;
-    // the child then starts over without the parent's loop (restart_in_child).
-    ::pthread_atfork(lock_before_fork, unlock_in_parent, restart_in_child);
-  }
-
-  static void lock_before_fork() NO_THREAD_SAFETY_ANALYSIS { instance().mutex_.lock(); }
-  static void unlock_in_parent() NO_THREAD_SAFETY_ANALYSIS { instance().mutex_.unlock(); }
-
-  ~MonitorService() {
-    std::thread loop;
-    {
-      MutexLock lock(mutex_);
-      stopping_ = true;
-      loop = std::move(thread_);
-    }
-    wake();
-    if (loop.joinable()) loop.join();
-    // The loop closed every probe on its way out; monitors still referenced by live
-    // Connections stay valid (they are only no longer driven).
-    if (wake_fd_ >= 0) ::close(wake_fd_);
-  }
-
-  std::shared_ptr<HostMonitor> acquire(const HostMonitorKey& config) {
-    std::string key = key_of(config);
-    std::shared_ptr<HostMonitor> monitor;
-    {
-      MutexLock lock(mutex_);
-      auto& slot = monitors_[key];
-      if (!slot || slot->disposed()) slot = std::make_shared<HostMonitor>(key, config);
-      monitor = slot;
-      monitor->touch();  // under the mutex the loop disposes under: never disposed right now
-      if (!running_ && !stopping_) {
-        if (thread_.joinable()) thread_.join();  // a loop that ended: it no longer takes the mutex
-        thread_ = std::thread([this] { run(); });  // it waits for the mutex we hold
-        running_ = true;                           // only once a thread really runs
-      }
-    }
-    monitor->update_credentials(config.probe_spec);
-    wake();
-    return monitor;
-  }
-
-  // In a fork() child, with mutex_ held since the prepare handler and no other thread running.
-  static void restart_in_child() NO_THREAD_SAFETY_ANALYSIS { instance().start_over_in_child(); }
-  void start_over_in_child() NO_THREAD_SAFETY_ANALYSIS {
-    // The loop thread does not exist here, and its id is the parent's: the std::thread must be
-    // neither joined nor detached, so its handle is given up on purpose. The parent's monitors
-    // (and their probe sessions, which are the parent's sockets) are given up the same way:
-    // nothing is sent on them, and the child's Connections get monitors of their own.
-    if (thread_.joinable()) (void)std::make_unique<std::thread>(std::move(thread_)).release();
-    (void)std::make_unique<decltype(monitors_)>(std::move(monitors_)).release();
-    monitors_.clear();
-    running_ = false;
-    stopping_ = false;
-    // The eventfd is shared with the parent: a fresh one, so neither steals the other's wake-up.
-    if (wake_fd_ >= 0) ::close(wake_fd_);
-    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    mutex_.unlock();
-  }
-
-  void wake() noexcept {
-    if (wake_fd_ < 0) return;
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
-  }
-
-  HostMonitoringStats stats() {
-    HostMonitoringStats s;
-    MutexLock lock(mutex_);
-    s.threads = running_ ? 1 : 0;
-    for (const auto& [key, m] : monitors_) {
-      ++s.monitors;
-      s.probe_sessions += m->probe_session_open() ? 1 : 0;
-      s.attached += m->attached();
-    }
-    return s;
-  }
-
- private:
-  // Supervision: an exception from one monitor is logged and that monitor carries on at its next
-  // turn; one from the loop itself is logged and the loop goes on after a pause. Never spins:
-  // every wait has a deadline of at least a millisecond and no more than a second.
-  void run() {
-    AWRAP_LOG(kDebug) << "host monitoring loop started";
-    std::vector<std::shared_ptr<HostMonitor>> current;
-    std::vector<pollfd> fds;
-    std::vector<HostMonitor*> fd_owner;
-    std::vector<std::shared_ptr<HostMonitor>> left;  // to close at shutdown
-    while (true) {
-      try {
-        current.clear();
-        {
-          MutexLock lock(mutex_);
-          if (stopping_) {
-            for (auto& [key, m] : monitors_) left.push_back(m);
-            break;
-          }
-          for (auto& [key, m] : monitors_) current.push_back(m);
-        }
-        auto now = Clock::now();
-        auto next = now + std::chrono::seconds(1);
-        for (const auto& m : current) {
-          try {
-            next = std::min(next, m->step(now));
-          } catch (const std::exception& e) {
-            AWRAP_LOG(kWarning) << "host monitor for " << m->host().endpoint()
-                                << " failed: " << e.what() << "; it carries on";
-          }
-        }
-        // Disposal right after a fresh scan, under the mutex acquire() takes: a monitor just
-        // handed out (touched) or with a call in flight is never disposed.
-        {
-          MutexLock lock(mutex_);
-          const auto checked = Clock::now();
-          for (auto it = monitors_.begin(); it != monitors_.end();) {
-            if (it->second->disposed() || it->second->disposable(checked)) {
-              it->second->dispose();
-              AWRAP_LOG(kDebug) << "host monitor for " << it->second->host().endpoint()
-                                << " disposed";
-              it = monitors_.erase(it);
-            } else {
-              ++it;
-            }
-          }
-          if (monitors_.empty()) {
-            running_ = false;  // acquire() starts a new loop; it joins this thread first
-            break;
-          }
-        }
-        fds.clear();
-        fd_owner.clear();
-        fds.push_back({wake_fd_, POLLIN, 0});
-        fd_owner.push_back(nullptr);
-        for (const auto& m : current) {
-          if (int fd = m->probe_socket(); fd >= 0) {
-            fds.push_back({fd, m->probe_events(), 0});
-            fd_owner.push_back(m.get());
-          }
-        }
-        auto wait_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count() + 1;
-        int timeout = static_cast<int>(std::clamp<std::int64_t>(wait_ms, 1, 1000));
-        int ready = ::poll(fds.data(), fds.size(), timeout);
-        if (ready < 0 && errno != EINTR)
-          throw std::system_error(errno, std::generic_category(), "poll");
-        if (ready <= 0) continue;
-        if (fds[0].revents != 0) {
-          std::uint64_t drained = 0;
-          [[maybe_unused]] auto r = ::read(wake_fd_, &drained, sizeof drained);
-        }
-        now = Clock::now();
-        for (std::size_t i = 1; i < fds.size(); ++i) {
-          if (fds[i].revents == 0) continue;
-          try {
-            fd_owner[i]->on_probe_ready(fds[i].revents, now);
-          } catch (const std::exception& e) {
-            AWRAP_LOG(kWarning) << "host monitor for " << fd_owner[i]->host().endpoint()
-                                << " failed: " << e.what() << "; it carries on";
-          }
-        }
-      } catch (const std::exception& e) {
-        AWRAP_LOG(kWarning) << "host monitoring loop failed: " << e.what() << "; restarting it";
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-    // Stopping (library shutdown) or nothing left to monitor: close what is open. No lock is
-    // taken after the loop: acquire() may be joining this thread while holding the mutex.
-    for (auto& m : left) m->dispose();
-    AWRAP_LOG(kDebug) << "host monitoring loop ended";
-  }
-
-  Mutex mutex_;
-  std::map<std::string, std::shared_ptr<HostMonitor>> monitors_ GUARDED_BY(mutex_);
-  bool running_ GUARDED_BY(mutex_) = false;
-  bool stopping_ GUARDED_BY(mutex_) = false;
-  std::thread thread_ GUARDED_BY(mutex_);
-  int wake_fd_ = -1;
-};
-
 }  // namespace
 
 void HostMonitor::wake_loop() noexcept {
-  MonitorService::instance().wake();
+  wake_monitor_loop();
 }
 
 HostMonitor::HostMonitor(std::string key, HostMonitorKey config)
@@ -435,11 +235,19 @@ void HostMonitor::dispose() noexcept {
 }
 
 std::shared_ptr<HostMonitor> acquire_host_monitor(const HostMonitorKey& config) {
-  return MonitorService::instance().acquire(config);
+  std::string key = "host_monitor|" + key_of(config);
+  auto task = acquire_loop_task(key, [&] { return std::make_shared<HostMonitor>(key, config); });
+  auto monitor = std::static_pointer_cast<HostMonitor>(task);  // the key names the kind
+  monitor->update_credentials(config.probe_spec);
+  return monitor;
 }
 
 HostMonitoringStats host_monitoring_stats() {
-  return MonitorService::instance().stats();
+  auto loop = monitor_loop_stats(HostMonitor::kKind);
+  return {.monitors = loop.tasks,
+          .threads = loop.threads,
+          .probe_sessions = loop.sessions,
+          .attached = loop.attached};
 }
 
 }  // namespace awrap

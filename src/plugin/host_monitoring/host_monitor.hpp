@@ -5,11 +5,12 @@
 // under the monitor's mutex) and marks each call with two relaxed atomic stores
 // (MonitoredConnection::begin_call/end_call): no lock and no system call per call.
 //
-// Every monitor of the process is driven by ONE event-loop thread (MonitorService): it scans the
-// registered connections, runs non-blocking probes (HostProbe) for all monitored hosts with one
-// poll(), marks a dead host unavailable and aborts the connections stuck in a call on it. The
-// thread starts with the first monitor and ends when the last one has been disposed of
-// (monitor_disposal_time_ms unused); the process-wide registry's destructor stops and joins it.
+// Every monitor of the process is driven by ONE event-loop thread (plugin/monitor_loop.hpp,
+// shared with the fastest_response response-time monitors): it scans the registered connections,
+// runs non-blocking probes (HostProbe) for all monitored hosts with one poll(), marks a dead host
+// unavailable and aborts the connections stuck in a call on it. The thread starts with the first
+// monitor and ends when the last one has been disposed of (monitor_disposal_time_ms unused); the
+// process-wide registry's destructor stops and joins it.
 // Extra server connections: at most one probe session per monitor, opened when the monitor first
 // probes and closed at disposal.
 //
@@ -30,6 +31,7 @@
 #include "base/thread_annotations.hpp"
 #include "driver/host_probe.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
+#include "plugin/monitor_loop.hpp"
 
 namespace awrap {
 
@@ -68,16 +70,17 @@ struct HostMonitorKey {
   ProbeFactory make_probe{};
 };
 
-class HostMonitor {
+class HostMonitor final : public LoopTask {
  public:
-  using Clock = std::chrono::steady_clock;
+  static constexpr std::string_view kKind = "host_monitor";
 
   HostMonitor(std::string key, HostMonitorKey config);
-  ~HostMonitor();
+  ~HostMonitor() override;
   HostMonitor(const HostMonitor&) = delete;
   HostMonitor& operator=(const HostMonitor&) = delete;
 
-  const HostInfo& host() const noexcept { return config_.host; }
+  std::string_view kind() const noexcept override { return kKind; }
+  const HostInfo& host() const noexcept override { return config_.host; }
   const std::string& key() const noexcept { return key_; }
 
   // Registers `connection` (the physical connection the calls run on). REQUIRES: `registration`
@@ -87,29 +90,30 @@ class HostMonitor {
   // After detach returns, the monitor no longer touches the connection. Idempotent.
   void detach(const MonitoredConnection* registration) noexcept;
   // True once the monitor stopped (unused for monitor_disposal_time_ms); attach to a fresh one.
-  bool disposed() const noexcept { return disposed_.load(std::memory_order_relaxed); }
+  bool disposed() const noexcept override { return disposed_.load(std::memory_order_relaxed); }
   // Newer credentials for the probe session (e.g. a fresh IAM token).
   void update_credentials(const ConnectSpec& spec);
 
-  int attached() const;
+  int attached() const override;
   bool probe_session_open() const noexcept {
     return probe_session_open_.load(std::memory_order_relaxed);
   }
+  bool session_open() const noexcept override { return probe_session_open(); }
 
   // --- event loop only ---
   // Looks at the connections and the probe; starts, checks and ends probes. Returns the time it
   // must be looked at again (the loop wakes earlier for probe socket events).
-  Clock::time_point step(Clock::time_point now);
+  Clock::time_point step(Clock::time_point now) override;
   // The probe's socket and events while a probe waits on one; -1 otherwise.
-  int probe_socket() const noexcept;
-  short probe_events() const noexcept;
-  void on_probe_ready(short revents, Clock::time_point now);
-  bool disposable(Clock::time_point now) const noexcept;
+  int probe_socket() const noexcept override;
+  short probe_events() const noexcept override;
+  void on_probe_ready(short revents, Clock::time_point now) override;
+  bool disposable(Clock::time_point now) const noexcept override;
   // Marks the monitor as wanted now (acquire): it is not disposed before monitor_disposal_time_ms.
-  void touch() noexcept {
+  void touch() noexcept override {
     touched_ns_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   }
-  void dispose() noexcept;
+  void dispose() noexcept override;
 
  private:
   static void wake_loop() noexcept;

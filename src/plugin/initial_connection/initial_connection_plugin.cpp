@@ -21,8 +21,8 @@ class InitialConnectionPlugin final : public Plugin {
         role_(endpoint_role(props, service.initial_spec().host.host)),
         retry_timeout_(props.get_int("open_connection_retry_timeout_ms")),
         retry_interval_(props.get_int("open_connection_retry_interval_ms")),
-        reader_selector_(
-            host_selector_from(props, "reader_initial_connection_host_selector_strategy")) {}
+        reader_selector_(host_selector_from(service, props,
+                                            "reader_initial_connection_host_selector_strategy")) {}
 
   std::string_view code() const noexcept override { return "initial_connection"; }
   MethodSet subscribed_methods() const noexcept override { return {Method::kConnect}; }

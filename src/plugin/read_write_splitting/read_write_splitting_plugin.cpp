@@ -33,8 +33,8 @@ class ReadWriteSplittingPlugin final : public Plugin {
  public:
   ReadWriteSplittingPlugin(PluginService& service, const Properties& props)
       : service_(service),
-        reader_selector_(
-            host_selector_from(props, plugin::read_write_splitting::kReaderHostSelectorStrategy)),
+        reader_selector_(host_selector_from(
+            service, props, plugin::read_write_splitting::kReaderHostSelectorStrategy)),
         session_consistency_(props.get_choice(plugin::read_write_splitting::kReadConsistency) ==
                              "session"),
         consistency_timeout_(

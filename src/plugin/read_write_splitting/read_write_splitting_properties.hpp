@@ -21,7 +21,8 @@ inline constexpr std::array<PropertyDefinition, 3> kReadWriteSplittingProperties
      .help = "read_write_splitting: how set_read_only(true) picks the reader a Connection moves "
              "to (docs/host-selection.md)",
      .group = "read_write_splitting",
-     .choices = "random|round_robin|weighted_random|least_connections|highest_weight"},
+     .choices =
+         "random|round_robin|weighted_random|least_connections|highest_weight|fastest_response"},
     {.name = kReadConsistency,
      .type = PropertyType::kChoice,
      .default_value = "eventual",
