@@ -101,6 +101,46 @@ TEST_F(SecretsManagerFailover, FailoverRightAfterARotation) {
   c.close();
 }
 
+// Issue 14: read/write splitting with the secret. set_read_only(true) logs in to the reader with
+// the cached secret, and after a rotation a new Connection's reader login, refused with the old
+// password, fetches the secret again and succeeds: the application sees no error.
+TEST_F(SecretsManagerFailover, ReadWriteSplittingLogsInToTheReaderWithTheSecret) {
+  const std::string role = unique("pg_rws");
+  const std::string before = "Rw1-" + std::to_string(::getpid()) + "-before";
+  const std::string after = "Rw1-" + std::to_string(::getpid()) + "-after";
+  cluster_->sql(writer_, "CREATE ROLE " + role + " LOGIN");
+  set_password_replicated(role, before);
+  serve(role, secret_json(role, before));
+  auto open_split = [&] {
+    PropertyMap props = properties(role, "aws_secrets_manager,read_write_splitting,failover");
+    props["connect_timeout"] = "2";
+    props["topology_refresh_ms"] = "1000";
+    return Connection::open(
+        "host=" + hosts_ + " port=5432 dbname=postgres user=sm_nobody password=wrong", props);
+  };
+  Connection c = open_split();
+  EXPECT_FALSE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>());
+  c.set_read_only(true);
+  EXPECT_TRUE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>()) << "not on the reader";
+  EXPECT_EQ(c.execute("SELECT current_user").scalar<std::string>(), role);
+  c.set_read_only(false);
+  EXPECT_FALSE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>());
+  EXPECT_EQ(get_secret_value_requests(), 1) << "the reader login used the cached secret";
+
+  set_password_replicated(role, after);
+  serve(role, secret_json(role, after));
+  Connection rotated = open_split();  // writer login: refused with the cached secret, fetched again
+  rotated.set_read_only(true);        // reader login with the new secret
+  EXPECT_TRUE(rotated.execute("SELECT pg_is_in_recovery()").scalar<bool>());
+  EXPECT_EQ(rotated.execute("SELECT current_user").scalar<std::string>(), role);
+  EXPECT_EQ(get_secret_value_requests(), 2);
+  // The first Connection's kept sessions were logged in before the rotation and stay usable.
+  c.set_read_only(true);
+  EXPECT_TRUE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>());
+  rotated.close();
+  c.close();
+}
+
 // Defect 1 of issue 12: a rotation under host monitoring. The Connection logged in with the old
 // password; the secret and the database password change; then a query runs longer than
 // failure_detection_time_ms. The monitor's probe session, opened only then, must not log in
