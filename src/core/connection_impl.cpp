@@ -36,8 +36,7 @@ Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides,
     : properties_(Properties::parse(merge(std::move(info.options), overrides))),
       hosts_(std::move(info.hosts)),
       driver_(std::move(driver)),
-      sql_engine_(driver_->engine() == "mysql" ? SessionSqlEngine::kMysql
-                                               : SessionSqlEngine::kPostgres) {
+      sql_engine_(driver_->engine() == "mysql" ? SqlEngine::kMysql : SqlEngine::kPostgres) {
   if (hosts_.empty()) hosts_.push_back(HostInfo{});
   for (auto& h : hosts_)
     if (h.port == 0 && !h.host.empty()) h.port = driver_->default_port();
@@ -159,7 +158,7 @@ void Connection::Impl::remember_session_sql(const Call& call) {
   if (call.method != Method::kExecute || !may_change_session(call.sql, sql_engine_)) return;
   // MySQL's SET, USE and temporary tables are not transactional; PostgreSQL's are.
   const bool transactional =
-      sql_engine_ == SessionSqlEngine::kPostgres && status == TransactionStatus::kInTransaction;
+      sql_engine_ == SqlEngine::kPostgres && status == TransactionStatus::kInTransaction;
   for (auto& effect : session_effects(call.sql, sql_engine_)) {
     if (transactional)
       pending_sql_.push_back(std::move(effect));

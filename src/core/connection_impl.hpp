@@ -124,7 +124,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
   bool autocommit_ = true;
   bool read_only_ = false;
   IsolationLevel isolation_ = IsolationLevel::kDefault;
-  SessionSqlEngine sql_engine_ = SessionSqlEngine::kPostgres;
+  SqlEngine sql_engine_ = SqlEngine::kPostgres;
   // Settings made with SQL, to replay after a failover. PostgreSQL undoes a SET made inside a
   // transaction that rolls back: those wait in pending_sql_ until the transaction ends, and are
   // applied only if it committed (pending_doomed_: a statement in it failed, so it cannot).

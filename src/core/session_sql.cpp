@@ -7,28 +7,11 @@
 #include <optional>
 #include <span>
 
+#include "base/sql_tokens.hpp"
+
 namespace awrap {
 namespace {
 
-enum class TokenKind { kWord, kQuoted, kNumber, kSymbol };
-
-struct Token {
-  TokenKind kind;
-  std::string word;  // kWord: upper case; kSymbol: the character
-  std::size_t begin;
-  std::size_t end;
-};
-
-bool is_blank(char c) {
-  return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
-bool is_word_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool is_word_char(char c) {
-  return is_word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$';
-}
 char upper(char c) {
   return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 }
@@ -38,89 +21,18 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Splits `sql` into tokens without blanks and comments. nullopt when the text cannot be followed
-// with certainty: an unterminated quote or comment, a MySQL executable comment (/*! … */), or a
-// backslash inside quotes (whether it escapes depends on server settings).
-std::optional<std::vector<Token>> tokenize(std::string_view sql, SessionSqlEngine engine) {
-  const bool mysql = engine == SessionSqlEngine::kMysql;
-  std::vector<Token> out;
-  const std::size_t n = sql.size();
-  auto at = [&](std::size_t k) { return k < n ? sql[k] : '\0'; };
-  std::size_t i = 0;
-  while (i < n) {
-    const char c = sql[i];
-    const std::size_t start = i;
-    if (is_blank(c)) {
-      ++i;
-    } else if ((c == '-' && at(i + 1) == '-' && (!mysql || is_blank(at(i + 2)) || i + 2 == n)) ||
-               (c == '#' && mysql)) {
-      i = sql.find('\n', i);
-      if (i == std::string_view::npos) break;
-    } else if (c == '/' && at(i + 1) == '*') {
-      if (mysql && (at(i + 2) == '!' || (at(i + 2) == 'M' && at(i + 3) == '!')))
-        return std::nullopt;
-      int depth = 1;  // PostgreSQL block comments nest; MySQL's do not
-      i += 2;
-      while (i < n && depth > 0) {
-        if (!mysql && sql[i] == '/' && at(i + 1) == '*') {
-          ++depth;
-          i += 2;
-        } else if (sql[i] == '*' && at(i + 1) == '/') {
-          --depth;
-          i += 2;
-        } else {
-          ++i;
-        }
-      }
-      if (depth > 0) return std::nullopt;
-    } else if (c == '\'' || c == '"' || (c == '`' && mysql)) {
-      std::size_t j = i + 1;
-      for (;; ++j) {
-        if (j >= n || sql[j] == '\\') return std::nullopt;
-        if (sql[j] == c) {
-          if (at(j + 1) != c) break;
-          ++j;  // a doubled quote stands for itself
-        }
-      }
-      i = j + 1;
-      out.push_back({TokenKind::kQuoted, {}, start, i});
-    } else if (c == '$' && !mysql && !std::isdigit(static_cast<unsigned char>(at(i + 1)))) {
-      std::size_t j = i + 1;  // $tag$ … $tag$
-      while (j < n && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) ++j;
-      if (at(j) != '$') return std::nullopt;
-      std::string_view tag = sql.substr(i, j - i + 1);
-      std::size_t end = sql.find(tag, j + 1);
-      if (end == std::string_view::npos) return std::nullopt;
-      i = end + tag.size();
-      out.push_back({TokenKind::kQuoted, {}, start, i});
-    } else if (is_word_start(c)) {
-      std::string word;
-      while (i < n && is_word_char(sql[i])) word += upper(sql[i++]);
-      out.push_back({TokenKind::kWord, std::move(word), start, i});
-    } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '$') {
-      ++i;
-      while (i < n && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.')) ++i;
-      out.push_back({TokenKind::kNumber, {}, start, i});
-    } else {
-      out.push_back({TokenKind::kSymbol, std::string(1, c), start, i + 1});
-      ++i;
-    }
-  }
-  return out;
-}
-
 // One statement: its tokens and its text.
 struct Statement {
-  std::span<const Token> tokens;
+  std::span<const SqlToken> tokens;
   std::string_view text;
 
   std::string_view word(std::size_t k) const {
-    return k < tokens.size() && tokens[k].kind == TokenKind::kWord
-               ? std::string_view(tokens[k].word)
+    return k < tokens.size() && tokens[k].kind == SqlTokenKind::kWord
+               ? std::string_view(tokens[k].text)
                : std::string_view();
   }
   bool symbol(std::size_t k, char c) const {
-    return k < tokens.size() && tokens[k].kind == TokenKind::kSymbol && tokens[k].word[0] == c;
+    return k < tokens.size() && tokens[k].kind == SqlTokenKind::kSymbol && tokens[k].text[0] == c;
   }
   bool has_word_between(std::size_t from, std::size_t to,
                         std::initializer_list<std::string_view> words) const {
@@ -138,18 +50,18 @@ struct Statement {
   }
 };
 
-std::vector<Statement> split_statements(std::string_view sql, const std::vector<Token>& tokens) {
+std::vector<Statement> split_statements(std::string_view sql, const std::vector<SqlToken>& tokens) {
   std::vector<Statement> out;
   std::size_t first = 0;
   auto flush = [&](std::size_t end) {
     if (end > first) {
-      std::span<const Token> span(tokens.data() + first, end - first);
+      std::span<const SqlToken> span(tokens.data() + first, end - first);
       out.push_back({span, sql.substr(span.front().begin, span.back().end - span.front().begin)});
     }
     first = end + 1;
   };
   for (std::size_t k = 0; k < tokens.size(); ++k)
-    if (tokens[k].kind == TokenKind::kSymbol && tokens[k].word[0] == ';') flush(k);
+    if (tokens[k].kind == SqlTokenKind::kSymbol && tokens[k].text[0] == ';') flush(k);
   flush(tokens.size());
   return out;
 }
@@ -364,7 +276,7 @@ void mysql_set(const Statement& s, std::vector<SessionEffect>& out) {
 void mysql_statement(const Statement& s, std::vector<SessionEffect>& out) {
   const std::string_view first = s.word(0);
   if (first == "USE") {
-    if (s.tokens.size() == 2 && s.tokens[1].kind != TokenKind::kSymbol)
+    if (s.tokens.size() == 2 && s.tokens[1].kind != SqlTokenKind::kSymbol)
       out.push_back(set("schema", s.text));
     else
       out.push_back(unrecognised());
@@ -401,9 +313,9 @@ void mysql_statement(const Statement& s, std::vector<SessionEffect>& out) {
 // starts with anything else (a comment, a parenthesis).
 std::string first_word(std::string_view sql) {
   std::size_t i = 0;
-  while (i < sql.size() && is_blank(sql[i])) ++i;
+  while (i < sql.size() && is_sql_blank(sql[i])) ++i;
   std::string word;
-  while (i < sql.size() && is_word_char(sql[i]) && word.size() <= 10) word += upper(sql[i++]);
+  while (i < sql.size() && is_sql_word_char(sql[i]) && word.size() <= 10) word += upper(sql[i++]);
   return word;
 }
 
@@ -421,19 +333,19 @@ bool word_at(std::string_view text, std::size_t at, std::string_view lower_word)
 }  // namespace
 
 // One pass over the text, comparing bytes: it runs on every successful statement.
-bool may_change_session(std::string_view sql, SessionSqlEngine engine) noexcept {
+bool may_change_session(std::string_view sql, SqlEngine engine) noexcept {
   std::size_t i = 0;
-  while (i < sql.size() && is_blank(sql[i])) ++i;
-  if (i == sql.size() || !is_word_start(sql[i])) return true;  // a comment first: look closer
+  while (i < sql.size() && is_sql_blank(sql[i])) ++i;
+  if (i == sql.size() || !is_sql_word_start(sql[i])) return true;  // a comment first: look closer
   std::size_t end = i;
-  while (end < sql.size() && is_word_char(sql[end])) ++end;
+  while (end < sql.size() && is_sql_word_char(sql[end])) ++end;
   static constexpr std::string_view kSessionWords[] = {
       "set",   "reset",  "discard",  "create", "prepare", "deallocate", "declare",
       "close", "listen", "unlisten", "load",   "use",     "lock",       "unlock"};
   for (std::string_view w : kSessionWords)
     if (end - i == w.size() && word_at(sql, i, w)) return true;
   // Later statements in the same text, or session state set from inside another statement.
-  const bool mysql = engine == SessionSqlEngine::kMysql;
+  const bool mysql = engine == SqlEngine::kMysql;
   static constexpr auto kInteresting = [] {
     std::array<bool, 256> table{};
     for (unsigned char c : std::string_view(";@lLsS")) table[c] = true;
@@ -463,16 +375,16 @@ bool may_change_session(std::string_view sql, SessionSqlEngine engine) noexcept 
   return false;
 }
 
-std::vector<SessionEffect> session_effects(std::string_view sql, SessionSqlEngine engine) {
+std::vector<SessionEffect> session_effects(std::string_view sql, SqlEngine engine) {
   std::vector<SessionEffect> out;
-  const auto tokens = tokenize(sql, engine);
+  const auto tokens = tokenize_sql(sql, engine);
   if (!tokens) {
     const std::string word = first_word(sql);
     if (word == "SET" || word == "USE" || word == "RESET") out.push_back(unrecognised());
     return out;
   }
   for (const Statement& s : split_statements(sql, *tokens)) {
-    if (engine == SessionSqlEngine::kMysql)
+    if (engine == SqlEngine::kMysql)
       mysql_statement(s, out);
     else
       postgres_statement(s, out);
@@ -480,8 +392,8 @@ std::vector<SessionEffect> session_effects(std::string_view sql, SessionSqlEngin
   return out;
 }
 
-bool commits_transaction(std::string_view sql, SessionSqlEngine engine) {
-  const auto tokens = tokenize(sql, engine);
+bool commits_transaction(std::string_view sql, SqlEngine engine) {
+  const auto tokens = tokenize_sql(sql, engine);
   if (!tokens) return false;
   const auto statements = split_statements(sql, *tokens);
   if (statements.size() != 1) return false;

@@ -1,9 +1,9 @@
 // Session state an application sets with SQL, read from the statements it runs, so that a
 // failover can replay it on the new connection or say what it could not carry over.
 //
-//   session_effects("SET search_path TO app, public", SessionSqlEngine::kPostgres)
+//   session_effects("SET search_path TO app, public", SqlEngine::kPostgres)
 //     -> {kSet, "search_path", "SET search_path TO app, public"}
-//   session_effects("CREATE TEMP TABLE t(id int)", SessionSqlEngine::kPostgres)
+//   session_effects("CREATE TEMP TABLE t(id int)", SqlEngine::kPostgres)
 //     -> {kUntracked, "temporary_tables", "", "temporary tables"}
 //   session_effects("SELECT 1", ...) -> {}
 //
@@ -17,9 +17,9 @@
 #include <string_view>
 #include <vector>
 
-namespace awrap {
+#include "base/sql_tokens.hpp"  // SqlEngine
 
-enum class SessionSqlEngine { kPostgres, kMysql };
+namespace awrap {
 
 struct SessionEffect {
   enum class Kind {
@@ -41,16 +41,16 @@ struct SessionEffect {
 
 // A cheap first look run on every successful statement: false when `sql` certainly holds none of
 // the forms session_effects() recognises (most statements), without tokenizing it.
-bool may_change_session(std::string_view sql, SessionSqlEngine engine) noexcept;
+bool may_change_session(std::string_view sql, SqlEngine engine) noexcept;
 
 // What each statement in `sql` does to the session, in order (empty for most statements).
 // A SET, USE or RESET whose text the scanner cannot follow is reported as kUntracked
 // ("unrecognised SET/USE/RESET statements") rather than guessed at. SET LOCAL, SET TRANSACTION,
 // SET GLOBAL, SET PASSWORD and SET STATEMENT … FOR change no session state to restore: nothing.
-std::vector<SessionEffect> session_effects(std::string_view sql, SessionSqlEngine engine);
+std::vector<SessionEffect> session_effects(std::string_view sql, SqlEngine engine);
 
 // True for one statement that commits the open transaction: COMMIT [WORK|TRANSACTION] or END
 // (not COMMIT PREPARED).
-bool commits_transaction(std::string_view sql, SessionSqlEngine engine);
+bool commits_transaction(std::string_view sql, SqlEngine engine);
 
 }  // namespace awrap

@@ -22,9 +22,8 @@ nlohmann::json load_table() {
   return nlohmann::json::parse(in);
 }
 
-SessionSqlEngine engine_of(const nlohmann::json& row) {
-  return row.value("engine", "postgres") == "mysql" ? SessionSqlEngine::kMysql
-                                                    : SessionSqlEngine::kPostgres;
+SqlEngine engine_of(const nlohmann::json& row) {
+  return row.value("engine", "postgres") == "mysql" ? SqlEngine::kMysql : SqlEngine::kPostgres;
 }
 
 const char* kind_name(SessionEffect::Kind kind) {
@@ -85,18 +84,17 @@ TEST(SessionSql, EverySequenceOfTheTableReplaysAndNames) {
 TEST(SessionSql, TheFirstLookPassesOverOrdinaryStatements) {
   for (const char* sql : {"SELECT * FROM accounts WHERE id = $1", "INSERT INTO t VALUES (1)",
                           "UPDATE t SET a = 1 WHERE b = 2", "BEGIN", "COMMIT", "SELECT 1;"})
-    EXPECT_FALSE(may_change_session(sql, SessionSqlEngine::kPostgres)) << sql;
-  EXPECT_FALSE(may_change_session("SELECT a FROM t", SessionSqlEngine::kMysql));
-  EXPECT_TRUE(may_change_session("SELECT @x := 1", SessionSqlEngine::kMysql));
-  EXPECT_TRUE(may_change_session("SELECT 1; SET search_path TO a", SessionSqlEngine::kPostgres));
-  EXPECT_TRUE(may_change_session("  set role r", SessionSqlEngine::kPostgres));
+    EXPECT_FALSE(may_change_session(sql, SqlEngine::kPostgres)) << sql;
+  EXPECT_FALSE(may_change_session("SELECT a FROM t", SqlEngine::kMysql));
+  EXPECT_TRUE(may_change_session("SELECT @x := 1", SqlEngine::kMysql));
+  EXPECT_TRUE(may_change_session("SELECT 1; SET search_path TO a", SqlEngine::kPostgres));
+  EXPECT_TRUE(may_change_session("  set role r", SqlEngine::kPostgres));
 }
 
 TEST(SessionSql, ReplayKeepsOnlyWhatTookAndForgetsTheLostState) {
   SqlSessionState state;
   for (const char* sql : {"SET search_path TO a", "SET ROLE missing", "CREATE TEMP TABLE x(i int)"})
-    for (const auto& effect : session_effects(sql, SessionSqlEngine::kPostgres))
-      state.apply(effect);
+    for (const auto& effect : session_effects(sql, SqlEngine::kPostgres)) state.apply(effect);
   state.keep_after_replay({true, false});
   ASSERT_EQ(state.settings().size(), 1u);
   EXPECT_EQ(state.settings()[0].key, "search_path");
@@ -104,7 +102,7 @@ TEST(SessionSql, ReplayKeepsOnlyWhatTookAndForgetsTheLostState) {
 }
 
 TEST(SessionSql, CommitsTransaction) {
-  const auto pg = SessionSqlEngine::kPostgres;
+  const auto pg = SqlEngine::kPostgres;
   EXPECT_TRUE(commits_transaction("COMMIT", pg));
   EXPECT_TRUE(commits_transaction("commit work;", pg));
   EXPECT_TRUE(commits_transaction("END", pg));

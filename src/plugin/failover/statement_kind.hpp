@@ -11,9 +11,9 @@
 
 #include <string_view>
 
-namespace awrap {
+#include "base/sql_tokens.hpp"  // SqlEngine
 
-enum class SqlEngine { kPostgres, kMysql };
+namespace awrap {
 
 // True only for one statement (an optional trailing ';') that starts with SELECT, SHOW, VALUES,
 // TABLE, EXPLAIN (without ANALYZE/ANALYSE), DESCRIBE/DESC, SET, BEGIN, START TRANSACTION,
