@@ -251,7 +251,37 @@ def kill_tree(root_pids):
 
 def remove_tree(path):
     if os.path.lexists(path):
+        release_sysv_shared_memory(path)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def release_sysv_shared_memory(path):
+    """Frees the System V shared memory segments of PostgreSQL data directories under `path`
+    (a cluster's or a node's folder) that no process is attached to any more. A postmaster
+    killed by a fault leaves its small segment behind; PostgreSQL frees it at the next start in
+    the same directory, but a directory removed first would leak it, and after enough crashes
+    (kernel.shmmni, 4096) no PostgreSQL could start on the machine."""
+    import glob
+    pid_files = glob.glob(os.path.join(path, "data", "postmaster.pid")) + glob.glob(
+        os.path.join(path, "node-*", "data", "postmaster.pid"))
+    attached = {}
+    try:
+        with open("/proc/sysvipc/shm") as table:
+            header = table.readline().split()
+            for line in table:
+                fields = dict(zip(header, line.split()))
+                attached[fields["shmid"]] = int(fields["nattch"])
+    except (OSError, KeyError, ValueError):
+        return
+    for pid_file in pid_files:
+        try:
+            with open(pid_file) as handle:
+                lines = handle.read().splitlines()
+            shmid = lines[6].split()[1]  # line 7: "<key> <shmid>"
+        except (OSError, IndexError):
+            continue
+        if attached.get(shmid) == 0:
+            run(["ipcrm", "-m", shmid], check=False)
 
 
 def chown_tree(path, user):

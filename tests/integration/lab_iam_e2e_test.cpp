@@ -34,6 +34,7 @@
 #include "aws/credentials.hpp"
 #include "aws/rds_token.hpp"
 #include "core/host_availability.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace awrap::testing {
@@ -178,10 +179,17 @@ class IamPamService {
 
   // The one access key the checker accepts from now on (the lab "rotates" its key).
   void trust_key(const std::string& access_key_id, const std::string& secret_access_key) {
+    // "a:1,b:2": the nodes of a cluster that share this PAM service.
+    nlohmann::json endpoints = nlohmann::json::array();
+    for (std::size_t from = 0; from <= endpoint_.size();) {
+      const std::size_t comma = std::min(endpoint_.find(',', from), endpoint_.size());
+      endpoints.push_back(endpoint_.substr(from, comma - from));
+      from = comma + 1;
+    }
     nlohmann::json config = {{"access_key_id", access_key_id},
                              {"secret_access_key", secret_access_key},
                              {"region", kRegion},
-                             {"endpoint", endpoint_},
+                             {"endpoint", endpoints},
                              {"max_clock_skew_seconds", 60},
                              {"log", log_path().string()}};
     if (token_lifetime_) config["max_token_age_seconds"] = *token_lifetime_;
@@ -214,7 +222,7 @@ class IamPamService {
 
   std::string service_;
   OsUser owner_;
-  std::string endpoint_;  // host:port the tokens must be signed for
+  std::string endpoint_;  // host:port the tokens must be signed for (comma-separated: any of them)
   std::filesystem::path dir_;
   std::optional<int> token_lifetime_;
 };
@@ -771,6 +779,52 @@ TEST(LabIamE2ePg, PoolRenewsIamConnectionsPastMaxLifetimeWithFreshCredentials) {
       attempt(conninfo, {{"wrapper_plugins", "iam"}, {"iam_allow_cleartext_without_tls", "true"}},
               [](Connection&, Attempt&) {});
   EXPECT_TRUE(back.connected) << back.error_type << ": " << back.error;
+  EXPECT_EQ(first_leak(log, watch), "");
+}
+
+// Issue 14: read/write splitting with IAM. set_read_only(true) opens the reader's session with an
+// IAM login of its own, a token signed for the reader's host:port that the server verifies; the
+// token appears in no log line.
+TEST(LabIamE2ePg, ReadWriteSplittingLogsInToTheReaderWithItsOwnToken) {
+  auto environment = test_aws_environment();
+  IamPamService pam("awrap-iam-test-pg-rws", "postgres", "127.0.0.121:5432,127.0.0.122:5432");
+  auto cluster = LabCluster::up({.name = "iam-pg-rws",
+                                 .engine = "pg",
+                                 .nodes = 2,
+                                 .base = "127.0.0.121",
+                                 .hba_lines = {"host all " + std::string(kIamUser) +
+                                               " 127.0.0.0/8 pam pamservice=" + pam.service()}});
+  cluster.sql("instance-1", std::string("CREATE ROLE ") + kIamUser + " LOGIN");
+  const std::string reader = cluster.node("instance-2").host + ":5432";
+  ASSERT_TRUE(eventually([&] {
+    return cluster
+               .sql_rows("instance-2", std::string("SELECT count(*) FROM pg_roles WHERE "
+                                                   "rolname = '") +
+                                           kIamUser + "'")
+               .at(0)
+               .at(0) == "1";
+  })) << "the role did not reach the reader";
+  LogCapture log;
+  SecretWatch watch;
+  Connection c = Connection::open(
+      "host=127.0.0.121,127.0.0.122 port=5432 user=" + std::string(kIamUser) +
+          " dbname=awrap connect_timeout=10",
+      {{"wrapper_plugins", "iam,read_write_splitting,failover"},
+       {"iam_allow_cleartext_without_tls", "true"},  // these lab nodes serve no TLS
+       {"topology_refresh_ms", "1000"}});
+  EXPECT_FALSE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>());
+  c.set_read_only(true);
+  EXPECT_TRUE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>()) << "not on the reader";
+  EXPECT_EQ(c.execute("SELECT current_user").scalar<std::string>(), kIamUser);
+  c.set_read_only(false);
+  EXPECT_FALSE(c.execute("SELECT pg_is_in_recovery()").scalar<bool>());
+  int reader_logins = 0;
+  for (const auto& d : pam.decisions()) {
+    EXPECT_EQ(d["decision"], "accepted") << d.dump();
+    if (d.value("endpoint", "") == reader) ++reader_logins;
+  }
+  EXPECT_GE(reader_logins, 1) << "no login with a token signed for the reader";
+  c.close();
   EXPECT_EQ(first_leak(log, watch), "");
 }
 

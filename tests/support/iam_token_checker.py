@@ -13,6 +13,8 @@ CONFIG is a JSON file the test writes (readable only by the server's user):
     {"access_key_id": "...", "secret_access_key": "...",   the lab's known test key
      "region": "us-east-1",
      "endpoint": "127.0.0.121:5432",                          host:port the token must be for
+                                                              (or a list of them, for a cluster
+                                                              whose nodes share this check)
      "max_clock_skew_seconds": 60,                            optional, default 60
      "max_token_age_seconds": 8,                              optional: the lab's short token
                                                               lifetime (tokens older are expired,
@@ -51,7 +53,8 @@ class Refused(Exception):
 
 
 def check_token(token, user, config, now):
-    """Returns None when the token is valid for `user`; raises Refused otherwise."""
+    """Returns the host:port the token is for when it is valid for `user`; raises Refused
+    otherwise."""
     try:
         endpoint, query = token.split("/?", 1)
         params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=True))
@@ -70,7 +73,8 @@ def check_token(token, user, config, now):
         raise Refused("signed for another region")
     if not hmac.compare_digest(key_id, config["access_key_id"]):
         raise Refused("unknown access key id")
-    if endpoint.lower() != config["endpoint"].lower():
+    endpoints = config["endpoint"] if isinstance(config["endpoint"], list) else [config["endpoint"]]
+    if endpoint.lower() not in [e.lower() for e in endpoints]:
         raise Refused("signed for another host:port")
     if db_user != user:
         raise Refused("DBUser is not the user logging in")
@@ -96,16 +100,19 @@ def check_token(token, user, config, now):
                                                  Region=region)
     if not hmac.compare_digest(expected.encode(), token.encode()):
         raise Refused("signature does not match")
-    return None
+    return endpoint
 
 
-def log_decision(config, user, decision, reason):
+def log_decision(config, user, decision, reason, endpoint=None):
     path = config.get("log")
     if not path:
         return
     try:
         with open(path, "a", encoding="utf-8") as log:
-            log.write(json.dumps({"user": user, "decision": decision, "reason": reason}) + "\n")
+            entry = {"user": user, "decision": decision, "reason": reason}
+            if endpoint:
+                entry["endpoint"] = endpoint
+            log.write(json.dumps(entry) + "\n")
     except OSError:
         pass  # the decision stands even when the log cannot be written
 
@@ -123,11 +130,11 @@ def main(argv):
     try:
         if not user:
             raise Refused("PAM_USER is not set")
-        check_token(token, user, config, now)
+        endpoint = check_token(token, user, config, now)
     except Refused as refusal:
         log_decision(config, user, "refused", str(refusal))
         return 1
-    log_decision(config, user, "accepted", "ok")
+    log_decision(config, user, "accepted", "ok", endpoint)
     return 0
 
 
