@@ -157,15 +157,26 @@ class FakeDriver final : public TargetDriver {
       log_->connects.push_back(spec.host.endpoint() + " user=" + spec.user);
     }
     if (on_connect) on_connect(spec);
-    return std::make_unique<FakeConnection>(spec.host, log_, hooks, spec.socket_timeout);
+    std::shared_ptr<const FakeHooks> current;
+    {
+      std::lock_guard lock(hooks_mutex_);
+      current = hooks_;
+    }
+    return std::make_unique<FakeConnection>(spec.host, log_, std::move(current),
+                                            spec.socket_timeout);
+  }
+  // Handed to every connection made after it is set (background monitors connect concurrently).
+  void set_hooks(std::shared_ptr<const FakeHooks> hooks) {
+    std::lock_guard lock(hooks_mutex_);
+    hooks_ = std::move(hooks);
   }
   // Throw from here to simulate an unreachable host or a refused login.
   std::function<void(const ConnectSpec&)> on_connect;
-  // Handed to every connection made after it is set.
-  std::shared_ptr<const FakeHooks> hooks;
 
  private:
   std::shared_ptr<FakeServerLog> log_;
+  std::mutex hooks_mutex_;
+  std::shared_ptr<const FakeHooks> hooks_;
 };
 
 }  // namespace awrap::testing

@@ -37,7 +37,7 @@ class FailoverOutcome : public ::testing::Test {
 
   // Two hosts named after the test, so no two tests share a topology monitor.
   Connection open(FakeHooks hooks, PropertyMap extra = {}) {
-    driver_->hooks = std::make_shared<const FakeHooks>(std::move(hooks));
+    driver_->set_hooks(std::make_shared<const FakeHooks>(std::move(hooks)));
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     first_ = name + "-1";
     second_ = name + "-2";

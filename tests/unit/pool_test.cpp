@@ -121,7 +121,7 @@ TEST_F(PoolTest, AConnectionWhoseStateCannotBeRestoredIsClosed) {
   hooks->on_session_call = [](const HostInfo&, std::string_view what) {
     if (what == "rollback") throw QueryError("fake: rollback refused");
   };
-  driver_->hooks = hooks;
+  driver_->set_hooks(hooks);
   auto pool = make({});
   {
     auto lease = pool.acquire();

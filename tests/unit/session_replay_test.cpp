@@ -42,7 +42,7 @@ TEST(SessionReplay, ReplaysInOrderSkipsRolledBackSettingsAndNamesWhatIsLost) {
     if (host.host == "h2" && sql.starts_with("SET ROLE"))
       throw QueryError("role \"r\" does not exist", "22023", 0, host.endpoint());
   };
-  f.driver->hooks = hooks;
+  f.driver->set_hooks(hooks);
   f.c.execute("SET search_path TO a");
   f.c.execute("SET ROLE r");
   f.c.execute("CREATE TEMP TABLE scratch(id int)");
@@ -78,7 +78,7 @@ TEST(SessionReplay, ANewConnectionLostDuringTheReplayIsRefusedAndTheRecordKept) 
   hooks->on_execute = [](const HostInfo& host, std::string_view) {
     if (host.host == "h2") throw ConnectionLostError("gone", "08006", 0, host.endpoint());
   };
-  f.driver->hooks = hooks;
+  f.driver->set_hooks(hooks);
   f.c.execute("SET search_path TO a");
   f.c.execute("CREATE TEMP TABLE scratch(id int)");
   EXPECT_THROW(f.move_to("h2"), ConnectionLostError);
