@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "rws_bench_support.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace {
@@ -52,10 +53,7 @@ Setup bring_up(bool pg, int readers) {
                                  .nodes = readers + 1,
                                  .base = base});
   auto status = cluster.status();
-  std::string endpoint =
-      pg ? "host=" + status.cluster_endpoint +
-               " port=5432 user=awrap password=awrap-lab-password dbname=awrap"
-         : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
+  std::string endpoint = awrap::bench::cluster_endpoint_conninfo(status, pg);
   awrap::PropertyMap props{
       {"wrapper_plugins", "aurora_connection_tracker,read_write_splitting,failover"},
       {"cluster_endpoint_role", "writer"},

@@ -17,20 +17,14 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "rws_bench_support.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double micros(Clock::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
+using awrap::bench::Clock;
+using awrap::bench::micros;
+using awrap::bench::percentile;
 
 struct Side {
   std::vector<double> us;
@@ -58,10 +52,7 @@ int main(int argc, char** argv) {
                                                    .nodes = 2,
                                                    .base = pg ? "127.0.0.226" : "127.0.0.236"});
     auto status = cluster.status();
-    std::string endpoint =
-        pg ? "host=" + status.cluster_endpoint +
-                 " port=5432 user=awrap password=awrap-lab-password dbname=awrap"
-           : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
+    std::string endpoint = awrap::bench::cluster_endpoint_conninfo(status, pg);
     std::string who =
         pg ? "SELECT pg_catalog.aurora_db_instance_identifier()" : "SELECT @@aurora_server_id";
     cluster.sql(status.writer, "CREATE TABLE rywb (id INT PRIMARY KEY)");

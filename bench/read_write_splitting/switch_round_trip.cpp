@@ -19,20 +19,14 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "rws_bench_support.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double micros(Clock::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
+using awrap::bench::Clock;
+using awrap::bench::micros;
+using awrap::bench::percentile;
 
 }  // namespace
 
@@ -55,10 +49,7 @@ int main(int argc, char** argv) {
     std::string reader;
     for (const auto& n : status.nodes)
       if (!n.is_writer()) reader = n.name;
-    std::string endpoint =
-        pg ? "host=" + status.cluster_endpoint +
-                 " port=5432 user=awrap password=awrap-lab-password dbname=awrap"
-           : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
+    std::string endpoint = awrap::bench::cluster_endpoint_conninfo(status, pg);
     awrap::PropertyMap props{
         {"wrapper_plugins", "aurora_connection_tracker,read_write_splitting,failover"},
         {"cluster_endpoint_role", "writer"},

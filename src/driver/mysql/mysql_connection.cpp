@@ -12,6 +12,7 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "base/name_resolution.hpp"
+#include "base/process_fork.hpp"
 #include "base/text.hpp"
 #include "driver/mysql/mysql_binary_result.hpp"
 #include "driver/mysql/mysql_native_options.hpp"
@@ -137,9 +138,9 @@ MysqlConnection::~MysqlConnection() {
 
 void MysqlConnection::close() noexcept {
   if (!handle_) return;
-  if (fork_generation() != fork_generation_) {
-    // A fork() child closes only its own descriptors: COM_STMT_CLOSE or COM_QUIT on the shared
-    // socket would reach the parent's session.
+  if (handle_.get_deleter().inherited()) {
+    // A fork() child closes only its own descriptors: COM_STMT_CLOSE (below) or COM_QUIT on the
+    // shared socket would reach the parent's session.
     detach_inherited_socket(static_cast<int>(mysql_get_socket(handle_.get())));
     const std::lock_guard lock(abort_socket_mutex_);
     if (abort_socket_ >= 0) ::close(abort_socket_);
@@ -163,7 +164,7 @@ void MysqlConnection::close() noexcept {
 
 void MysqlConnection::abort() noexcept {
   aborted_ = true;  // before the shutdown, so the woken owner thread sees it
-  if (fork_generation() != fork_generation_) return;  // the parent's session: leave it be
+  if (handle_.get_deleter().inherited()) return;  // the parent's session: leave it be
   const std::lock_guard lock(abort_socket_mutex_);
   if (abort_socket_ >= 0) ::shutdown(abort_socket_, SHUT_RDWR);
 }

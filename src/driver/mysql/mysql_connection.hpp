@@ -29,8 +29,8 @@
 
 #include "awrap/background_credentials.hpp"
 #include "awrap/target_driver.hpp"
-#include "base/process_fork.hpp"
 #include "driver/mysql/mysql_error.hpp"
+#include "driver/mysql/mysql_handle.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
 
 namespace awrap::mysql {
@@ -86,20 +86,10 @@ class MysqlConnection final : public TargetConnection {
   const HostInfo& host() const noexcept override { return spec_.host; }
 
  private:
-  struct HandleCloser {
-    // In a fork() child the socket is the parent's too: COM_QUIT must not reach it.
-    HandleCloser() noexcept : fork_generation_at_connect(fork_generation()) {}
-    std::uint64_t fork_generation_at_connect;
-    void operator()(MYSQL* handle) const noexcept {
-      if (fork_generation() != fork_generation_at_connect)
-        detach_inherited_socket(static_cast<int>(mysql_get_socket(handle)));
-      mysql_close(handle);
-    }
-  };
   struct StatementCloser {
     void operator()(MYSQL_STMT* statement) const noexcept { mysql_stmt_close(statement); }
   };
-  using Handle = std::unique_ptr<MYSQL, HandleCloser>;
+  using Handle = MysqlHandle;
   using Statement = std::unique_ptr<MYSQL_STMT, StatementCloser>;
 
   MysqlConnection(ConnectSpec spec, std::string endpoint, Handle handle);
@@ -140,8 +130,6 @@ class MysqlConnection final : public TargetConnection {
   // can never be shut down by mistake.
   std::mutex abort_socket_mutex_;
   int abort_socket_ = -1;  // guarded by abort_socket_mutex_
-  // In a fork() child the socket is the parent's too: nothing may be sent or shut down on it.
-  const std::uint64_t fork_generation_ = fork_generation();
 
   Handle handle_;
   // Declared after handle_: destroyed first, while the handle still exists.

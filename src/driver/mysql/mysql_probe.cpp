@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "base/process_fork.hpp"
 #include "driver/mysql/mysql_error.hpp"
+#include "driver/mysql/mysql_handle.hpp"
 #include "driver/mysql/mysql_native_options.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
 
@@ -15,17 +15,7 @@ namespace {
 constexpr unsigned int kDefaultPort = 3306;
 constexpr std::size_t kNonblockingStackSize = 256 * 1024;  // as MysqlConnection: room for TLS
 
-struct HandleCloser {
-  // In a fork() child the socket is the parent's too: COM_QUIT must not reach it.
-  HandleCloser() noexcept : fork_generation_at_connect(fork_generation()) {}
-  std::uint64_t fork_generation_at_connect;
-  void operator()(MYSQL* handle) const noexcept {
-    if (fork_generation() != fork_generation_at_connect)
-      detach_inherited_socket(static_cast<int>(mysql_get_socket(handle)));
-    mysql_close(handle);
-  }
-};
-using Handle = std::unique_ptr<MYSQL, HandleCloser>;
+using Handle = MysqlHandle;
 
 short poll_events_of(int wait_status) noexcept {
   short events = 0;

@@ -202,7 +202,8 @@ void PgConnection::abort() noexcept {
 
 void PgConnection::shut_down_socket() noexcept {
   broken_ = true;
-  if (fork_generation() != fork_generation_) return;  // the parent's session: leave it be
+  // In a fork() child the socket is the parent's too: shutdown() would end its session.
+  if (conn_.get_deleter().inherited()) return;
   std::lock_guard lock(socket_mutex_);
   if (socket_ >= 0) ::shutdown(socket_, SHUT_RDWR);
 }
@@ -219,11 +220,9 @@ void PgConnection::close() noexcept {
     cancel_.reset();
   }
   broken_ = true;
-  // A fork() child closes only its own descriptor: a Terminate would end the parent's session.
-  if (conn_ && fork_generation() != fork_generation_)
-    detach_inherited_socket(PQsocket(conn_.get()));
   // PQfinish sends Terminate without blocking (the connection is in non-blocking mode), so a dead
-  // server cannot hang close().
+  // server cannot hang close(); on a socket inherited through fork() the handle's deleter makes
+  // sure it sends nothing.
   conn_.reset();
 }
 

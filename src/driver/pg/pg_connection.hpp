@@ -18,7 +18,6 @@
 #include <string>
 
 #include "awrap/target_driver.hpp"
-#include "base/process_fork.hpp"
 #include "driver/pg/pg_handles.hpp"
 #include "driver/pg/pg_result.hpp"
 
@@ -100,8 +99,6 @@ class PgConnection final : public TargetConnection {
 
   mutable std::mutex socket_mutex_;
   int socket_ = -1;  // guarded by socket_mutex_; -1 once closed
-  // In a fork() child the socket is the parent's too: nothing may be sent or shut down on it.
-  const std::uint64_t fork_generation_ = fork_generation();
 
   // Shared so cancel() can run PQcancel (a network round trip) without the mutex, and close()
   // never waits for it; the PGcancel is freed when the last user lets go.

@@ -14,8 +14,10 @@ struct PgConnDeleter {
   // In a fork() child the socket is the parent's too: PQfinish's Terminate must not reach it.
   PgConnDeleter() noexcept : fork_generation_at_connect(fork_generation()) {}
   std::uint64_t fork_generation_at_connect;
+  // True in a fork() child of the process that made the connection.
+  bool inherited() const noexcept { return fork_generation() != fork_generation_at_connect; }
   void operator()(PGconn* conn) const noexcept {
-    if (fork_generation() != fork_generation_at_connect) detach_inherited_socket(PQsocket(conn));
+    if (inherited()) detach_inherited_socket(PQsocket(conn));
     PQfinish(conn);
   }
 };

@@ -51,8 +51,7 @@ class PgProbe final : public HostProbe {
   void abandon() noexcept override {
     // Shut the socket first so PQfinish's Terminate message cannot wait on a dead peer (it would
     // not in non-blocking mode, but a shut socket makes that certain).
-    if (conn_ && PQsocket(conn_.get()) >= 0 &&
-        fork_generation() == conn_.get_deleter().fork_generation_at_connect)
+    if (conn_ && PQsocket(conn_.get()) >= 0 && !conn_.get_deleter().inherited())
       ::shutdown(PQsocket(conn_.get()), SHUT_RDWR);
     close();
   }
