@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "support/log_capture.hpp"
 #include "support/test_env.hpp"
 
 namespace awrap {
@@ -329,13 +330,7 @@ TEST_P(ConnectionContract, ConfigErrorsNamePropertyValueAndAcceptedValues) {
 }
 
 TEST_P(ConnectionContract, LoginFailureIsAuthErrorAndNeverShowsThePassword) {
-  std::vector<std::string> lines;
-  std::mutex m;
-  set_log_sink([&](LogLevel, std::string_view msg) {
-    std::lock_guard lock(m);
-    lines.emplace_back(msg);
-  });
-  set_log_level(LogLevel::kTrace);
+  testing::LogCapture log;
   const std::string secret = "Sup3r-Secret-Pa55";
   // With logging plugins only, and with the default cluster plugins.
   for (const PropertyMap& props :
@@ -351,9 +346,7 @@ TEST_P(ConnectionContract, LoginFailureIsAuthErrorAndNeverShowsThePassword) {
       EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
     }
   }
-  set_log_level(LogLevel::kWarning);
-  set_log_sink(nullptr);
-  for (const auto& l : lines) EXPECT_EQ(l.find(secret), std::string::npos) << l;
+  for (const auto& line : log.messages()) EXPECT_EQ(line.find(secret), std::string::npos) << line;
 }
 
 TEST_P(ConnectionContract, UnreachableHostIsConnectErrorNotAuthError) {

@@ -192,7 +192,7 @@ TEST_F(SecretsManagerFailover, RotationUnderHostMonitoringFailsNothingOver) {
       << "the writer was marked down";
   EXPECT_EQ(log.count("does not answer"), 0) << "the monitor declared the writer dead";
   EXPECT_EQ(log.count("failover ("), 0) << "a failover started";
-  for (const auto& line : log.lines()) {
+  for (const auto& line : log.messages()) {
     EXPECT_EQ(line.find(before), std::string::npos) << "old password in the log: " << line;
     EXPECT_EQ(line.find(after), std::string::npos) << "new password in the log: " << line;
   }

@@ -36,6 +36,7 @@
 #include "core/host_availability.hpp"
 #include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
+#include "support/log_capture.hpp"
 
 namespace awrap::testing {
 namespace {
@@ -89,34 +90,6 @@ ScopedEnvironment test_aws_environment() {
       {"AWS_CONFIG_FILE", "/nonexistent"},  {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
       {"AWS_EC2_METADATA_DISABLED", "true"}};
 }
-
-// Every message awrap logs (level kTrace) while it lives.
-class LogCapture {
- public:
-  LogCapture() : previous_level_(log_level()) {
-    set_log_level(LogLevel::kTrace);
-    set_log_sink([this](LogLevel, std::string_view message) {
-      std::lock_guard lock(mutex_);
-      messages_.emplace_back(message);
-    });
-  }
-  ~LogCapture() {
-    set_log_sink(nullptr);
-    set_log_level(previous_level_);
-  }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  std::vector<std::string> messages() const {
-    std::lock_guard lock(mutex_);
-    return messages_;
-  }
-
- private:
-  LogLevel previous_level_;
-  mutable std::mutex mutex_;
-  std::vector<std::string> messages_;
-};
 
 struct OsUser {
   uid_t uid;

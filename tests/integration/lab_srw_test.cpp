@@ -19,6 +19,7 @@
 
 #include "awrap/awrap.hpp"
 #include "support/lab_cluster.hpp"
+#include "support/log_capture.hpp"
 #include "support/thread_count.hpp"
 
 namespace awrap {
@@ -42,34 +43,6 @@ struct Engine {
 void PrintTo(const Engine& engine, std::ostream* out) {
   *out << engine.name;
 }
-
-// Warnings awrap logs while a test runs (the fallback to the writer is logged, not thrown).
-class LogCapture {
- public:
-  LogCapture() {
-    set_log_level(std::getenv("AWRAP_TEST_DEBUG") ? LogLevel::kDebug : LogLevel::kWarning);
-    set_log_sink([this](LogLevel level, std::string_view message) {
-      if (std::getenv("AWRAP_TEST_DEBUG")) std::cerr << to_string(level) << " " << message << "\n";
-      if (level < LogLevel::kWarning) return;
-      std::lock_guard lock(mutex_);
-      warnings_.emplace_back(message);
-    });
-  }
-  ~LogCapture() {
-    set_log_sink(nullptr);
-    set_log_level(LogLevel::kWarning);
-  }
-  bool saw(std::string_view text) {
-    std::lock_guard lock(mutex_);
-    for (const auto& w : warnings_)
-      if (w.find(text) != std::string::npos) return true;
-    return false;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> warnings_;
-};
 
 class LabSrw : public ::testing::TestWithParam<Engine> {
  protected:
@@ -290,7 +263,7 @@ TEST_P(LabSrw, SwitchingInsideATransactionIsAReadWriteSplittingError) {
 }
 
 TEST_P(LabSrw, VerificationRejectsAWrongRoleEndpointWithinTheRetryTimeout) {
-  LogCapture log;
+  testing::LogCapture log(LogLevel::kWarning);  // the fallback is logged, not thrown
   // The "read" endpoint is the primary (by its address; the application and the write
   // endpoint name it by its host name): every connection it gives is refused for its role, and
   // after srw_connect_retry_timeout_ms the reads stay on the current writer connection (the AWS
@@ -343,7 +316,7 @@ TEST_P(LabSrw, VerificationRejectsAWrongRoleEndpointWithinTheRetryTimeout) {
 }
 
 TEST_P(LabSrw, VerifiedInitialConnectionRetriesThenContinuesUnverified) {
-  LogCapture log;
+  testing::LogCapture log(LogLevel::kWarning);  // the fallback is logged, not thrown
   auto start = Clock::now();
   Connection conn = open(
       {{"srw_verify_initial_connection_type", "writer"}, {"srw_connect_retry_timeout_ms", "1000"}},
@@ -370,7 +343,7 @@ TEST_P(LabSrw, WithoutVerificationTheEndpointsAreTrusted) {
 }
 
 TEST_P(LabSrw, ACrashedReaderGivesAClearErrorAndTheWriterStaysUsable) {
-  LogCapture log;
+  testing::LogCapture log(LogLevel::kWarning);  // the fallback is logged, not thrown
   Connection conn = open({{"srw_connect_retry_timeout_ms", "1000"}});
   conn.set_read_only(true);
   ASSERT_EQ(where(conn), "instance-2");

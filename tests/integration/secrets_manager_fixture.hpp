@@ -17,12 +17,14 @@
 
 #include "awrap/awrap.hpp"
 #include "support/aws_endpoint_server.hpp"
+#include "support/log_capture.hpp"
 #include "support/test_env.hpp"
 
 namespace awrap::secrets_manager_test {
 
 using awrap::testing::AwsEndpointServer;
 using namespace std::chrono_literals;
+using awrap::testing::LogCapture;
 
 inline constexpr const char* kAccessKeyId = "AKIASECRETSMANAGERIT";
 inline constexpr const char* kSecretAccessKey = "sm/integration+secret-access-key";
@@ -34,36 +36,6 @@ inline std::string unique(std::string_view what) {
 inline std::string secret_json(const std::string& user, const std::string& password) {
   return nlohmann::json{{"username", user}, {"password", password}, {"engine", "postgres"}}.dump();
 }
-
-// Every log line awrap writes, at trace level.
-class LogCapture {
- public:
-  LogCapture() {
-    set_log_level(LogLevel::kTrace);
-    set_log_sink([this](LogLevel, std::string_view message) {
-      std::lock_guard lock(mutex_);
-      lines_.emplace_back(message);
-    });
-  }
-  ~LogCapture() {
-    set_log_sink(nullptr);
-    set_log_level(LogLevel::kWarning);
-  }
-  std::vector<std::string> lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-  int count(std::string_view text) const {
-    int n = 0;
-    for (const auto& line : lines())
-      if (line.find(text) != std::string::npos) ++n;
-    return n;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
 
 class SecretsManagerIntegration : public ::testing::Test {
  protected:

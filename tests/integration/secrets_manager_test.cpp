@@ -248,7 +248,7 @@ TEST_F(SecretsManagerIntegration, NoSecretValueInAnyLogLineOrError) {
     } catch (const Error& error) {
       errors.emplace_back(error.what());
     }
-    lines = log.lines();
+    lines = log.messages();
   }
   EXPECT_GE(lines.size(), 5u);
   EXPECT_EQ(errors.size(), 3u);
