@@ -76,10 +76,12 @@ std::string render_properties_help() {
     out << "  " << p.code << "  (weight " << p.weight << ")  " << p.help << "\n";
   out << "\nERRORS (awrap query prints the class; docs/errors.md says what to do)\n"
          "  ConfigError, ConnectError, AuthError, QueryError, QueryCancelledError,\n"
-         "  ReadOnlyViolationError, ConnectionLostError, ConnectionClosedError,\n"
+         "  ReadOnlyViolationError, ConnectionLostError, ConnectionClosedError (also: a\n"
+         "  Connection used in a fork() child), ReadWriteSplittingError, PoolTimeoutError,\n"
          "  FailoverSuccessError (08S02: run the statement again),\n"
          "  TransactionResolutionUnknownError (08007: it may have committed; check),\n"
-         "  FailoverFailedError (08001: no fitting host within failover_timeout_sec)\n";
+         "  FailoverFailedError (08001: no fitting host within failover_timeout_sec);\n"
+         "  a failover error's message names the session state it could not restore\n";
   return out.str();
 }
 
