@@ -8,7 +8,8 @@ path shows only the layers below it). This script reads that file and checks eve
   - a file includes only public headers (awrap/...), its own layer and the layers its layer
     depends on, directly or through others;
   - a plugin folder (src/plugin/<code>/) includes no other plugin's folder;
-  - a public header includes only public headers.
+  - a public header includes only public headers, and an application header (include/awrap/)
+    includes no extension header (include/awrap/ext/: the API of plugin and driver authors).
 It then renders the layer diagram and table and compares them with the block between the
 markers in docs/architecture.md (--write rewrites the block).
 
@@ -114,6 +115,9 @@ def check(layers):
             if m and not m.group(1).startswith("awrap/"):
                 errors.append(f"{path.relative_to(ROOT)}:{lineno}: a public header includes "
                               f"\"{m.group(1)}\" (only awrap/... is allowed)")
+            elif m and m.group(1).startswith("awrap/ext/") and path.parent.name != "ext":
+                errors.append(f"{path.relative_to(ROOT)}:{lineno}: an application header includes "
+                              f"the extension header \"{m.group(1)}\"")
     return errors
 
 
@@ -132,7 +136,8 @@ def render(layers):
         uses = ", ".join(f["DEPS"])
         native = ", ".join(f["NATIVE"]) or "-"
         lines.append(f"| `{name}` | {what} | {uses} | {native} |")
-    lines += ["| `awrap_api` | `include/awrap/` (public headers) | - | - |", "", END]
+    lines += ["| `awrap_api` | `include/awrap/` (application API), `include/awrap/ext/` (extension API) "
+              "| - | - |", "", END]
     return "\n".join(lines)
 
 

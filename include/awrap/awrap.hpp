@@ -1,4 +1,5 @@
-// awrap: one include for the whole public API.
+// awrap: one include for the application API. Plugin and driver authors also include
+// awrap/ext/plugin.hpp and awrap/ext/target_driver.hpp (the extension API).
 #pragma once
 
 #include "awrap/connection.hpp"
@@ -6,8 +7,7 @@
 #include "awrap/host_info.hpp"
 #include "awrap/log.hpp"
 #include "awrap/params.hpp"
-#include "awrap/plugin.hpp"
 #include "awrap/pool.hpp"
 #include "awrap/properties.hpp"
 #include "awrap/result.hpp"
-#include "awrap/target_driver.hpp"
+#include "awrap/session.hpp"

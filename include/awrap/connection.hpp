@@ -32,9 +32,13 @@
 #include "awrap/params.hpp"
 #include "awrap/properties.hpp"
 #include "awrap/result.hpp"
-#include "awrap/target_driver.hpp"
+#include "awrap/session.hpp"
 
 namespace awrap {
+
+namespace internal {
+class ConnectionImpl;  // src/core/connection_impl.hpp
+}  // namespace internal
 
 // A server-side prepared statement. Valid for the Connection that made it; if the Connection
 // fails over, awrap prepares it again on the new host on first use.
@@ -107,13 +111,12 @@ class AWRAP_EXPORT Connection {
   // "pg" or "mysql".
   std::string_view engine() const;
 
-  class Impl;
-
  private:
-  friend struct ConnectionAccess;  // internal: builds Connections around an Impl (tests, benches)
-  explicit Connection(std::unique_ptr<Impl> impl);
-  Impl& impl() const;
-  std::unique_ptr<Impl> impl_;
+  friend struct ConnectionAccess;  // internal: builds Connections around an implementation (tests,
+                                   // benches)
+  explicit Connection(std::unique_ptr<internal::ConnectionImpl> impl);
+  internal::ConnectionImpl& impl() const;
+  std::unique_ptr<internal::ConnectionImpl> impl_;
 };
 
 // Rolls back on destruction unless commit() or rollback() was called or the Connection is closed

@@ -38,7 +38,10 @@
 
 namespace awrap {
 
+namespace internal {
+class PoolImpl;  // src/pool/pool_impl.hpp
 struct PoolSlot;
+}  // namespace internal
 
 // Where a lease was taken, for leak reports: std::source_location's fields, filled at the call
 // site the same way (that type is missing from Clang 14 with libstdc++ 12, which awrap supports).
@@ -162,12 +165,10 @@ class AWRAP_EXPORT Pool {
   // when they end. Idempotent; never throws.
   void close() noexcept;
 
-  class Impl;
-
  private:
   friend struct PoolAccess;  // internal: injects a clock and cluster facts (tests)
-  explicit Pool(std::shared_ptr<Impl> impl);
-  std::shared_ptr<Impl> impl_;
+  explicit Pool(std::shared_ptr<internal::PoolImpl> impl);
+  std::shared_ptr<internal::PoolImpl> impl_;
 };
 
 // One borrowed connection. Returns it to the pool when it ends (destructor or release()): the
@@ -195,12 +196,14 @@ class AWRAP_EXPORT Pool::Lease {
 
  private:
   friend class Pool;
-  Lease(std::shared_ptr<Pool::Impl> pool, PoolSlot* slot, Connection* connection) noexcept
+  Lease(std::shared_ptr<internal::PoolImpl> pool, internal::PoolSlot* slot,
+        Connection* connection) noexcept
       : pool_(std::move(pool)), slot_(slot), connection_(connection) {}
   void give_back(bool discard) noexcept;
 
-  std::shared_ptr<Pool::Impl> pool_;
-  PoolSlot* slot_ = nullptr;  // the pool's record of this connection (src/pool/pool_impl.hpp)
+  std::shared_ptr<internal::PoolImpl> pool_;
+  internal::PoolSlot* slot_ =
+      nullptr;  // the pool's record of this connection (src/pool/pool_impl.hpp)
   Connection* connection_ = nullptr;
 };
 

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 
 namespace awrap {
 

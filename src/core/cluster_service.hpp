@@ -1,14 +1,14 @@
 // What built-in cluster plugins (failover, aurora_connection_tracker, initial_connection,
 // read_write_splitting) need
 // beyond the public PluginService: the dialect and the shared topology monitor. Implemented by
-// Connection::Impl; reached with cluster_service(PluginService&).
+// internal::ConnectionImpl; reached with cluster_service(PluginService&).
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 #include "dialect/dialect.hpp"
 #include "topology/topology_monitor.hpp"
 

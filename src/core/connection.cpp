@@ -8,8 +8,8 @@ namespace awrap {
 
 Connection ConnectionAccess::open(std::string_view conninfo, const PropertyMap& properties,
                                   std::shared_ptr<TargetDriver> driver) {
-  auto impl =
-      std::make_unique<Connection::Impl>(parse_conninfo(conninfo), properties, std::move(driver));
+  auto impl = std::make_unique<internal::ConnectionImpl>(parse_conninfo(conninfo), properties,
+                                                         std::move(driver));
   impl->open();
   return Connection(std::move(impl));
 }
@@ -22,17 +22,18 @@ Connection Connection::open(std::string_view conninfo, const PropertyMap& proper
   for (const auto& [k, v] : properties) merged[k] = v;
   (void)Properties::parse(merged);
   auto driver = make_driver(info.engine);
-  auto impl = std::make_unique<Impl>(std::move(info), properties, std::move(driver));
+  auto impl =
+      std::make_unique<internal::ConnectionImpl>(std::move(info), properties, std::move(driver));
   impl->open();
   return Connection(std::move(impl));
 }
 
-Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(std::unique_ptr<internal::ConnectionImpl> impl) : impl_(std::move(impl)) {}
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
-Connection::Impl& Connection::impl() const {
+internal::ConnectionImpl& Connection::impl() const {
   if (!impl_) throw ConnectionClosedError("use of a moved-from Connection", "08003");
   if (impl_->inherited_from_parent()) {
     throw ConnectionClosedError(

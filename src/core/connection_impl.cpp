@@ -31,8 +31,8 @@ PropertyMap merge(PropertyMap base, const PropertyMap& overrides) {
 
 }  // namespace
 
-Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides,
-                       std::shared_ptr<TargetDriver> driver)
+internal::ConnectionImpl::ConnectionImpl(ConnInfo info, const PropertyMap& overrides,
+                                         std::shared_ptr<TargetDriver> driver)
     : properties_(Properties::parse(merge(std::move(info.options), overrides))),
       hosts_(std::move(info.hosts)),
       driver_(std::move(driver)),
@@ -68,11 +68,11 @@ Connection::Impl::Impl(ConnInfo info, const PropertyMap& overrides,
   background_credentials_ = chain_background_credentials(chain_->subscribers(Method::kConnect));
 }
 
-Connection::Impl::~Impl() {
+internal::ConnectionImpl::~ConnectionImpl() {
   close();
 }
 
-ConnectSpec Connection::Impl::spec_for(const HostInfo& host) const {
+ConnectSpec internal::ConnectionImpl::spec_for(const HostInfo& host) const {
   ConnectSpec spec;
   spec.host = host;
   spec.user = properties_.get_string("user");
@@ -84,7 +84,7 @@ ConnectSpec Connection::Impl::spec_for(const HostInfo& host) const {
   return spec;
 }
 
-void Connection::Impl::open() {
+void internal::ConnectionImpl::open() {
   std::string failures;
   for (const auto& host : hosts_) {
     ConnectRequest request{spec_for(host), /*initial=*/true};
@@ -114,11 +114,11 @@ void Connection::Impl::open() {
       "08001");
 }
 
-void Connection::Impl::check_open() const {
+void internal::ConnectionImpl::check_open() const {
   if (closed_) throw ConnectionClosedError("the connection is closed", "08003");
 }
 
-CallResult Connection::Impl::run(Call& call) {
+CallResult internal::ConnectionImpl::run(Call& call) {
   check_open();
   CallResult result;
   try {
@@ -132,13 +132,13 @@ CallResult Connection::Impl::run(Call& call) {
   return result;
 }
 
-void Connection::Impl::note_failed_call() {
+void internal::ConnectionImpl::note_failed_call() {
   if (!pending_sql_.empty() && current_ &&
       current_->transaction_status() != TransactionStatus::kInTransaction)
     pending_doomed_ = true;  // failed, or ended by the failure: it cannot commit any more
 }
 
-void Connection::Impl::remember_session_sql(const Call& call) {
+void internal::ConnectionImpl::remember_session_sql(const Call& call) {
   const TransactionStatus status =
       current_ ? current_->transaction_status() : TransactionStatus::kUnknown;
   if (!pending_sql_.empty()) {
@@ -167,7 +167,7 @@ void Connection::Impl::remember_session_sql(const Call& call) {
   }
 }
 
-CallResult Connection::Impl::call_chain(Call& call) {
+CallResult internal::ConnectionImpl::call_chain(Call& call) {
   try {
     return chain_->call(call);
   } catch (const FailoverFailedError&) {
@@ -178,7 +178,7 @@ CallResult Connection::Impl::call_chain(Call& call) {
   }
 }
 
-void Connection::Impl::remember_session_change(const Call& call) {
+void internal::ConnectionImpl::remember_session_change(const Call& call) {
   switch (call.method) {
     case Method::kSetAutocommit:
       autocommit_ = call.flag;
@@ -194,7 +194,7 @@ void Connection::Impl::remember_session_change(const Call& call) {
   }
 }
 
-std::string Connection::Impl::prepare(std::string_view sql) {
+std::string internal::ConnectionImpl::prepare(std::string_view sql) {
   check_open();
   std::string name = "awrap_s" + std::to_string(++next_statement_id_);
   Call call{Method::kPrepare, sql, name, {}, false, IsolationLevel::kDefault};
@@ -203,8 +203,8 @@ std::string Connection::Impl::prepare(std::string_view sql) {
   return name;
 }
 
-CallResult Connection::Impl::execute_prepared(const PreparedStatement& statement,
-                                              std::span<const Param> params) {
+CallResult internal::ConnectionImpl::execute_prepared(const PreparedStatement& statement,
+                                                      std::span<const Param> params) {
   check_open();
   auto it = prepared_on_generation_.find(statement.name());
   if (it == prepared_on_generation_.end())
@@ -223,7 +223,7 @@ CallResult Connection::Impl::execute_prepared(const PreparedStatement& statement
   return call_chain(call);
 }
 
-void Connection::Impl::deallocate(const PreparedStatement& statement) {
+void internal::ConnectionImpl::deallocate(const PreparedStatement& statement) {
   check_open();
   auto it = prepared_on_generation_.find(statement.name());
   if (it == prepared_on_generation_.end()) return;
@@ -236,7 +236,7 @@ void Connection::Impl::deallocate(const PreparedStatement& statement) {
   call_chain(call);
 }
 
-void Connection::Impl::cancel() {
+void internal::ConnectionImpl::cancel() {
   std::shared_ptr<TargetConnection> target;
   {
     std::lock_guard lock(current_mutex_);
@@ -247,7 +247,7 @@ void Connection::Impl::cancel() {
   if (target) target->cancel();
 }
 
-void Connection::Impl::close() noexcept {
+void internal::ConnectionImpl::close() noexcept {
   if (closed_.exchange(true)) return;
   try {
     Call call{Method::kClose, {}, {}, {}, false, IsolationLevel::kDefault};
@@ -263,11 +263,12 @@ void Connection::Impl::close() noexcept {
   if (old) old->close();
 }
 
-TransactionStatus Connection::Impl::transaction_status() const {
+TransactionStatus internal::ConnectionImpl::transaction_status() const {
   return current_ ? current_->transaction_status() : TransactionStatus::kUnknown;
 }
 
-void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> connection) {
+void internal::ConnectionImpl::set_current_connection(
+    std::unique_ptr<TargetConnection> connection) {
   HostInfo old_host = current_host_;
   {
     ScopedSocketTimeout bound(*connection, auxiliary_timeout_);
@@ -292,7 +293,7 @@ void Connection::Impl::set_current_connection(std::unique_ptr<TargetConnection> 
   if (old) old->close();
 }
 
-std::shared_ptr<TargetConnection> Connection::Impl::exchange_connection(
+std::shared_ptr<TargetConnection> internal::ConnectionImpl::exchange_connection(
     std::shared_ptr<TargetConnection> connection, const HostInfo& host) {
   HostInfo old_host = current_host_;
   std::shared_ptr<TargetConnection> old;
@@ -318,7 +319,7 @@ std::shared_ptr<TargetConnection> Connection::Impl::exchange_connection(
 // SQL settings first, then the API's: with autocommit off the PostgreSQL driver would open a
 // transaction for the first SET, and where both set the same thing the API's value is the one
 // restored (docs/failover.md).
-void Connection::Impl::restore_session_state(TargetConnection& connection) {
+void internal::ConnectionImpl::restore_session_state(TargetConnection& connection) {
   replay_sql_settings(connection);
   if (!autocommit_) connection.set_autocommit(false);
   if (read_only_) connection.set_read_only(true);
@@ -328,7 +329,7 @@ void Connection::Impl::restore_session_state(TargetConnection& connection) {
 // A setting the new host refuses (a role or schema missing there) is not a reason to refuse the
 // host: it is named in the failover error instead. Values are never logged (a custom setting may
 // hold anything); the server's message may name them, as it does to the application.
-void Connection::Impl::replay_sql_settings(TargetConnection& connection) {
+void internal::ConnectionImpl::replay_sql_settings(TargetConnection& connection) {
   not_restored_.clear();
   std::vector<bool> replayed;
   for (const auto& setting : sql_session_.settings()) {
@@ -348,19 +349,19 @@ void Connection::Impl::replay_sql_settings(TargetConnection& connection) {
   replayed_ = std::move(replayed);
 }
 
-std::unique_ptr<TargetConnection> Connection::Impl::connect(const HostInfo& host) {
+std::unique_ptr<TargetConnection> internal::ConnectionImpl::connect(const HostInfo& host) {
   ConnectRequest request{spec_for(host), /*initial=*/false};
   return chain_->connect(request);
 }
 
-std::unique_ptr<TargetConnection> Connection::Impl::connect_until(
+std::unique_ptr<TargetConnection> internal::ConnectionImpl::connect_until(
     const HostInfo& host, std::chrono::steady_clock::time_point deadline) {
   ConnectRequest request{spec_for(host), /*initial=*/false};
   request.spec.connect_timeout = tighter_timeout(request.spec.connect_timeout, time_left(deadline));
   return chain_->connect(request);
 }
 
-std::vector<HostInfo> Connection::Impl::hosts() const {
+std::vector<HostInfo> internal::ConnectionImpl::hosts() const {
   std::vector<HostInfo> out = hosts_;
   if (monitor_)
     if (auto topology = monitor_->topology(); topology && !topology->hosts.empty())
@@ -370,16 +371,17 @@ std::vector<HostInfo> Connection::Impl::hosts() const {
   return out;
 }
 
-void Connection::Impl::set_availability(const HostInfo& host, HostAvailability availability) {
+void internal::ConnectionImpl::set_availability(const HostInfo& host,
+                                                HostAvailability availability) {
   HostAvailabilityRegistry::instance().set(host, availability);
 }
 
-HostAvailability Connection::Impl::availability(const HostInfo& host) const {
+HostAvailability internal::ConnectionImpl::availability(const HostInfo& host) const {
   return HostAvailabilityRegistry::instance().get(host, availability_strategy_);
 }
 
 // The DefaultPlugin: the end of every chain.
-CallResult Connection::Impl::call(Call& call) {
+CallResult internal::ConnectionImpl::call(Call& call) {
   TargetConnection* c = current_.get();
   if (call.method == Method::kClose) return nullptr;
   if (!c) throw ConnectionClosedError("no physical connection is open", "08003");
@@ -420,7 +422,7 @@ CallResult Connection::Impl::call(Call& call) {
   return nullptr;
 }
 
-std::unique_ptr<TargetConnection> Connection::Impl::connect(ConnectRequest& request) {
+std::unique_ptr<TargetConnection> internal::ConnectionImpl::connect(ConnectRequest& request) {
   auto conn = driver_->connect(request.spec);
   conn->set_background_credentials(background_credentials_);
   last_connect_spec_ = request.spec;
@@ -428,7 +430,7 @@ std::unique_ptr<TargetConnection> Connection::Impl::connect(ConnectRequest& requ
   return conn;
 }
 
-HostInfo Connection::Impl::identify_host(TargetConnection& connection) {
+HostInfo internal::ConnectionImpl::identify_host(TargetConnection& connection) {
   HostInfo host = connection.host();
   if (!monitor_) return host;
   // Reached through a cluster endpoint (a DNS name that moves): name the instance instead, so
@@ -445,7 +447,7 @@ HostInfo Connection::Impl::identify_host(TargetConnection& connection) {
   return host;
 }
 
-std::shared_ptr<const Dialect> Connection::Impl::dialect_for(TargetConnection& connection) {
+std::shared_ptr<const Dialect> internal::ConnectionImpl::dialect_for(TargetConnection& connection) {
   if (!dialect_) {
     ScopedSocketTimeout bound(connection, auxiliary_timeout_);
     dialect_ = detect_dialect_cached(connection, driver_->engine());
@@ -453,7 +455,7 @@ std::shared_ptr<const Dialect> Connection::Impl::dialect_for(TargetConnection& c
   return dialect_;
 }
 
-std::shared_ptr<TopologyMonitor> Connection::Impl::topology_monitor_for(
+std::shared_ptr<TopologyMonitor> internal::ConnectionImpl::topology_monitor_for(
     TargetConnection& connection) {
   if (monitor_decided_) return monitor_;
   auto dialect = dialect_for(connection);
@@ -467,12 +469,12 @@ std::shared_ptr<TopologyMonitor> Connection::Impl::topology_monitor_for(
   return monitor_;
 }
 
-std::string Connection::Impl::cluster_id() const {
+std::string internal::ConnectionImpl::cluster_id() const {
   std::string id = properties_.get_string("cluster_id");
   return id.empty() ? default_cluster_id(hosts_) : id;
 }
 
-std::shared_ptr<TopologyMonitor> Connection::Impl::existing_topology_monitor() {
+std::shared_ptr<TopologyMonitor> internal::ConnectionImpl::existing_topology_monitor() {
   if (monitor_) return monitor_;
   auto monitor = find_topology_monitor(cluster_id());
   if (!monitor) return nullptr;
@@ -482,7 +484,7 @@ std::shared_ptr<TopologyMonitor> Connection::Impl::existing_topology_monitor() {
   return monitor_;
 }
 
-TopologyMonitorConfig Connection::Impl::monitor_config(
+TopologyMonitorConfig internal::ConnectionImpl::monitor_config(
     std::shared_ptr<const Dialect> dialect, const std::vector<TopologyEntry>& entries) const {
   TopologyMonitorConfig config;
   config.cluster_id = cluster_id();

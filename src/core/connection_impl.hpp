@@ -1,4 +1,4 @@
-// Connection::Impl: owns the physical connection, the plugins and their chains, and is the
+// internal::ConnectionImpl: owns the physical connection, the plugins and their chains, and is the
 // PluginService the plugins see.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "awrap/connection.hpp"
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 #include "base/process_fork.hpp"
 #include "core/cluster_service.hpp"
 #include "core/conninfo.hpp"
@@ -23,13 +23,15 @@
 
 namespace awrap {
 
-class Connection::Impl final : public PluginService, public ClusterService, private ChainTerminal {
+class internal::ConnectionImpl final : public PluginService,
+                                       public ClusterService,
+                                       private ChainTerminal {
  public:
   // Validates everything and builds the plugins; does not connect. Throws ConfigError.
-  Impl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver);
-  ~Impl() override;
-  Impl(const Impl&) = delete;
-  Impl& operator=(const Impl&) = delete;
+  ConnectionImpl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver);
+  ~ConnectionImpl() override;
+  ConnectionImpl(const ConnectionImpl&) = delete;
+  ConnectionImpl& operator=(const ConnectionImpl&) = delete;
 
   // Connects to the first host that accepts, in order (an AuthError stops the search).
   void open();
@@ -153,7 +155,7 @@ class Connection::Impl final : public PluginService, public ClusterService, priv
 struct ConnectionAccess {
   static Connection open(std::string_view conninfo, const PropertyMap& properties,
                          std::shared_ptr<TargetDriver> driver);
-  static Connection::Impl& impl(Connection& connection) { return connection.impl(); }
+  static internal::ConnectionImpl& impl(Connection& connection) { return connection.impl(); }
 };
 
 }  // namespace awrap

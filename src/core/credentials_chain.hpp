@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "awrap/background_credentials.hpp"
-#include "awrap/plugin.hpp"
+#include "awrap/ext/background_credentials.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

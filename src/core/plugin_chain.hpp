@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

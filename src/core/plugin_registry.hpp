@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

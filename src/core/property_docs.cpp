@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "awrap/errors.hpp"
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 #include "awrap/properties.hpp"
 #include "core/plugin_registry.hpp"
 #include "core/property_table.hpp"

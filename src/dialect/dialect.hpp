@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 
 namespace awrap {
 

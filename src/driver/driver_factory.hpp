@@ -4,7 +4,7 @@
 #include <memory>
 #include <string_view>
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 
 namespace awrap {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 
 namespace awrap {
 

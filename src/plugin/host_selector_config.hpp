@@ -8,7 +8,7 @@
 #include <memory>
 #include <string_view>
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 #include "awrap/properties.hpp"
 #include "host_selection/host_selector.hpp"
 

@@ -12,6 +12,9 @@
 #include "pool/pool_impl.hpp"
 
 namespace awrap {
+using internal::PoolImpl;
+using internal::PoolSlot;
+
 namespace {
 
 using pool_policy::TimePoint;
@@ -68,17 +71,18 @@ bool validate_with_select_1(Connection& connection, std::chrono::milliseconds ti
   }
 }
 
-Pool::Impl::Impl(ConnectionFactory factory, PoolOptions options, PoolEnvironment environment)
+internal::PoolImpl::PoolImpl(ConnectionFactory factory, PoolOptions options,
+                             PoolEnvironment environment)
     : factory_(std::move(factory)), options_(options), environment_(std::move(environment)) {
   MutexLock lock(mutex_);
   next_housekeeping_ = environment_.clock() + options_.housekeeping_interval;
 }
 
-Pool::Impl::~Impl() {
+internal::PoolImpl::~PoolImpl() {
   close();
 }
 
-std::unique_ptr<PoolSlot> Pool::Impl::open_slot() {
+std::unique_ptr<PoolSlot> internal::PoolImpl::open_slot() {
   auto slot = std::make_unique<PoolSlot>(factory_());
   slot->created = environment_.clock();
   {
@@ -89,7 +93,7 @@ std::unique_ptr<PoolSlot> Pool::Impl::open_slot() {
   return slot;
 }
 
-void Pool::Impl::open_min_idle() {
+void internal::PoolImpl::open_min_idle() {
   for (std::size_t i = 0; i < options_.min_idle; ++i) {
     {
       MutexLock lock(mutex_);
@@ -113,18 +117,18 @@ void Pool::Impl::open_min_idle() {
   }
 }
 
-std::unique_ptr<PoolSlot> Pool::Impl::detach(PoolSlot* slot) {
+std::unique_ptr<PoolSlot> internal::PoolImpl::detach(PoolSlot* slot) {
   auto it = slots_.find(slot);
   auto owned = std::move(it->second);
   slots_.erase(it);
   return owned;
 }
 
-void Pool::Impl::count_closed(PoolCloseReason reason, std::size_t n) {
+void internal::PoolImpl::count_closed(PoolCloseReason reason, std::size_t n) {
   totals_.closed[static_cast<std::size_t>(reason)] += n;
 }
 
-void Pool::Impl::close_all(std::vector<Doomed>& doomed) noexcept {
+void internal::PoolImpl::close_all(std::vector<Doomed>& doomed) noexcept {
   for (auto& d : doomed) {
     AWRAP_LOG(kDebug) << "pool: closing a connection (" << to_string(d.reason) << ")";
     d.slot->connection.close();
@@ -132,8 +136,8 @@ void Pool::Impl::close_all(std::vector<Doomed>& doomed) noexcept {
   doomed.clear();
 }
 
-std::string Pool::Impl::timeout_message(std::chrono::milliseconds timeout,
-                                        const std::string& last_connect_error) const {
+std::string internal::PoolImpl::timeout_message(std::chrono::milliseconds timeout,
+                                                const std::string& last_connect_error) const {
   std::ostringstream out;
   out << "pool: no connection within " << timeout.count()
       << " ms (acquire_timeout): " << slots_.size() - idle_.size()
@@ -143,7 +147,7 @@ std::string Pool::Impl::timeout_message(std::chrono::milliseconds timeout,
   return out.str();
 }
 
-PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation where) {
+PoolSlot* internal::PoolImpl::acquire(std::chrono::milliseconds timeout, SourceLocation where) {
   const TimePoint start = environment_.clock();
   // Real time even under a fake clock: waits are real. Read from the precise clock (the coarse one
   // can lag by more than its tick on a loaded machine), but only once this acquire leaves the fast
@@ -285,8 +289,8 @@ PoolSlot* Pool::Impl::acquire(std::chrono::milliseconds timeout, SourceLocation 
   }
 }
 
-void Pool::Impl::book_lent(PoolSlot* slot, TimePoint now, const SourceLocation& where,
-                           TimePoint::duration waited) {
+void internal::PoolImpl::book_lent(PoolSlot* slot, TimePoint now, const SourceLocation& where,
+                                   TimePoint::duration waited) {
   slot->lent_at = now;
   slot->lent_where = where;
   slot->leak_reported = false;
@@ -294,12 +298,12 @@ void Pool::Impl::book_lent(PoolSlot* slot, TimePoint now, const SourceLocation& 
   totals_.wait_time += waited;
 }
 
-void Pool::Impl::unbook_lent(TimePoint::duration waited) {
+void internal::PoolImpl::unbook_lent(TimePoint::duration waited) {
   --totals_.acquired;
   totals_.wait_time -= waited;  // the next attempt books the whole wait again
 }
 
-void Pool::Impl::give_back(PoolSlot* slot, bool discard) noexcept {
+void internal::PoolImpl::give_back(PoolSlot* slot, bool discard) noexcept {
   pool_policy::ReturnFacts facts;
   facts.discard_requested = discard;
   if (!discard) {
@@ -336,7 +340,8 @@ void Pool::Impl::give_back(PoolSlot* slot, bool discard) noexcept {
     do_housekeeping(std::move(housekeeping));
 }
 
-Pool::Impl::HousekeepingWork Pool::Impl::plan_housekeeping(TimePoint now, bool may_open) {
+internal::PoolImpl::HousekeepingWork internal::PoolImpl::plan_housekeeping(TimePoint now,
+                                                                           bool may_open) {
   next_housekeeping_ = now + options_.housekeeping_interval;
   std::vector<pool_policy::IdleRecord> idle;
   idle.reserve(idle_.size());
@@ -369,7 +374,7 @@ Pool::Impl::HousekeepingWork Pool::Impl::plan_housekeeping(TimePoint now, bool m
   return work;
 }
 
-void Pool::Impl::do_housekeeping(HousekeepingWork work) noexcept {
+void internal::PoolImpl::do_housekeeping(HousekeepingWork work) noexcept {
   for (const auto& leak : work.leaks)
     AWRAP_LOG(kWarning) << "pool: possible leak: the lease taken at " << where_text(leak.where)
                         << " has been held for " << leak.held.count()
@@ -405,7 +410,7 @@ void Pool::Impl::do_housekeeping(HousekeepingWork work) noexcept {
   }
 }
 
-void Pool::Impl::run_housekeeping() {
+void internal::PoolImpl::run_housekeeping() {
   HousekeepingWork work;
   {
     MutexLock lock(mutex_);
@@ -415,7 +420,7 @@ void Pool::Impl::run_housekeeping() {
   do_housekeeping(std::move(work));
 }
 
-PoolCounters Pool::Impl::counters() const {
+PoolCounters internal::PoolImpl::counters() const {
   MutexLock lock(mutex_);
   PoolCounters out = totals_;
   out.size = slots_.size();
@@ -426,7 +431,7 @@ PoolCounters Pool::Impl::counters() const {
   return out;
 }
 
-void Pool::Impl::close() noexcept {
+void internal::PoolImpl::close() noexcept {
   std::vector<Doomed> doomed;
   {
     MutexLock lock(mutex_);
@@ -442,7 +447,7 @@ void Pool::Impl::close() noexcept {
 
 // Pool
 
-Pool::Pool(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pool::Pool(std::shared_ptr<PoolImpl> impl) : impl_(std::move(impl)) {}
 
 Pool::Pool(ConnectionFactory factory, PoolOptions options)
     : Pool(PoolAccess::make(std::move(factory), options, PoolEnvironment{})) {}
@@ -457,7 +462,8 @@ Pool PoolAccess::make(Pool::ConnectionFactory factory, PoolOptions options,
   options.validate();
   if (!factory) throw ConfigError("pool: the connection factory is empty", "factory");
   if (!environment.validate) environment.validate = validate_with_select_1;
-  auto impl = std::make_shared<Pool::Impl>(std::move(factory), options, std::move(environment));
+  auto impl =
+      std::make_shared<internal::PoolImpl>(std::move(factory), options, std::move(environment));
   impl->open_min_idle();
   return Pool(std::move(impl));
 }

@@ -1,5 +1,6 @@
-// Pool::Impl: the pool's state behind one mutex, and the seams tests inject (clock, host facts,
-// validation). Decisions are the pure functions of pool_policy.hpp; this file only applies them.
+// internal::PoolImpl: the pool's state behind one mutex, and the seams tests inject (clock, host
+// facts, validation). Decisions are the pure functions of pool_policy.hpp; this file only applies
+// them.
 #pragma once
 
 #include <chrono>
@@ -18,7 +19,7 @@
 
 namespace awrap {
 
-struct PoolSlot {
+struct internal::PoolSlot {
   explicit PoolSlot(Connection opened) : connection(std::move(opened)) {}
   Connection connection;
   std::uint64_t id = 0;
@@ -48,12 +49,13 @@ struct PoolEnvironment {
 // dead host costs validation_timeout, never a failover).
 bool validate_with_select_1(Connection& connection, std::chrono::milliseconds timeout);
 
-class Pool::Impl {
+class internal::PoolImpl {
  public:
-  Impl(ConnectionFactory factory, PoolOptions options, PoolEnvironment environment);
-  ~Impl();
-  Impl(const Impl&) = delete;
-  Impl& operator=(const Impl&) = delete;
+  using ConnectionFactory = Pool::ConnectionFactory;
+  PoolImpl(ConnectionFactory factory, PoolOptions options, PoolEnvironment environment);
+  ~PoolImpl();
+  PoolImpl(const PoolImpl&) = delete;
+  PoolImpl& operator=(const PoolImpl&) = delete;
 
   // Opens min_idle connections; what opening throws reaches the caller.
   void open_min_idle();

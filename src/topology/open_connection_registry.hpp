@@ -14,8 +14,8 @@
 #include <set>
 #include <string>
 
+#include "awrap/ext/target_driver.hpp"
 #include "awrap/host_info.hpp"
-#include "awrap/target_driver.hpp"
 #include "base/thread_annotations.hpp"
 
 namespace awrap {

@@ -29,8 +29,8 @@
 #include <thread>
 #include <vector>
 
-#include "awrap/background_credentials.hpp"
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/background_credentials.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "base/thread_annotations.hpp"
 #include "dialect/dialect.hpp"
 #include "topology/topology.hpp"

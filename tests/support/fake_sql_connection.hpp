@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "awrap/errors.hpp"
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "support/fake_result.hpp"
 
 namespace awrap::testing {

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "core/conninfo.hpp"
 
 namespace awrap::testing {

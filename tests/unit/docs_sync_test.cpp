@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 #include "awrap/properties.hpp"
 #include "core/property_docs.hpp"
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "awrap/connection.hpp"
+#include "awrap/ext/plugin.hpp"
 #include "awrap/log.hpp"
-#include "awrap/plugin.hpp"
 #include "core/connection_impl.hpp"
 #include "support/fake_driver.hpp"
 

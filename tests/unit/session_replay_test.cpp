@@ -1,7 +1,8 @@
-// The replay of SQL session state onto a new connection (Connection::Impl::set_current_connection,
-// what a failover calls), on a fake driver: order, transactions that roll back, a setting the new
-// host refuses, and a new connection lost during the replay. The recognition rules themselves are
-// in session_sql_test.cpp; the lab proof is FailoverContract.SqlSessionStateIsRestoredOrNamed.
+// The replay of SQL session state onto a new connection
+// (internal::ConnectionImpl::set_current_connection, what a failover calls), on a fake driver:
+// order, transactions that roll back, a setting the new host refuses, and a new connection lost
+// during the replay. The recognition rules themselves are in session_sql_test.cpp; the lab proof is
+// FailoverContract.SqlSessionStateIsRestoredOrNamed.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -28,7 +29,7 @@ struct Fixture {
   std::shared_ptr<FakeDriver> driver = std::make_shared<FakeDriver>(log);
   Connection c =
       ConnectionAccess::open("host=h1 user=app password=pw", {{"wrapper_plugins", ""}}, driver);
-  Connection::Impl& impl = ConnectionAccess::impl(c);
+  internal::ConnectionImpl& impl = ConnectionAccess::impl(c);
 
   void move_to(const std::string& host) {
     impl.set_current_connection(impl.connect(HostInfo{.host = host, .port = 5432}));

@@ -27,8 +27,8 @@
 
 #include <mysql.h>
 
-#include "awrap/background_credentials.hpp"
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/background_credentials.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "driver/mysql/mysql_error.hpp"
 #include "driver/mysql/mysql_handle.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"

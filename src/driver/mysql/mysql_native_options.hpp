@@ -24,7 +24,7 @@
 #include <map>
 #include <string>
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 
 struct st_mysql;
 

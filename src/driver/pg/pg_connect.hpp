@@ -7,8 +7,8 @@
 
 #include <string>
 
+#include "awrap/ext/target_driver.hpp"
 #include "awrap/host_info.hpp"
-#include "awrap/target_driver.hpp"
 #include "driver/pg/pg_handles.hpp"
 
 namespace awrap::pg {

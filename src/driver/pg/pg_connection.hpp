@@ -17,7 +17,7 @@
 #include <mutex>
 #include <string>
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "driver/pg/pg_handles.hpp"
 #include "driver/pg/pg_result.hpp"
 

@@ -12,7 +12,7 @@
 
 #include <memory>
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 
 namespace awrap::pg {
 

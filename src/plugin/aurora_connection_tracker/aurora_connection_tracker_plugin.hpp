@@ -3,7 +3,7 @@
 // (their next call fails over) so a demoted writer does not keep taking "writes" that fail later.
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

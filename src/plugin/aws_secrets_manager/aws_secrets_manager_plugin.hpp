@@ -11,7 +11,7 @@
 // Documentation: docs/secrets-manager.md.
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 #include "aws/secrets_manager.hpp"
 #include "base/thread_annotations.hpp"
 #include "plugin/aws_secrets_manager/secret_cache.hpp"

@@ -1,7 +1,7 @@
 // `connect_time`: logs how long each physical connect took (level info) and keeps the total.
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

@@ -3,7 +3,7 @@
 // dev_inject_error_class and dev_inject_error_count. Never use it in production.
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

@@ -1,7 +1,7 @@
 // `execute_time`: logs how long each call on the connection took (level info).
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

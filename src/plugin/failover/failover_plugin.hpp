@@ -4,7 +4,7 @@
 // (docs/failover.md).
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

@@ -6,8 +6,8 @@
 
 #include <string_view>
 
-#include "awrap/plugin.hpp"
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/plugin.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "plugin/failover/statement_kind.hpp"
 
 namespace awrap {

@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "awrap/background_credentials.hpp"
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/background_credentials.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "base/thread_annotations.hpp"
 #include "driver/host_probe.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"

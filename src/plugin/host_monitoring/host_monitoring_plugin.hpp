@@ -6,7 +6,7 @@
 // starts). See docs/host-monitoring.md.
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 #include "aws/credentials.hpp"
 #include "aws/environment.hpp"
 #include "aws/rds_token.hpp"

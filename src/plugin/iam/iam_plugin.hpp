@@ -10,7 +10,7 @@
 // Properties: src/plugin/iam/iam_properties.hpp. Documentation: docs/iam.md.
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

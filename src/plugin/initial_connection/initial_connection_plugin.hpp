@@ -3,7 +3,7 @@
 // the right instance from the cluster's topology, retrying within open_connection_retry_timeout_ms.
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

@@ -5,7 +5,7 @@
 // ReadWriteSplittingError. docs/plugins.md#read-write-splitting.
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

@@ -26,8 +26,8 @@
 #include <string>
 #include <string_view>
 
-#include "awrap/background_credentials.hpp"
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/background_credentials.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "driver/host_probe.hpp"
 #include "host_selection/fastest_response.hpp"
 #include "plugin/monitor_loop.hpp"

@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
+#include "awrap/ext/target_driver.hpp"
 #include "awrap/host_info.hpp"
-#include "awrap/target_driver.hpp"
 
 namespace awrap::plugin::srw {
 

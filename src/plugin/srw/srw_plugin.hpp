@@ -14,7 +14,7 @@
 // "srw: simple read/write splitting".
 #pragma once
 
-#include "awrap/plugin.hpp"
+#include "awrap/ext/plugin.hpp"
 
 namespace awrap {
 

@@ -18,7 +18,7 @@
 
 #include "awrap/export.hpp"
 
-#include "awrap/target_driver.hpp"
+#include "awrap/ext/target_driver.hpp"
 
 namespace awrap {
 

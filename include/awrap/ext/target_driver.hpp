@@ -26,23 +26,9 @@
 #include "awrap/host_info.hpp"
 #include "awrap/params.hpp"
 #include "awrap/result.hpp"
+#include "awrap/session.hpp"
 
 namespace awrap {
-
-enum class TransactionStatus : std::uint8_t {
-  kIdle,                 // not in a transaction
-  kInTransaction,        // inside BEGIN … COMMIT, last statement succeeded
-  kInFailedTransaction,  // inside a transaction whose last statement failed
-  kUnknown,              // connection lost or state cannot be known
-};
-
-enum class IsolationLevel : std::uint8_t {
-  kDefault,  // the server's default; never set explicitly
-  kReadUncommitted,
-  kReadCommitted,
-  kRepeatableRead,
-  kSerializable,
-};
 
 // What a driver needs to open one physical connection.
 struct AWRAP_EXPORT ConnectSpec {

@@ -38,12 +38,12 @@
 #include <string_view>
 #include <vector>
 
-#include "awrap/background_credentials.hpp"
+#include "awrap/ext/background_credentials.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "awrap/host_info.hpp"
 #include "awrap/params.hpp"
 #include "awrap/properties.hpp"
 #include "awrap/result.hpp"
-#include "awrap/target_driver.hpp"
 
 namespace awrap {
 
