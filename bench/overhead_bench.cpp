@@ -26,6 +26,7 @@
 #include <memory>
 
 #include "awrap/awrap.hpp"
+#include "base/runtime.hpp"
 #include "core/connection_impl.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
 #include "support/fake_driver.hpp"
@@ -177,7 +178,8 @@ awrap::HostMonitorKey bench_monitor_key() {
 }
 
 void BM_HostMonitoring_call_register_unregister(benchmark::State& state) {
-  auto monitor = awrap::acquire_host_monitor(bench_monitor_key());
+  auto monitor =
+      awrap::acquire_host_monitor(*awrap::internal::Runtime::process(), bench_monitor_key());
   auto registration = std::make_shared<awrap::MonitoredConnection>();
   awrap::testing::FakeDriver driver;
   auto conn = driver.connect(awrap::ConnectSpec{});
@@ -193,7 +195,8 @@ BENCHMARK(BM_HostMonitoring_call_register_unregister)
     ->Name("BM_HostMonitoring/call_register_unregister");
 
 void BM_HostMonitoring_attach_detach(benchmark::State& state) {
-  auto monitor = awrap::acquire_host_monitor(bench_monitor_key());
+  auto monitor =
+      awrap::acquire_host_monitor(*awrap::internal::Runtime::process(), bench_monitor_key());
   auto registration = std::make_shared<awrap::MonitoredConnection>();
   awrap::testing::FakeDriver driver;
   auto conn = driver.connect(awrap::ConnectSpec{});

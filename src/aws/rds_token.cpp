@@ -89,9 +89,4 @@ std::string RdsTokenCache::get_or_generate(const RdsTokenKey& key, std::chrono::
   return token;
 }
 
-RdsTokenCache& process_rds_token_cache() {
-  static RdsTokenCache cache(system_clock());
-  return cache;
-}
-
 }  // namespace awrap::aws

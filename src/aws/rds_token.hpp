@@ -81,7 +81,4 @@ class RdsTokenCache {
   std::unordered_map<RdsTokenKey, Entry, RdsTokenKeyHash> entries_ GUARDED_BY(mutex_);
 };
 
-// The cache every iam plugin instance in the process shares (system clock).
-RdsTokenCache& process_rds_token_cache();
-
 }  // namespace awrap::aws

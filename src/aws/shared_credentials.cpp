@@ -1,17 +1,11 @@
 #include "aws/shared_credentials.hpp"
 
-#include <map>
-#include <memory>
-#include <mutex>
-
 namespace awrap::aws {
 
-CachingCredentialsProvider& process_credentials_provider(const std::string& profile,
-                                                         const std::string& region) {
-  static std::mutex mutex;
-  static std::map<std::string, std::unique_ptr<CachingCredentialsProvider>> providers;
-  std::lock_guard lock(mutex);
-  auto& provider = providers[profile];
+CachingCredentialsProvider& SharedCredentialsProviders::get(const std::string& profile,
+                                                            const std::string& region) {
+  MutexLock lock(mutex_);
+  auto& provider = providers_[profile];
   if (!provider) {
     CredentialsChainOptions options;
     options.profile = profile;
@@ -19,6 +13,12 @@ CachingCredentialsProvider& process_credentials_provider(const std::string& prof
     provider = make_default_credentials_chain(std::move(options));
   }
   return *provider;
+}
+
+CachingCredentialsProvider& shared_credentials_provider(internal::Runtime& runtime,
+                                                        const std::string& profile,
+                                                        const std::string& region) {
+  return runtime.get<SharedCredentialsProviders>().get(profile, region);
 }
 
 }  // namespace awrap::aws

@@ -7,21 +7,25 @@
 #include <regex>
 
 #include "base/logging.hpp"
+#include "base/no_destructor.hpp"
 #include "base/thread_annotations.hpp"
 
 namespace awrap {
 namespace {
 
-// The process-wide logging registry: one sink and one level. Documented in docs/logging.md.
+// The process-wide logging configuration, set by the application (set_log_sink, set_log_level):
+// one sink and one level. Process configuration, not awrap state, so not in the Runtime
+// (docs/architecture.md, "Runtime"; docs/logging.md).
 struct LogRegistry {
   Mutex mutex;
   LogSink sink GUARDED_BY(mutex);  // null means stderr
   std::atomic<int> level{static_cast<int>(LogLevel::kWarning)};
 };
 
+// Never destroyed: a monitor thread of a Runtime that outlives the other statics still logs.
 LogRegistry& registry() {
-  static LogRegistry instance;
-  return instance;
+  static NoDestructor<LogRegistry> instance;
+  return instance.get();
 }
 
 // A secret is the text of capture group `secret` of `pattern`.
@@ -31,7 +35,7 @@ struct MaskRule {
 };
 
 const std::vector<MaskRule>& mask_rules() {
-  static const std::vector<MaskRule> rules = [] {
+  static NoDestructor<const std::vector<MaskRule>> rules([] {
     auto icase = std::regex::ECMAScript | std::regex::icase;
     std::vector<MaskRule> r;
     // conninfo keywords: password='it''s' or password=plain
@@ -69,8 +73,8 @@ const std::vector<MaskRule>& mask_rules() {
     // Access key ids
     r.push_back({std::regex(R"re(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)re"), 0});
     return r;
-  }();
-  return rules;
+  }());
+  return rules.get();
 }
 
 }  // namespace

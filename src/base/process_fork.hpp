@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace awrap {
 
@@ -16,5 +17,28 @@ std::uint64_t fork_generation() noexcept;
 // driver's close sends nothing and the parent's connection is untouched (shutdown() would end
 // it for both processes). The descriptor number stays valid until the driver closes it.
 void detach_inherited_socket(int fd) noexcept;
+
+// What an object does around every fork() while it exists: `prepare` in the parent just before
+// (take the mutex its threads take, so the child never inherits it locked), `parent` in the
+// parent and `child` in the child just after (release it; in the child, also give up the
+// threads, which the child does not have). Registered for the lifetime of this handle, so every
+// instance of a service (one per Runtime) has its own; pthread_atfork itself is called once.
+// Handlers run in no particular order relative to other objects' and must not fork, register or
+// unregister. The handle must not be destroyed while its owner holds what `prepare` takes.
+class ForkHandlers {
+ public:
+  struct Hooks {
+    std::function<void()> prepare;
+    std::function<void()> parent;
+    std::function<void()> child;
+  };
+  explicit ForkHandlers(Hooks hooks);
+  ~ForkHandlers();
+  ForkHandlers(const ForkHandlers&) = delete;
+  ForkHandlers& operator=(const ForkHandlers&) = delete;
+
+ private:
+  std::uint64_t id_;
+};
 
 }  // namespace awrap

@@ -8,6 +8,7 @@
 #include "core/credentials_chain.hpp"
 #include "core/host_availability.hpp"
 #include "core/plugin_registry.hpp"
+#include "core/plugin_runtime.hpp"
 #include "dialect/dialect.hpp"
 
 #include <algorithm>
@@ -366,18 +367,17 @@ std::vector<HostInfo> internal::ConnectionImpl::hosts() const {
   if (monitor_)
     if (auto topology = monitor_->topology(); topology && !topology->hosts.empty())
       out = topology->hosts;
-  for (auto& h : out)
-    h.availability = HostAvailabilityRegistry::instance().get(h, availability_strategy_);
+  for (auto& h : out) h.availability = host_availability_.get(h, availability_strategy_);
   return out;
 }
 
 void internal::ConnectionImpl::set_availability(const HostInfo& host,
                                                 HostAvailability availability) {
-  HostAvailabilityRegistry::instance().set(host, availability);
+  host_availability_.set(host, availability);
 }
 
 HostAvailability internal::ConnectionImpl::availability(const HostInfo& host) const {
-  return HostAvailabilityRegistry::instance().get(host, availability_strategy_);
+  return host_availability_.get(host, availability_strategy_);
 }
 
 // The DefaultPlugin: the end of every chain.
@@ -450,7 +450,7 @@ HostInfo internal::ConnectionImpl::identify_host(TargetConnection& connection) {
 std::shared_ptr<const Dialect> internal::ConnectionImpl::dialect_for(TargetConnection& connection) {
   if (!dialect_) {
     ScopedSocketTimeout bound(connection, auxiliary_timeout_);
-    dialect_ = detect_dialect_cached(connection, driver_->engine());
+    dialect_ = detect_dialect_cached(*runtime_, connection, driver_->engine());
   }
   return dialect_;
 }
@@ -464,7 +464,7 @@ std::shared_ptr<TopologyMonitor> internal::ConnectionImpl::topology_monitor_for(
   if (dialect->reports_topology()) entries = dialect->query_topology(connection);
   monitor_decided_ = true;
   if (!dialect->reports_topology() && hosts_.size() < 2) return nullptr;  // a single plain server
-  monitor_ = acquire_topology_monitor(monitor_config(dialect, entries));
+  monitor_ = acquire_topology_monitor(*runtime_, monitor_config(dialect, entries));
   monitor_->refresh_using(connection);
   return monitor_;
 }
@@ -476,7 +476,7 @@ std::string internal::ConnectionImpl::cluster_id() const {
 
 std::shared_ptr<TopologyMonitor> internal::ConnectionImpl::existing_topology_monitor() {
   if (monitor_) return monitor_;
-  auto monitor = find_topology_monitor(cluster_id());
+  auto monitor = find_topology_monitor(*runtime_, cluster_id());
   if (!monitor) return nullptr;
   monitor_ = monitor;
   dialect_ = std::shared_ptr<const Dialect>(monitor, &monitor->dialect());
@@ -488,6 +488,7 @@ TopologyMonitorConfig internal::ConnectionImpl::monitor_config(
     std::shared_ptr<const Dialect> dialect, const std::vector<TopologyEntry>& entries) const {
   TopologyMonitorConfig config;
   config.cluster_id = cluster_id();
+  config.runtime = runtime_;
   config.driver = driver_;
   config.dialect = dialect;
   config.seed_hosts = hosts_;
@@ -547,6 +548,12 @@ TopologyMonitorConfig internal::ConnectionImpl::monitor_config(
 
 ClusterService& cluster_service(PluginService& service) {
   return dynamic_cast<ClusterService&>(service);
+}
+
+std::shared_ptr<internal::Runtime> runtime_of(const PluginService& service) {
+  if (const auto* impl = dynamic_cast<const internal::ConnectionImpl*>(&service))
+    return impl->runtime();
+  return internal::Runtime::process();
 }
 
 }  // namespace awrap

@@ -13,6 +13,7 @@
 #include "awrap/connection.hpp"
 #include "awrap/ext/plugin.hpp"
 #include "base/process_fork.hpp"
+#include "base/runtime.hpp"
 #include "core/cluster_service.hpp"
 #include "core/conninfo.hpp"
 #include "core/host_availability.hpp"
@@ -81,6 +82,9 @@ class internal::ConnectionImpl final : public PluginService,
       std::shared_ptr<TargetConnection> connection, const HostInfo& host) override;
 
   const PluginChain& chain() const noexcept { return *chain_; }
+  // The Runtime this Connection was made under; it lives at least as long as the Connection.
+  const std::shared_ptr<internal::Runtime>& runtime() const noexcept { return runtime_; }
+  HostAvailabilityRegistry& host_availability() const noexcept { return host_availability_; }
 
  private:
   // ChainTerminal: the native driver.
@@ -101,6 +105,10 @@ class internal::ConnectionImpl final : public PluginService,
   std::string cluster_id() const;
   TopologyMonitorConfig monitor_config(std::shared_ptr<const Dialect> dialect,
                                        const std::vector<TopologyEntry>& entries) const;
+
+  // First, so destroyed last: the plugins, monitors and tasks below use its services.
+  const std::shared_ptr<internal::Runtime> runtime_ = internal::Runtime::process();
+  HostAvailabilityRegistry& host_availability_ = runtime_->get<HostAvailabilityRegistry>();
 
   Properties properties_;
   std::vector<HostInfo> hosts_;

@@ -41,11 +41,6 @@ HostAvailabilityStrategy host_availability_strategy_from(const Properties& prope
   return strategy;
 }
 
-HostAvailabilityRegistry& HostAvailabilityRegistry::instance() {
-  static HostAvailabilityRegistry registry;
-  return registry;
-}
-
 void HostAvailabilityRegistry::set(const HostInfo& host, HostAvailability availability) {
   const auto now = std::chrono::steady_clock::now();
   MutexLock lock(mutex_);

@@ -3,10 +3,10 @@
 // statement timeout, an idle-session timeout, a terminated or killed session, a cancel).
 //
 // The decisions are pure functions on an injected time (unit-tested from the scenario table
-// tests/data/host_monitoring/availability_strategy_scenarios.json); the process-wide registry (a
-// documented registry: docs/architecture.md) only stores what was observed per endpoint and is
-// shared by every Connection, so one connection's evidence teaches the others. The strategy is
-// the Python wrapper's (default_host_availability_strategy,
+// tests/data/host_monitoring/availability_strategy_scenarios.json); the registry (a service of the
+// Runtime: base/runtime.hpp, docs/architecture.md) only stores what was observed per endpoint and
+// is shared by every Connection of the Runtime, so one connection's evidence teaches the others.
+// The strategy is the Python wrapper's (default_host_availability_strategy,
 // host_availability_strategy_max_retries, host_availability_strategy_initial_backoff_time):
 //
 //   simple               a host marked unavailable stays so until something marks it available
@@ -57,8 +57,6 @@ HostAvailabilityStrategy host_availability_strategy_from(const Properties& prope
 
 class HostAvailabilityRegistry {
  public:
-  static HostAvailabilityRegistry& instance();
-
   void set(const HostInfo& host, HostAvailability availability);
   // With the default strategy (exponential_backoff, 5 retries, 30 s).
   HostAvailability get(const HostInfo& host) const;

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <optional>
 #include "base/thread_annotations.hpp"
 
 namespace awrap {
@@ -57,19 +58,36 @@ std::unique_ptr<Dialect> detect_dialect(TargetConnection& connection, std::strin
                     "wrapper_dialect");
 }
 
-std::shared_ptr<const Dialect> detect_dialect_cached(TargetConnection& connection,
-                                                     std::string_view engine) {
-  static Mutex mutex;
-  static std::map<std::string, std::string> code_by_endpoint GUARDED_BY(mutex);
-  std::string key = std::string(engine) + "/" + connection.host().endpoint();
-  {
-    MutexLock lock(mutex);
-    if (auto it = code_by_endpoint.find(key); it != code_by_endpoint.end())
-      return make_dialect(it->second, engine);
+namespace {
+
+// The dialect code detected per engine and endpoint.
+class DialectCache {
+ public:
+  std::optional<std::string> find(const std::string& key) const {
+    MutexLock lock(mutex_);
+    auto it = code_by_endpoint_.find(key);
+    return it == code_by_endpoint_.end() ? std::nullopt : std::optional<std::string>(it->second);
   }
+  void store(const std::string& key, std::string code) {
+    MutexLock lock(mutex_);
+    code_by_endpoint_[key] = std::move(code);
+  }
+
+ private:
+  mutable Mutex mutex_;
+  std::map<std::string, std::string> code_by_endpoint_ GUARDED_BY(mutex_);
+};
+
+}  // namespace
+
+std::shared_ptr<const Dialect> detect_dialect_cached(internal::Runtime& runtime,
+                                                     TargetConnection& connection,
+                                                     std::string_view engine) {
+  auto& cache = runtime.get<DialectCache>();
+  std::string key = std::string(engine) + "/" + connection.host().endpoint();
+  if (auto code = cache.find(key)) return make_dialect(*code, engine);
   std::shared_ptr<const Dialect> dialect = detect_dialect(connection, engine);
-  MutexLock lock(mutex);
-  code_by_endpoint[key] = std::string(dialect->code());
+  cache.store(key, std::string(dialect->code()));
   return dialect;
 }
 

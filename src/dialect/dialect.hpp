@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "awrap/ext/target_driver.hpp"
+#include "base/runtime.hpp"
 
 namespace awrap {
 
@@ -50,9 +51,10 @@ std::optional<std::chrono::system_clock::time_point> parse_server_utc_time(std::
 
 // The dialect for `code`; throws ConfigError naming the accepted codes for the engine.
 std::unique_ptr<Dialect> make_dialect(std::string_view code, std::string_view engine);
-// detect_dialect, remembered per endpoint for the life of the process (a documented registry), so
-// only the first connection to an endpoint pays for the detection queries.
-std::shared_ptr<const Dialect> detect_dialect_cached(TargetConnection& connection,
+// detect_dialect, remembered per endpoint for the life of `runtime` (a service of it:
+// base/runtime.hpp), so only the first connection to an endpoint pays for the detection queries.
+std::shared_ptr<const Dialect> detect_dialect_cached(internal::Runtime& runtime,
+                                                     TargetConnection& connection,
                                                      std::string_view engine);
 // Runs the detection queries on `connection` and returns the best-fitting dialect.
 std::unique_ptr<Dialect> detect_dialect(TargetConnection& connection, std::string_view engine);

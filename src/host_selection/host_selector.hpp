@@ -57,10 +57,9 @@ class RoundRobinPositions {
     std::string last_host;  // HostInfo::host of the last choice, empty before the first
     std::int64_t turns_left = 0;
   };
-  // The process-wide positions (a documented registry: docs/architecture.md). Entries are never
-  // removed; there is one per host name seen.
-  static std::shared_ptr<RoundRobinPositions> shared();
-
+  // A Connection's selectors share the positions of its Runtime (a service of it:
+  // base/runtime.hpp, docs/architecture.md). Entries are never removed; there is one per host
+  // name seen.
   // Runs `step` on the position shared by `hosts` (created on first use), under the lock.
   void update(std::span<const std::string> hosts, const std::function<void(Position&)>& step);
 
@@ -69,8 +68,9 @@ class RoundRobinPositions {
   std::map<std::string, std::shared_ptr<Position>> by_host_ GUARDED_BY(mutex_);
 };
 
-// What a choice may depend on besides the hosts. Unset members get the process's own: a
-// randomly seeded engine, awrap's OpenConnectionRegistry, RoundRobinPositions::shared().
+// What a choice may depend on besides the hosts. Unset members get the selector's own: a randomly
+// seeded engine, no open connections known, positions of its own. A Connection's selectors get
+// its Runtime's open-connection registry and round-robin positions (plugin/host_selector_config).
 struct HostSelectorSources {
   std::function<std::uint64_t()> random;                         // uniform 64-bit values
   std::function<std::size_t(const HostInfo&)> open_connections;  // least_connections

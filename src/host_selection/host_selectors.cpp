@@ -6,7 +6,6 @@
 #include "awrap/errors.hpp"
 #include "host_selection/host_selector.hpp"
 #include "host_selection/host_weights.hpp"
-#include "topology/open_connection_registry.hpp"
 
 namespace awrap {
 namespace {
@@ -187,11 +186,6 @@ void check_default_weight(std::int64_t weight, std::string_view property) {
 
 }  // namespace
 
-std::shared_ptr<RoundRobinPositions> RoundRobinPositions::shared() {
-  static const auto positions = std::make_shared<RoundRobinPositions>();
-  return positions;
-}
-
 void RoundRobinPositions::update(std::span<const std::string> hosts,
                                  const std::function<void(Position&)>& step) {
   MutexLock lock(mutex_);
@@ -213,7 +207,7 @@ std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& confi
   if (s == "random") return std::make_unique<RandomSelector>(std::move(sources.random));
   if (s == "round_robin") {
     check_default_weight(config.round_robin_default_weight, "round_robin_default_weight");
-    if (!sources.round_robin) sources.round_robin = RoundRobinPositions::shared();
+    if (!sources.round_robin) sources.round_robin = std::make_shared<RoundRobinPositions>();
     return std::make_unique<RoundRobinSelector>(
         std::move(sources.round_robin),
         parse_host_weight_pairs(config.round_robin_host_weight_pairs,
@@ -230,9 +224,7 @@ std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& confi
   }
   if (s == "least_connections") {
     if (!sources.open_connections)
-      sources.open_connections = [](const HostInfo& h) {
-        return OpenConnectionRegistry::instance().count(h);
-      };
+      sources.open_connections = [](const HostInfo&) { return std::size_t{0}; };
     return std::make_unique<LeastConnectionsSelector>(std::move(sources.open_connections),
                                                       std::move(sources.random));
   }

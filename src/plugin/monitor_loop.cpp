@@ -8,11 +8,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "base/logging.hpp"
+#include "base/process_fork.hpp"
+#include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
 #include "core/host_availability.hpp"
 
@@ -21,28 +24,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The process-wide registry of tasks and the one event-loop thread that drives them.
+// The registry of tasks and the one event-loop thread that drives them: a service of the Runtime.
 class MonitorService {
  public:
-  static MonitorService& instance() {
-    static MonitorService service;
-    return service;
-  }
-
-  MonitorService() {
-    // Statics used by the loop are built first, so they are destroyed after this one.
-    HostAvailabilityRegistry::instance();
+  explicit MonitorService(internal::Runtime& runtime) {
+    // The services the loop's tasks use are made first, so they are destroyed after this one.
+    runtime.get<HostAvailabilityRegistry>();
     AWRAP_LOG(kDebug) << "monitor loop service ready";
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     // fork(): holding mutex_ across it means no child inherits it locked by the loop thread;
-    // the child then starts over without the parent's loop (restart_in_child).
-    ::pthread_atfork(lock_before_fork, unlock_in_parent, restart_in_child);
+    // the child then starts over without the parent's loop (start_over_in_child).
+    fork_handlers_.emplace(ForkHandlers::Hooks{.prepare = [this] { lock_before_fork(); },
+                                               .parent = [this] { unlock_in_parent(); },
+                                               .child = [this] { start_over_in_child(); }});
   }
+  void lock_before_fork() NO_THREAD_SAFETY_ANALYSIS { mutex_.lock(); }
+  void unlock_in_parent() NO_THREAD_SAFETY_ANALYSIS { mutex_.unlock(); }
+  MonitorService(const MonitorService&) = delete;
+  MonitorService& operator=(const MonitorService&) = delete;
 
-  static void lock_before_fork() NO_THREAD_SAFETY_ANALYSIS { instance().mutex_.lock(); }
-  static void unlock_in_parent() NO_THREAD_SAFETY_ANALYSIS { instance().mutex_.unlock(); }
+  ~MonitorService() { shutdown(); }
 
-  ~MonitorService() {
+  // Stops and joins the loop (the Runtime calls it before destroying any service, so no task is
+  // stepped while the services it uses go away). Tasks still referenced stay valid, undriven.
+  void shutdown() {
+    fork_handlers_.reset();  // first: a fork() from now on leaves this service alone
     std::thread loop;
     {
       MutexLock lock(mutex_);
@@ -54,6 +60,7 @@ class MonitorService {
     // The loop closed every task's sessions on its way out; tasks still referenced by live
     // Connections stay valid (they are only no longer driven).
     if (wake_fd_ >= 0) ::close(wake_fd_);
+    wake_fd_ = -1;
   }
 
   std::shared_ptr<LoopTask> acquire(const std::string& key,
@@ -78,7 +85,6 @@ class MonitorService {
   }
 
   // In a fork() child, with mutex_ held since the prepare handler and no other thread running.
-  static void restart_in_child() NO_THREAD_SAFETY_ANALYSIS { instance().start_over_in_child(); }
   void start_over_in_child() NO_THREAD_SAFETY_ANALYSIS {
     // The loop thread does not exist here, and its id is the parent's: the std::thread must be
     // neither joined nor detached, so its handle is given up on purpose. The parent's tasks
@@ -212,22 +218,24 @@ class MonitorService {
   bool stopping_ GUARDED_BY(mutex_) = false;
   std::thread thread_ GUARDED_BY(mutex_);
   int wake_fd_ = -1;
+  std::optional<ForkHandlers> fork_handlers_;
 };
 
 }  // namespace
 
-std::shared_ptr<LoopTask> acquire_loop_task(const std::string& key,
+std::shared_ptr<LoopTask> acquire_loop_task(internal::Runtime& runtime, const std::string& key,
                                             const std::function<std::shared_ptr<LoopTask>()>& make,
                                             const std::function<void(LoopTask&)>& on_acquired) {
-  return MonitorService::instance().acquire(key, make, on_acquired);
+  return runtime.get<MonitorService>().acquire(key, make, on_acquired);
 }
 
-void wake_monitor_loop() noexcept {
-  MonitorService::instance().wake();
+void wake_monitor_loop(internal::Runtime& runtime) noexcept {
+  if (auto* service = runtime.find<MonitorService>()) service->wake();
 }
 
-MonitorLoopStats monitor_loop_stats(std::string_view kind) {
-  return MonitorService::instance().stats(kind);
+MonitorLoopStats monitor_loop_stats(internal::Runtime& runtime, std::string_view kind) {
+  auto* service = runtime.find<MonitorService>();
+  return service ? service->stats(kind) : MonitorLoopStats{};
 }
 
 }  // namespace awrap

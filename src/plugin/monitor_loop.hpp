@@ -5,9 +5,10 @@
 // disposes of it when it says it is no longer needed.
 //
 // The thread starts with the first task and ends when the last one has been disposed of; the
-// process-wide registry's destructor stops and joins it. Supervision: an exception from one task
-// is logged and that task carries on at its next turn; one from the loop itself is logged and the
-// loop goes on after a pause; every wait of the loop has a deadline of 1 ms to 1 s.
+// registry is a service of the Runtime (base/runtime.hpp), whose end stops and joins it.
+// Supervision: an exception from one task is logged and that task carries on at its next turn; one
+// from the loop itself is logged and the loop goes on after a pause; every wait of the loop has a
+// deadline of 1 ms to 1 s.
 //
 // Thread safety: every function here may be called from any thread; a LoopTask's "event loop
 // only" members are called by the loop thread alone.
@@ -20,6 +21,7 @@
 #include <string_view>
 
 #include "awrap/host_info.hpp"
+#include "base/runtime.hpp"
 
 namespace awrap {
 
@@ -54,12 +56,12 @@ class LoopTask {
 // The task registered under `key`, or a new one from `make` when there is none or it was
 // disposed of (the loop thread is started when not running). `on_acquired` runs on the task
 // under the registry's mutex, where the loop cannot dispose of it (e.g. to count a user).
-std::shared_ptr<LoopTask> acquire_loop_task(const std::string& key,
+std::shared_ptr<LoopTask> acquire_loop_task(internal::Runtime& runtime, const std::string& key,
                                             const std::function<std::shared_ptr<LoopTask>()>& make,
                                             const std::function<void(LoopTask&)>& on_acquired = {});
 
 // Makes the loop look at its tasks now (a new user, a released one).
-void wake_monitor_loop() noexcept;
+void wake_monitor_loop(internal::Runtime& runtime) noexcept;
 
 struct MonitorLoopStats {
   int tasks = 0;     // live tasks of the kind
@@ -67,6 +69,7 @@ struct MonitorLoopStats {
   int sessions = 0;  // server connections the tasks of the kind hold open
   int attached = 0;  // users registered with them
 };
-MonitorLoopStats monitor_loop_stats(std::string_view kind);
+// Zero when `runtime` has no loop yet.
+MonitorLoopStats monitor_loop_stats(internal::Runtime& runtime, std::string_view kind);
 
 }  // namespace awrap

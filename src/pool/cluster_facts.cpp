@@ -31,7 +31,7 @@ pool_policy::HostFacts cluster_facts(Connection& connection, ClusterFactsCache& 
     facts.demoted_writer = cache.demoted_writer;
   }
 
-  auto& registry = HostAvailabilityRegistry::instance();
+  auto& registry = impl.host_availability();
   const std::uint64_t generation = registry.generation();
   // An unavailable entry also ends by expiring, which does not move the generation: re-ask.
   if (generation != cache.availability_generation || cache.host_unavailable) {

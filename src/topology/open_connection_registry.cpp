@@ -5,11 +5,6 @@
 
 namespace awrap {
 
-OpenConnectionRegistry& OpenConnectionRegistry::instance() {
-  static OpenConnectionRegistry registry;
-  return registry;
-}
-
 void OpenConnectionRegistry::add(const HostInfo& host, TargetConnection* connection) {
   MutexLock lock(mutex_);
   by_endpoint_[host.endpoint()].insert(connection);

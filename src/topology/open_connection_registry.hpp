@@ -1,7 +1,7 @@
-// Which physical connections are open to which host, process-wide (a documented registry, used
-// by aurora_connection_tracker and the least_connections host selector). When a cluster's writer
-// changes, every connection still open to the old writer is aborted, so it fails over instead of
-// serving "writes" that fail later.
+// Which physical connections are open to which host, per Runtime (a service of it:
+// base/runtime.hpp; used by aurora_connection_tracker and the least_connections host selector).
+// When a cluster's writer changes, every connection still open to the old writer is aborted, so it
+// fails over instead of serving "writes" that fail later.
 //
 // Lifetime contract: a connection is removed before it is closed or destroyed (the tracker
 // removes it on kClose and on connection change, before the Connection closes it). Aborts happen
@@ -22,8 +22,6 @@ namespace awrap {
 
 class OpenConnectionRegistry {
  public:
-  static OpenConnectionRegistry& instance();
-
   void add(const HostInfo& host, TargetConnection* connection);
   void remove(TargetConnection* connection);
   // Aborts (shuts the socket of) every connection open to `host`; returns how many.

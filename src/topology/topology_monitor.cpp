@@ -102,7 +102,8 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
   if (replaced_writer) {
     AWRAP_LOG(kInfo) << "cluster " << config_.cluster_id << ": writer changed from "
                      << replaced_writer->endpoint();
-    OpenConnectionRegistry::instance().abort_writer_connections(*replaced_writer);
+    if (config_.runtime)
+      config_.runtime->get<OpenConnectionRegistry>().abort_writer_connections(*replaced_writer);
   }
 }
 

@@ -12,10 +12,10 @@
 //
 // Threads: 1 monitor thread per cluster, plus 1 prober thread per host while in high-rate mode.
 // Connections: 1 monitoring connection, plus 1 per host while in high-rate mode.
-// Lifetime: owned through shared_ptr by the Connections that use it (TopologyMonitorRegistry
-// keeps only weak references); the destructor aborts in-flight network calls and joins every
-// thread, taking at most the probe connect timeout.
-// Thread safety: every public method may be called from any thread.
+// Lifetime: owned through shared_ptr by the Connections that use it (the Runtime's
+// TopologyMonitorRegistry keeps only weak references); the destructor aborts in-flight network
+// calls and joins every thread, taking at most the probe connect timeout. Thread safety: every
+// public method may be called from any thread.
 #pragma once
 
 #include <chrono>
@@ -31,6 +31,7 @@
 
 #include "awrap/ext/background_credentials.hpp"
 #include "awrap/ext/target_driver.hpp"
+#include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
 #include "dialect/dialect.hpp"
 #include "topology/topology.hpp"
@@ -55,6 +56,9 @@ struct TopologyMonitorConfig {
   // High-rate probing with no connection waiting for a writer ends after this long (and backs
   // off meanwhile); then the monitor tries each host once per refresh_interval.
   std::chrono::milliseconds unattended_probe_time{10000};
+  // The Runtime of the Connections that use the monitor: kept alive by it, since its threads
+  // reach the Runtime's services (the open-connection registry).
+  std::shared_ptr<internal::Runtime> runtime;
 };
 
 class TopologyMonitor {
@@ -120,12 +124,15 @@ class TopologyMonitor {
   std::jthread thread_;  // last: stopped and joined first
 };
 
-// The process-wide map cluster_id -> monitor (a documented registry). Holds weak references:
-// a monitor lives while a Connection uses it.
-std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorConfig& config);
+// The map cluster_id -> monitor of a Runtime (a service of it: base/runtime.hpp), in
+// topology_monitor_registry.cpp. Holds weak references: a monitor lives while a Connection uses
+// it. The monitor of config.cluster_id, made from `config` when there is none.
+std::shared_ptr<TopologyMonitor> acquire_topology_monitor(internal::Runtime& runtime,
+                                                          const TopologyMonitorConfig& config);
 // The monitor of `cluster_id` if some Connection has one running, else null.
-std::shared_ptr<TopologyMonitor> find_topology_monitor(const std::string& cluster_id);
+std::shared_ptr<TopologyMonitor> find_topology_monitor(internal::Runtime& runtime,
+                                                       const std::string& cluster_id);
 // Monitors alive now (for tests: thread counts before and after).
-int live_topology_monitors();
+int live_topology_monitors(internal::Runtime& runtime);
 
 }  // namespace awrap

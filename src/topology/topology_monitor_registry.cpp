@@ -1,73 +1,86 @@
-// The process-wide registry cluster_id -> TopologyMonitor. Weak references only: a monitor stops
-// (and joins its threads) when the last Connection using it lets go.
-#include <pthread.h>
-
+// The registry cluster_id -> TopologyMonitor, a service of the Runtime. Weak references only: a
+// monitor stops (and joins its threads) when the last Connection using it lets go.
 #include <map>
-#include <mutex>
+#include <optional>
 
+#include "base/process_fork.hpp"
+#include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
 #include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
 
-struct MonitorRegistry {
-  Mutex mutex;
-  std::map<std::string, std::weak_ptr<TopologyMonitor>> monitors GUARDED_BY(mutex);
+class TopologyMonitorRegistry {
+ public:
+  TopologyMonitorRegistry() {
+    // fork(): holding the mutex across it means the child never inherits it locked, and the
+    // child must not adopt the parent's monitors (their threads are not in the child).
+    fork_handlers_.emplace(ForkHandlers::Hooks{.prepare = [this] { lock_before_fork(); },
+                                               .parent = [this] { unlock_in_parent(); },
+                                               .child = [this] { forget_monitors_in_child(); }});
+  }
+  ~TopologyMonitorRegistry() { fork_handlers_.reset(); }
+  TopologyMonitorRegistry(const TopologyMonitorRegistry&) = delete;
+  TopologyMonitorRegistry& operator=(const TopologyMonitorRegistry&) = delete;
+
+  std::shared_ptr<TopologyMonitor> acquire(const TopologyMonitorConfig& config) {
+    MutexLock lock(mutex_);
+    auto& slot = monitors_[config.cluster_id];
+    if (auto existing = slot.lock()) return existing;
+    auto monitor = std::make_shared<TopologyMonitor>(config);
+    slot = monitor;
+    return monitor;
+  }
+
+  std::shared_ptr<TopologyMonitor> find(const std::string& cluster_id) {
+    MutexLock lock(mutex_);
+    auto it = monitors_.find(cluster_id);
+    return it == monitors_.end() ? nullptr : it->second.lock();
+  }
+
+  int live() {
+    MutexLock lock(mutex_);
+    int n = 0;
+    for (auto it = monitors_.begin(); it != monitors_.end();) {
+      if (it->second.expired()) {
+        it = monitors_.erase(it);
+      } else {
+        ++n;
+        ++it;
+      }
+    }
+    return n;
+  }
+
+ private:
+  void lock_before_fork() NO_THREAD_SAFETY_ANALYSIS { mutex_.lock(); }
+  void unlock_in_parent() NO_THREAD_SAFETY_ANALYSIS { mutex_.unlock(); }
+  void forget_monitors_in_child() NO_THREAD_SAFETY_ANALYSIS {
+    monitors_.clear();  // weak references: no monitor is destroyed here
+    mutex_.unlock();
+  }
+
+  Mutex mutex_;
+  std::map<std::string, std::weak_ptr<TopologyMonitor>> monitors_ GUARDED_BY(mutex_);
+  std::optional<ForkHandlers> fork_handlers_;
 };
-
-MonitorRegistry& registry();
-
-// fork(): holding the mutex across it means the child never inherits it locked, and the child
-// must not adopt the parent's monitors (their threads are not in the child).
-void lock_before_fork() NO_THREAD_SAFETY_ANALYSIS {
-  registry().mutex.lock();
-}
-void unlock_in_parent() NO_THREAD_SAFETY_ANALYSIS {
-  registry().mutex.unlock();
-}
-void forget_parents_monitors_in_child() NO_THREAD_SAFETY_ANALYSIS {
-  registry().monitors.clear();  // weak references: no monitor is destroyed here
-  registry().mutex.unlock();
-}
-
-MonitorRegistry& registry() {
-  static MonitorRegistry instance;
-  static const bool fork_handlers_registered =
-      ::pthread_atfork(lock_before_fork, unlock_in_parent, forget_parents_monitors_in_child) == 0;
-  (void)fork_handlers_registered;
-  return instance;
-}
 
 }  // namespace
 
-std::shared_ptr<TopologyMonitor> acquire_topology_monitor(const TopologyMonitorConfig& config) {
-  MutexLock lock(registry().mutex);
-  auto& slot = registry().monitors[config.cluster_id];
-  if (auto existing = slot.lock()) return existing;
-  auto monitor = std::make_shared<TopologyMonitor>(config);
-  slot = monitor;
-  return monitor;
+std::shared_ptr<TopologyMonitor> acquire_topology_monitor(internal::Runtime& runtime,
+                                                          const TopologyMonitorConfig& config) {
+  return runtime.get<TopologyMonitorRegistry>().acquire(config);
 }
 
-std::shared_ptr<TopologyMonitor> find_topology_monitor(const std::string& cluster_id) {
-  MutexLock lock(registry().mutex);
-  auto it = registry().monitors.find(cluster_id);
-  return it == registry().monitors.end() ? nullptr : it->second.lock();
+std::shared_ptr<TopologyMonitor> find_topology_monitor(internal::Runtime& runtime,
+                                                       const std::string& cluster_id) {
+  return runtime.get<TopologyMonitorRegistry>().find(cluster_id);
 }
 
-int live_topology_monitors() {
-  MutexLock lock(registry().mutex);
-  int n = 0;
-  for (auto it = registry().monitors.begin(); it != registry().monitors.end();) {
-    if (it->second.expired()) {
-      it = registry().monitors.erase(it);
-    } else {
-      ++n;
-      ++it;
-    }
-  }
-  return n;
+int live_topology_monitors(internal::Runtime& runtime) {
+  auto* registry = runtime.find<TopologyMonitorRegistry>();
+  return registry ? registry->live() : 0;
 }
 
 }  // namespace awrap

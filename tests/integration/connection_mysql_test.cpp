@@ -7,6 +7,7 @@
 #include <string>
 
 #include "awrap/awrap.hpp"
+#include "base/runtime.hpp"
 #include "dialect/dialect.hpp"
 #include "driver/driver_factory.hpp"
 #include "support/test_env.hpp"
@@ -103,7 +104,7 @@ TEST_F(ConnectionMysql, PlainServerIsDetectedAsMariaDbAndIsAWriter) {
   // The single server needs no topology monitor: the default cluster plugins step aside.
   auto c = open();
   EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
-  EXPECT_EQ(live_topology_monitors(), 0);
+  EXPECT_EQ(live_topology_monitors(*internal::Runtime::process()), 0);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "base/runtime.hpp"
 #include "dialect/dialect.hpp"
 #include "driver/driver_factory.hpp"
 #include "support/lab_cluster.hpp"
@@ -399,12 +400,13 @@ TEST_P(FailoverContract, ThreadsReturnToBaselineWhenConnectionsClose) {
   {
     auto a = open();
     auto b = open();
-    EXPECT_EQ(live_topology_monitors(), 1) << "one monitor per cluster, shared";
+    EXPECT_EQ(live_topology_monitors(*internal::Runtime::process()), 1)
+        << "one monitor per cluster, shared";
     crash_writer_and_fail_over();
     EXPECT_THROW(a.execute("SELECT 1"), FailoverSuccessError);
     EXPECT_THROW(b.execute("SELECT 1"), FailoverSuccessError);
   }
-  EXPECT_EQ(live_topology_monitors(), 0);
+  EXPECT_EQ(live_topology_monitors(*internal::Runtime::process()), 0);
   EXPECT_EQ(testing::wait_for_thread_count(threads_before_), threads_before_);
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/runtime.hpp"
 #include "core/host_availability.hpp"
 #include "integration/secrets_manager_fixture.hpp"
 #include "support/lab_cluster.hpp"
@@ -150,7 +151,7 @@ TEST_F(SecretsManagerFailover, ReadWriteSplittingLogsInToTheReaderWithTheSecret)
 // as the host answering, the query survives on the same host and nothing is marked down.
 TEST_F(SecretsManagerFailover, RotationUnderHostMonitoringFailsNothingOver) {
   // Earlier tests of this process crashed a writer on these addresses: start from no evidence.
-  HostAvailabilityRegistry::instance().clear();
+  internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
   const std::string role = unique("pg_efm_rot");
   const std::string before = "Fo3-" + std::to_string(::getpid()) + "-before";
   const std::string after = "Fo3-" + std::to_string(::getpid()) + "-after";
@@ -188,7 +189,8 @@ TEST_F(SecretsManagerFailover, RotationUnderHostMonitoringFailsNothingOver) {
   HostInfo writer;
   writer.host = host_before.substr(0, host_before.find('/'));
   writer.port = 5432;
-  EXPECT_EQ(HostAvailabilityRegistry::instance().get(writer), HostAvailability::kAvailable)
+  EXPECT_EQ(internal::Runtime::process()->get<HostAvailabilityRegistry>().get(writer),
+            HostAvailability::kAvailable)
       << "the writer was marked down";
   EXPECT_EQ(log.count("does not answer"), 0) << "the monitor declared the writer dead";
   EXPECT_EQ(log.count("failover ("), 0) << "a failover started";

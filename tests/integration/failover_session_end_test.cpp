@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "awrap/awrap.hpp"
+#include "base/runtime.hpp"
 #include "core/connection_impl.hpp"
 #include "core/host_availability.hpp"
 #include "support/eventually.hpp"
@@ -46,11 +47,11 @@ class SessionEnd : public ::testing::TestWithParam<EngineCase> {
                                      .flavour = "plain",
                                      .nodes = 2,
                                      .base = GetParam().base}));
-    HostAvailabilityRegistry::instance().clear();
+    internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
   }
   void TearDown() override {
     cluster_.reset();
-    HostAvailabilityRegistry::instance().clear();
+    internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
   }
   bool pg() const { return std::string(GetParam().engine) == "pg"; }
 
@@ -171,7 +172,8 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   HostInfo host;
   host.host = writer.host;
   host.port = GetParam().port;
-  EXPECT_EQ(HostAvailabilityRegistry::instance().get(host), HostAvailability::kAvailable)
+  EXPECT_EQ(internal::Runtime::process()->get<HostAvailabilityRegistry>().get(host),
+            HostAvailability::kAvailable)
       << "one session's end marked the writer down for the whole process";
   EXPECT_EQ(ConnectionAccess::impl(c).current_host().host, writer.host)
       << "the connection left a healthy writer";
@@ -242,7 +244,8 @@ TEST_P(SessionEnd, StatementTimeoutCancelAndIdleTimeoutMarkNoHostDown) {
   EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
   EXPECT_EQ(ConnectionAccess::impl(c).current_host().host, writer) << "after an idle timeout";
 
-  EXPECT_EQ(HostAvailabilityRegistry::instance().get(writer_host()), HostAvailability::kAvailable)
+  EXPECT_EQ(internal::Runtime::process()->get<HostAvailabilityRegistry>().get(writer_host()),
+            HostAvailability::kAvailable)
       << "one session's problem marked the writer down for the whole process";
   EXPECT_EQ(watch.most_threads(), 1) << "a cluster-wide probe round started (probers ran)";
   std::cout << "[ session end ] " << GetParam().engine << " idle timeout: " << outcome.substr(0, 80)

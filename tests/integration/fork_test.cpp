@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "awrap/awrap.hpp"
+#include "base/runtime.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
 #include "support/test_env.hpp"
 #include "support/thread_count.hpp"
@@ -99,7 +100,7 @@ TEST_P(ForkedChild, NeverUsesNorEndsTheParentsSessionsAndMonitorsItsOwn) {
   auto parent = Connection::open(engine().conninfo(), monitored());
   const auto session = parent.execute(engine().session_id).scalar<std::int64_t>();
   parent.execute(engine().sleep_half_second);  // the monitoring loop runs in the parent
-  ASSERT_EQ(host_monitoring_stats().threads, 1);
+  ASSERT_EQ(host_monitoring_stats(*internal::Runtime::process()).threads, 1);
   parent.execute("DROP TABLE IF EXISTS fork_rows");
   parent.execute("CREATE TABLE fork_rows(id INT)");
   parent.begin();
@@ -138,7 +139,7 @@ TEST_P(ForkedChild, NeverUsesNorEndsTheParentsSessionsAndMonitorsItsOwn) {
   parent.commit();
   EXPECT_EQ(parent.execute("SELECT COUNT(*) FROM fork_rows").scalar<std::int64_t>(), 1);
   parent.execute(engine().sleep_half_second);
-  EXPECT_EQ(host_monitoring_stats().threads, 1);
+  EXPECT_EQ(host_monitoring_stats(*internal::Runtime::process()).threads, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ForkedChild, ::testing::Values(&kPostgres, &kMariaDb),

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "base/runtime.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
 #include "support/lab_cluster.hpp"
 #include "support/thread_count.hpp"
@@ -212,7 +213,8 @@ TEST_F(HostMonitoringPg, LongHealthyQueryIsNotAborted) {
   EXPECT_NO_THROW(c.execute("SELECT pg_sleep(6)"));
   EXPECT_GE(Clock::now() - t0, 6s);
   EXPECT_EQ(AbortLog::instance().count(), 0);
-  EXPECT_GE(host_monitoring_stats().probe_sessions, 1) << "the call was watched";
+  EXPECT_GE(host_monitoring_stats(*internal::Runtime::process()).probe_sessions, 1)
+      << "the call was watched";
 }
 
 // The probe's server process is paused for less than the probe deadline, again and again: the
@@ -270,9 +272,10 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
   }
   auto status = cluster().status();
   auto settle = Clock::now() + 10s;  // monitors of earlier tests are disposed after 1 s
-  while (host_monitoring_stats().threads != 0 && Clock::now() < settle)
+  while (host_monitoring_stats(*internal::Runtime::process()).threads != 0 && Clock::now() < settle)
     std::this_thread::sleep_for(50ms);
-  ASSERT_EQ(host_monitoring_stats().threads, 0) << "a monitor of an earlier test was not disposed";
+  ASSERT_EQ(host_monitoring_stats(*internal::Runtime::process()).threads, 0)
+      << "a monitor of an earlier test was not disposed";
   int threads_before = testing::process_thread_count();
   PropertyMap p{{"wrapper_plugins", "host_monitoring"},
                 {"failure_detection_time_ms", "200"},
@@ -294,7 +297,7 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
       workers.emplace_back(
           [&conns, k] { conns[static_cast<std::size_t>(k)].execute("SELECT pg_sleep(1)"); });
   std::this_thread::sleep_for(600ms);
-  auto during = host_monitoring_stats();
+  auto during = host_monitoring_stats(*internal::Runtime::process());
   int threads_during = testing::process_thread_count() - static_cast<int>(workers.size());
   int probe_backends = 0;
   for (const auto& n : status.nodes)
@@ -317,9 +320,10 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
 
   by_host.clear();  // closes every connection
   auto deadline = Clock::now() + 10s;
-  while (host_monitoring_stats().threads != 0 && Clock::now() < deadline)
+  while (host_monitoring_stats(*internal::Runtime::process()).threads != 0 &&
+         Clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
-  auto after = host_monitoring_stats();
+  auto after = host_monitoring_stats(*internal::Runtime::process());
   int threads_after = testing::wait_for_thread_count(threads_before);
   std::cout << "[ figures ] after disposal: " << after.monitors << " monitors, " << after.threads
             << " threads, process threads " << threads_after << "\n";

@@ -33,6 +33,7 @@
 #include "awrap/awrap.hpp"
 #include "aws/credentials.hpp"
 #include "aws/rds_token.hpp"
+#include "base/runtime.hpp"
 #include "core/host_availability.hpp"
 #include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
@@ -532,7 +533,7 @@ TEST(LabIamE2ePg, HostMonitoringOutlivesTheToken) {
   LogCapture log;
   SecretWatch watch;
   // Tokens cached by earlier tests of this process (for 870 s) are older than the lab lifetime.
-  aws::process_rds_token_cache().clear();
+  internal::Runtime::process()->get<aws::RdsTokenCache>().clear();
   const PropertyMap props{{"wrapper_plugins", "iam,host_monitoring"},
                           {"iam_allow_cleartext_without_tls", "true"},  // this lab node: no TLS
                           {"iam_expiration", "3"},
@@ -559,7 +560,8 @@ TEST(LabIamE2ePg, HostMonitoringOutlivesTheToken) {
   HostInfo host;
   host.host = node.host;
   host.port = node.port;
-  EXPECT_EQ(HostAvailabilityRegistry::instance().get(host), HostAvailability::kAvailable)
+  EXPECT_EQ(internal::Runtime::process()->get<HostAvailabilityRegistry>().get(host),
+            HostAvailability::kAvailable)
       << "the host was marked down";
   EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "base/runtime.hpp"
 #include "plugin/response_time/response_time_monitor.hpp"
 #include "support/lab_cluster.hpp"
 
@@ -175,23 +176,25 @@ TEST_P(ReadWriteSplitting, ReadsLandOnReadersAndSpreadAsTheStrategyPromises) {
     auto first = open(fastest);
     first.set_read_only(true);
     auto deadline = Clock::now() + 5s;
-    while (response_time_stats().sessions < 3 && Clock::now() < deadline)
+    while (response_time_stats(*internal::Runtime::process()).sessions < 3 &&
+           Clock::now() < deadline)
       std::this_thread::sleep_for(20ms);
-    ASSERT_EQ(response_time_stats().sessions, 3) << "the readers were not measured within 5 s";
+    ASSERT_EQ(response_time_stats(*internal::Runtime::process()).sessions, 3)
+        << "the readers were not measured within 5 s";
     std::this_thread::sleep_for(300ms);  // a few intervals: every reader has a figure
     auto fast = spread(8, fastest, /*keep=*/true);
     EXPECT_EQ(fast[r[1]], 8) << fast[r[0]] << " " << fast[r[1]] << " " << fast[r[2]];
-    auto during = response_time_stats();
+    auto during = response_time_stats(*internal::Runtime::process());
     EXPECT_EQ(during.threads, 1);
     EXPECT_EQ(during.monitors, 3) << "one per reader, shared by every Connection";
     EXPECT_LE(during.sessions, 3);
   }
   // No Connection uses them any more: the monitors and their sessions go.
   auto settle = Clock::now() + 5s;
-  while (response_time_stats().monitors != 0 && Clock::now() < settle)
+  while (response_time_stats(*internal::Runtime::process()).monitors != 0 && Clock::now() < settle)
     std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(response_time_stats().monitors, 0);
-  EXPECT_EQ(response_time_stats().sessions, 0);
+  EXPECT_EQ(response_time_stats(*internal::Runtime::process()).monitors, 0);
+  EXPECT_EQ(response_time_stats(*internal::Runtime::process()).sessions, 0);
 }
 
 TEST_P(ReadWriteSplitting, SwitchingKeepsBothSessionsAndCarriesSessionState) {

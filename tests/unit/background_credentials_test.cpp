@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "awrap/log.hpp"
+#include "base/runtime.hpp"
 #include "core/credentials_chain.hpp"
 #include "core/host_availability.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
@@ -78,7 +79,7 @@ struct MonitorRun {
 // (settings 20/50/1: any failed probe makes the host dead at once).
 MonitorRun run_monitor(HostProbe::Status outcome,
                        const std::shared_ptr<const BackgroundCredentials>& credentials, int port) {
-  HostAvailabilityRegistry::instance().clear();
+  internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
   MonitorRun run;
   std::mutex mutex;
   HostMonitorKey key;
@@ -96,7 +97,7 @@ MonitorRun run_monitor(HostProbe::Status outcome,
   auto connection = driver.connect(ConnectSpec{});
   auto registration = std::make_shared<MonitoredConnection>();
   {
-    auto monitor = acquire_host_monitor(key);
+    auto monitor = acquire_host_monitor(*internal::Runtime::process(), key);
     monitor->attach(registration, connection.get());
     registration->begin_call();
     std::this_thread::sleep_for(600ms);
@@ -104,12 +105,13 @@ MonitorRun run_monitor(HostProbe::Status outcome,
     monitor->detach(registration.get());
   }
   run.aborted = connection->is_broken();
-  run.availability = HostAvailabilityRegistry::instance().get(key.host);
+  run.availability = internal::Runtime::process()->get<HostAvailabilityRegistry>().get(key.host);
   auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (host_monitoring_stats().threads != 0 && std::chrono::steady_clock::now() < deadline)
+  while (host_monitoring_stats(*internal::Runtime::process()).threads != 0 &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
   std::lock_guard lock(mutex);
-  HostAvailabilityRegistry::instance().clear();
+  internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
   return run;
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "awrap/connection.hpp"
+#include "base/runtime.hpp"
 #include "core/connection_impl.hpp"
 #include "core/host_availability.hpp"
 #include "support/fake_driver.hpp"
@@ -29,11 +30,13 @@ using Clock = std::chrono::steady_clock;
 class FailoverOutcome : public ::testing::Test {
  protected:
   void SetUp() override {
-    HostAvailabilityRegistry::instance().clear();
+    internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
     log_ = std::make_shared<FakeServerLog>();
     driver_ = std::make_shared<FakeDriver>(log_);
   }
-  void TearDown() override { HostAvailabilityRegistry::instance().clear(); }
+  void TearDown() override {
+    internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
+  }
 
   // Two hosts named after the test, so no two tests share a topology monitor.
   Connection open(FakeHooks hooks, PropertyMap extra = {}) {
@@ -108,8 +111,9 @@ TEST_F(FailoverOutcome, AuthErrorAndOtherExceptionsOnACandidateDoNotEscapeTheFai
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
   EXPECT_EQ(c.current_host().host, second_);
   EXPECT_GE(app_connect_attempts.load(), 3);
-  EXPECT_EQ(HostAvailabilityRegistry::instance().get(HostInfo{second_, 5432}),
-            HostAvailability::kAvailable)
+  EXPECT_EQ(
+      internal::Runtime::process()->get<HostAvailabilityRegistry>().get(HostInfo{second_, 5432}),
+      HostAvailability::kAvailable)
       << "a refused login never marks a host down";
 }
 

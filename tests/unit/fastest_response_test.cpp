@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "awrap/errors.hpp"
+#include "base/runtime.hpp"
 #include "host_selection/fastest_response.hpp"
 #include "host_selection/host_selector.hpp"
 #include "plugin/response_time/response_time_monitor.hpp"
@@ -166,8 +167,9 @@ bool eventually(Predicate done, std::chrono::milliseconds limit = 3000ms) {
 }
 
 TEST(ResponseTimeMonitors, OneLoopThreadOneSessionPerHostAndAllGoneWhenUnwatched) {
-  ASSERT_TRUE(eventually([] { return response_time_stats().threads == 0; }))
-      << "a monitor loop of an earlier test is still running";
+  ASSERT_TRUE(eventually([] {
+    return response_time_stats(*internal::Runtime::process()).threads == 0;
+  })) << "a monitor loop of an earlier test is still running";
   static std::atomic<int> sessions{0};
   sessions = 0;
   ResponseTimeMonitorKey key;
@@ -179,13 +181,13 @@ TEST(ResponseTimeMonitors, OneLoopThreadOneSessionPerHostAndAllGoneWhenUnwatched
   std::vector<HostInfo> hosts{host("10.0.0.1"), host("10.0.0.2"), host("10.0.0.3")};
   {
     // Two selectors (two Connections) watching the same hosts share the monitors.
-    MonitoredResponseTimes a([&] { return key; });
-    MonitoredResponseTimes b([&] { return key; });
+    MonitoredResponseTimes a(internal::Runtime::process(), [&] { return key; });
+    MonitoredResponseTimes b(internal::Runtime::process(), [&] { return key; });
     a.watch(hosts);
     b.watch(std::span<const HostInfo>(hosts).first(2));
     EXPECT_TRUE(eventually([&] { return a.response_time(hosts[0]) && b.response_time(hosts[1]); }));
     EXPECT_EQ(a.response_time(hosts[2]), std::nullopt) << "a host that fails is unmeasured";
-    auto during = response_time_stats();
+    auto during = response_time_stats(*internal::Runtime::process());
     EXPECT_EQ(during.threads, 1);
     EXPECT_EQ(during.monitors, 3);
     EXPECT_EQ(during.users, 5);
@@ -193,14 +195,17 @@ TEST(ResponseTimeMonitors, OneLoopThreadOneSessionPerHostAndAllGoneWhenUnwatched
     EXPECT_EQ(sessions.load(), 2);
     // b stops watching 10.0.0.2: a still does, so its monitor stays.
     b.watch(std::span<const HostInfo>(hosts).first(1));
-    EXPECT_TRUE(eventually([] { return response_time_stats().users == 4; }));
-    EXPECT_EQ(response_time_stats().monitors, 3);
+    EXPECT_TRUE(
+        eventually([] { return response_time_stats(*internal::Runtime::process()).users == 4; }));
+    EXPECT_EQ(response_time_stats(*internal::Runtime::process()).monitors, 3);
     // a stops watching 10.0.0.3: nobody does, so its monitor goes.
     a.watch(std::span<const HostInfo>(hosts).first(2));
-    EXPECT_TRUE(eventually([] { return response_time_stats().monitors == 2; }));
+    EXPECT_TRUE(eventually(
+        [] { return response_time_stats(*internal::Runtime::process()).monitors == 2; }));
   }
-  EXPECT_TRUE(eventually([] { return response_time_stats().threads == 0; }));
-  auto after = response_time_stats();
+  EXPECT_TRUE(
+      eventually([] { return response_time_stats(*internal::Runtime::process()).threads == 0; }));
+  auto after = response_time_stats(*internal::Runtime::process());
   EXPECT_EQ(after.monitors, 0);
   EXPECT_EQ(after.sessions, 0);
   EXPECT_EQ(sessions.load(), 0) << "every measuring session closed";

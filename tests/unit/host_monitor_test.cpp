@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "awrap/log.hpp"
+#include "base/runtime.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
 #include "support/fake_driver.hpp"
@@ -185,9 +186,9 @@ TEST(HostMonitorLoop, AProbeThatThrowsIsRetriedPerIntervalAndTheLoopEnds) {
   auto connection = driver.connect(ConnectSpec{});
   auto registration = std::make_shared<MonitoredConnection>();
   {
-    auto monitor = acquire_host_monitor(key);
+    auto monitor = acquire_host_monitor(*internal::Runtime::process(), key);
     monitor->attach(registration, connection.get());
-    EXPECT_EQ(host_monitoring_stats().threads, 1);
+    EXPECT_EQ(host_monitoring_stats(*internal::Runtime::process()).threads, 1);
     registration->begin_call();
     std::this_thread::sleep_for(520ms);
     registration->end_call();
@@ -200,10 +201,11 @@ TEST(HostMonitorLoop, AProbeThatThrowsIsRetriedPerIntervalAndTheLoopEnds) {
   EXPECT_LE(failures.load(), 12);
   EXPECT_FALSE(connection->is_broken()) << "a host is never declared dead on our own error";
   auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (host_monitoring_stats().threads != 0 && std::chrono::steady_clock::now() < deadline)
+  while (host_monitoring_stats(*internal::Runtime::process()).threads != 0 &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(host_monitoring_stats().threads, 0);
-  EXPECT_EQ(host_monitoring_stats().monitors, 0);
+  EXPECT_EQ(host_monitoring_stats(*internal::Runtime::process()).threads, 0);
+  EXPECT_EQ(host_monitoring_stats(*internal::Runtime::process()).monitors, 0);
 }
 
 TEST(HostMonitorState, ACancelledProbeWaitsForTheNextInterval) {

@@ -1,5 +1,6 @@
 #include "plugin/aurora_connection_tracker/aurora_connection_tracker_plugin.hpp"
 
+#include "core/plugin_runtime.hpp"
 #include "topology/open_connection_registry.hpp"
 
 namespace awrap {
@@ -7,7 +8,8 @@ namespace {
 
 class AuroraConnectionTrackerPlugin final : public Plugin {
  public:
-  explicit AuroraConnectionTrackerPlugin(PluginService& service) : service_(service) {}
+  explicit AuroraConnectionTrackerPlugin(PluginService& service)
+      : service_(service), runtime_(runtime_of(service)) {}
   ~AuroraConnectionTrackerPlugin() override { untrack(); }
 
   std::string_view code() const noexcept override { return "aurora_connection_tracker"; }
@@ -21,16 +23,17 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
   void on_connection_changed(const HostInfo&, const HostInfo& new_host) override {
     untrack();
     tracked_ = service_.current_connection();
-    if (tracked_) OpenConnectionRegistry::instance().add(new_host, tracked_);
+    if (tracked_) runtime_->get<OpenConnectionRegistry>().add(new_host, tracked_);
   }
 
  private:
   void untrack() {
-    if (tracked_) OpenConnectionRegistry::instance().remove(tracked_);
+    if (tracked_) runtime_->get<OpenConnectionRegistry>().remove(tracked_);
     tracked_ = nullptr;
   }
 
   PluginService& service_;
+  std::shared_ptr<internal::Runtime> runtime_;  // whose open-connection registry tracks it
   TargetConnection* tracked_ = nullptr;
 };
 

@@ -1,6 +1,7 @@
 #include "plugin/aws_secrets_manager/aws_secrets_manager_plugin.hpp"
 
 #include "awrap/errors.hpp"
+#include "core/plugin_runtime.hpp"
 #include "plugin/aws_secrets_manager/secrets_manager_authenticator.hpp"
 #include "plugin/aws_secrets_manager/secrets_manager_properties.hpp"
 
@@ -27,10 +28,11 @@ class SecretsManagerBackgroundCredentials final : public BackgroundCredentials {
 
 class AwsSecretsManagerPlugin final : public Plugin {
  public:
-  AwsSecretsManagerPlugin(SecretsManagerConfig config, const std::string& profile)
+  AwsSecretsManagerPlugin(internal::Runtime& runtime, SecretsManagerConfig config,
+                          const std::string& profile)
       : shared_authenticator_(std::make_shared<SecretsManagerAuthenticator>(
-            std::move(config), plugin::secrets_manager::make_aws_secret_source(profile),
-            plugin::secrets_manager::process_secret_cache())),
+            std::move(config), plugin::secrets_manager::make_aws_secret_source(runtime, profile),
+            runtime.get<plugin::secrets_manager::SecretCache>())),
         authenticator_(*shared_authenticator_),
         background_(std::make_shared<SecretsManagerBackgroundCredentials>(shared_authenticator_)) {}
 
@@ -102,7 +104,7 @@ PluginRegistration make_aws_secrets_manager_registration() {
   registration.weight = weight;
   registration.factory = [](PluginService& service, const Properties& properties) {
     return std::make_unique<AwsSecretsManagerPlugin>(
-        config_from(properties, service.initial_spec().host.host),
+        *runtime_of(service), config_from(properties, service.initial_spec().host.host),
         properties.get_string("aws_profile"));
   };
   registration.help =

@@ -81,9 +81,4 @@ std::size_t SecretCache::size() const {
   return count;
 }
 
-SecretCache& process_secret_cache() {
-  static SecretCache cache;
-  return cache;
-}
-
 }  // namespace awrap::plugin::secrets_manager

@@ -1,9 +1,9 @@
-// Secret strings from Secrets Manager, cached per (secret id, region, endpoint) for the whole
-// process and shared by every connection, with one fetch at a time per secret: when many
-// connections need the same secret at once (start-up, a rotation), Secrets Manager sees one
-// request, not one per connection.
+// Secret strings from Secrets Manager, cached per (secret id, region, endpoint) for a Runtime (a
+// service of it: base/runtime.hpp) and shared by every connection of it, with one fetch at a time
+// per secret: when many connections need the same secret at once (start-up, a rotation), Secrets
+// Manager sees one request, not one per connection.
 //
-//   SecretCache& cache = process_secret_cache();
+//   SecretCache& cache = runtime.get<SecretCache>();  // shared by a Runtime's Connections
 //   CachedSecret secret = cache.get(key, std::chrono::hours(1), [&] { return client.fetch(); });
 //   ... the login with it is refused ...
 //   CachedSecret newer = cache.refresh(key, secret, fetch);  // fetched after `secret` was
@@ -78,8 +78,5 @@ class SecretCache {
   mutable Mutex mutex_;
   std::map<SecretCacheKey, std::shared_ptr<Slot>> slots_ GUARDED_BY(mutex_);
 };
-
-// The cache every aws_secrets_manager plugin instance of the process shares (system clock).
-SecretCache& process_secret_cache();
 
 }  // namespace awrap::plugin::secrets_manager

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "aws/environment.hpp"
 #include "aws/shared_credentials.hpp"
 #include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap::plugin::secrets_manager {
 namespace {
@@ -20,8 +22,9 @@ constexpr std::chrono::milliseconds kMaxRotationPause{2000};
 
 class AwsSecretSource final : public SecretSource {
  public:
-  explicit AwsSecretSource(std::string profile)
-      : profile_(std::move(profile)), client_(client_options()) {}
+  // `runtime` owns this source (SecretSources below), so it outlives it.
+  AwsSecretSource(internal::Runtime& runtime, std::string profile)
+      : runtime_(runtime), profile_(std::move(profile)), client_(client_options()) {}
 
   std::string fetch(const std::string& secret_id, const aws::SecretLocation& location) override {
     {
@@ -45,11 +48,13 @@ class AwsSecretSource final : public SecretSource {
       std::lock_guard lock(mutex_);
       region = region_;
     }
-    aws::CachingCredentialsProvider& provider = aws::process_credentials_provider(profile_, region);
+    aws::CachingCredentialsProvider& provider =
+        aws::shared_credentials_provider(runtime_, profile_, region);
     if (refresh) provider.invalidate();
     return provider.credentials();
   }
 
+  internal::Runtime& runtime_;
   std::string profile_;
   std::mutex mutex_;
   std::string region_;  // guarded by mutex_
@@ -96,14 +101,32 @@ DbCredentials credentials_from_secret(std::string_view secret_string, std::strin
   return credentials;
 }
 
-std::shared_ptr<SecretSource> make_aws_secret_source(const std::string& profile) {
-  // One source per profile for the process: its credentials are cached by the shared chain.
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<SecretSource>> sources;
-  std::lock_guard lock(mutex);
-  auto& source = sources[profile];
-  if (!source) source = std::make_shared<AwsSecretSource>(profile);
-  return source;
+namespace {
+
+// One source per profile for a Runtime: its credentials are cached by the shared chain.
+class SecretSources {
+ public:
+  explicit SecretSources(internal::Runtime& runtime) : runtime_(runtime) {
+    runtime.get<aws::SharedCredentialsProviders>();  // used by the sources: made first
+  }
+  std::shared_ptr<SecretSource> get(const std::string& profile) {
+    MutexLock lock(mutex_);
+    auto& source = sources_[profile];
+    if (!source) source = std::make_shared<AwsSecretSource>(runtime_, profile);
+    return source;
+  }
+
+ private:
+  internal::Runtime& runtime_;
+  Mutex mutex_;
+  std::map<std::string, std::shared_ptr<SecretSource>> sources_ GUARDED_BY(mutex_);
+};
+
+}  // namespace
+
+std::shared_ptr<SecretSource> make_aws_secret_source(internal::Runtime& runtime,
+                                                     const std::string& profile) {
+  return runtime.get<SecretSources>().get(profile);
 }
 
 SecretsManagerAuthenticator::SecretsManagerAuthenticator(SecretsManagerConfig config,

@@ -3,8 +3,8 @@
 // request, and when the server refuses them, fetch the secret again and retry while a rotation
 // may be in progress.
 //
-//   SecretsManagerAuthenticator auth(config, make_aws_secret_source(profile),
-//                                    process_secret_cache());
+//   SecretsManagerAuthenticator auth(config, make_aws_secret_source(runtime, profile),
+//                                    runtime.get<SecretCache>());
 //   auto connection = auth.connect(request, [&](ConnectRequest& r) { return next(r); });
 //
 // Thread-safety: an authenticator belongs to one Connection (one thread at a time); the cache and
@@ -20,6 +20,7 @@
 
 #include "awrap/ext/plugin.hpp"
 #include "aws/secrets_manager.hpp"
+#include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
 #include "plugin/aws_secrets_manager/secret_cache.hpp"
 
@@ -60,9 +61,10 @@ class SecretSource {
   virtual std::string fetch(const std::string& secret_id, const aws::SecretLocation& location) = 0;
 };
 
-// GetSecretValue signed with the process's credential chain for `profile`; HTTPS trusts
-// AWS_CA_BUNDLE when set.
-std::shared_ptr<SecretSource> make_aws_secret_source(const std::string& profile);
+// GetSecretValue signed with `runtime`'s credential chain for `profile` (one source per profile
+// and Runtime); HTTPS trusts AWS_CA_BUNDLE when set.
+std::shared_ptr<SecretSource> make_aws_secret_source(internal::Runtime& runtime,
+                                                     const std::string& profile);
 
 class SecretsManagerAuthenticator {
  public:

@@ -30,11 +30,12 @@ std::string key_of(const HostMonitorKey& c) {
 }  // namespace
 
 void HostMonitor::wake_loop() noexcept {
-  wake_monitor_loop();
+  wake_monitor_loop(runtime_);
 }
 
-HostMonitor::HostMonitor(std::string key, HostMonitorKey config)
-    : key_(std::move(key)),
+HostMonitor::HostMonitor(internal::Runtime& runtime, std::string key, HostMonitorKey config)
+    : runtime_(runtime),
+      key_(std::move(key)),
       config_(std::move(config)),
       probe_spec_(config_.probe_spec),
       state_(config_.settings, Clock::now()) {
@@ -197,11 +198,11 @@ void HostMonitor::finish_probe(bool answered, Clock::time_point now) {
     case MonitorStateMachine::Transition::kBecameDead:
       AWRAP_LOG(kWarning) << "host monitor: " << config_.host.endpoint() << " does not answer ("
                           << state_.failures() << " failed probes); aborting the calls stuck on it";
-      HostAvailabilityRegistry::instance().set(config_.host, HostAvailability::kUnavailable);
+      runtime_.get<HostAvailabilityRegistry>().set(config_.host, HostAvailability::kUnavailable);
       break;
     case MonitorStateMachine::Transition::kBecameAlive:
       AWRAP_LOG(kInfo) << "host monitor: " << config_.host.endpoint() << " answers again";
-      HostAvailabilityRegistry::instance().set(config_.host, HostAvailability::kAvailable);
+      runtime_.get<HostAvailabilityRegistry>().set(config_.host, HostAvailability::kAvailable);
       break;
     case MonitorStateMachine::Transition::kNone:
       break;
@@ -234,16 +235,18 @@ void HostMonitor::dispose() noexcept {
   probe_session_open_.store(false, std::memory_order_relaxed);
 }
 
-std::shared_ptr<HostMonitor> acquire_host_monitor(const HostMonitorKey& config) {
+std::shared_ptr<HostMonitor> acquire_host_monitor(internal::Runtime& runtime,
+                                                  const HostMonitorKey& config) {
   std::string key = "host_monitor|" + key_of(config);
-  auto task = acquire_loop_task(key, [&] { return std::make_shared<HostMonitor>(key, config); });
+  auto task = acquire_loop_task(
+      runtime, key, [&] { return std::make_shared<HostMonitor>(runtime, key, config); });
   auto monitor = std::static_pointer_cast<HostMonitor>(task);  // the key names the kind
   monitor->update_credentials(config.probe_spec);
   return monitor;
 }
 
-HostMonitoringStats host_monitoring_stats() {
-  auto loop = monitor_loop_stats(HostMonitor::kKind);
+HostMonitoringStats host_monitoring_stats(internal::Runtime& runtime) {
+  auto loop = monitor_loop_stats(runtime, HostMonitor::kKind);
   return {.monitors = loop.tasks,
           .threads = loop.threads,
           .probe_sessions = loop.sessions,

@@ -74,7 +74,9 @@ class HostMonitor final : public LoopTask {
  public:
   static constexpr std::string_view kKind = "host_monitor";
 
-  HostMonitor(std::string key, HostMonitorKey config);
+  // `runtime` is the one whose monitor loop drives this monitor; it outlives every user of the
+  // monitor (a user is a Connection's plugin, and the Connection holds the Runtime).
+  HostMonitor(internal::Runtime& runtime, std::string key, HostMonitorKey config);
   ~HostMonitor() override;
   HostMonitor(const HostMonitor&) = delete;
   HostMonitor& operator=(const HostMonitor&) = delete;
@@ -116,13 +118,14 @@ class HostMonitor final : public LoopTask {
   void dispose() noexcept override;
 
  private:
-  static void wake_loop() noexcept;
+  void wake_loop() noexcept;
   void finish_probe(bool answered, Clock::time_point now);
   void finish_probe(HostProbe::Status status, Clock::time_point now);
   std::unique_ptr<HostProbe> new_probe_session();
   void abort_stuck_calls(Clock::time_point now);
   std::chrono::milliseconds scan_tick() const noexcept;
 
+  internal::Runtime& runtime_;
   const std::string key_;
   const HostMonitorKey config_;
   mutable Mutex mutex_;
@@ -139,7 +142,8 @@ class HostMonitor final : public LoopTask {
 };
 
 // The monitor for `config`, created (and the event loop started) when none is running.
-std::shared_ptr<HostMonitor> acquire_host_monitor(const HostMonitorKey& config);
+std::shared_ptr<HostMonitor> acquire_host_monitor(internal::Runtime& runtime,
+                                                  const HostMonitorKey& config);
 
 struct HostMonitoringStats {
   int monitors = 0;        // live monitors
@@ -147,6 +151,6 @@ struct HostMonitoringStats {
   int probe_sessions = 0;  // open probe connections to servers
   int attached = 0;        // registered physical connections
 };
-HostMonitoringStats host_monitoring_stats();
+HostMonitoringStats host_monitoring_stats(internal::Runtime& runtime);
 
 }  // namespace awrap

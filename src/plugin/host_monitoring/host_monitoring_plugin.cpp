@@ -2,6 +2,7 @@
 
 #include "awrap/properties.hpp"
 #include "base/logging.hpp"
+#include "core/plugin_runtime.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
 
 namespace awrap {
@@ -20,6 +21,7 @@ class HostMonitoringPlugin final : public Plugin {
  public:
   HostMonitoringPlugin(PluginService& service, const Properties& props)
       : service_(service),
+        runtime_(runtime_of(service)),
         enabled_(props.get_bool("failure_detection_enabled")),
         settings_(settings_from(props)) {}
 
@@ -89,7 +91,7 @@ class HostMonitoringPlugin final : public Plugin {
     if (!monitoring.contains("user") && !monitoring.contains("password"))
       key.credentials = service_.background_credentials();
     if (!registration_) registration_ = std::make_shared<MonitoredConnection>();
-    monitor_ = acquire_host_monitor(key);
+    monitor_ = acquire_host_monitor(*runtime_, key);
     monitor_->attach(registration_, connection);
     bound_ = connection;
   }
@@ -116,6 +118,7 @@ class HostMonitoringPlugin final : public Plugin {
   }
 
   PluginService& service_;
+  std::shared_ptr<internal::Runtime> runtime_;  // whose monitor loop drives monitor_
   const bool enabled_;
   const MonitorSettings settings_;
   ConnectSpec last_spec_;

@@ -7,6 +7,7 @@
 #include "awrap/errors.hpp"
 #include "aws/region.hpp"
 #include "base/logging.hpp"
+#include "base/thread_annotations.hpp"
 
 namespace awrap::plugin::iam {
 namespace {
@@ -53,15 +54,29 @@ class AwsChainTokenSource final : public IamTokenSource {
 
 }  // namespace
 
-std::shared_ptr<IamTokenSource> make_aws_chain_token_source(const std::string& profile) {
-  // One source (so one credential cache) per profile for the whole process: a new Connection
-  // must not cost an STS or IMDS round trip.
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<IamTokenSource>> sources;
-  std::lock_guard lock(mutex);
-  auto& source = sources[profile];
-  if (!source) source = std::make_shared<AwsChainTokenSource>(profile);
-  return source;
+namespace {
+
+// One source (so one credential cache) per profile for a Runtime: a new Connection must not cost
+// an STS or IMDS round trip.
+class IamTokenSources {
+ public:
+  std::shared_ptr<IamTokenSource> get(const std::string& profile) {
+    MutexLock lock(mutex_);
+    auto& source = sources_[profile];
+    if (!source) source = std::make_shared<AwsChainTokenSource>(profile);
+    return source;
+  }
+
+ private:
+  Mutex mutex_;
+  std::map<std::string, std::shared_ptr<IamTokenSource>> sources_ GUARDED_BY(mutex_);
+};
+
+}  // namespace
+
+std::shared_ptr<IamTokenSource> make_aws_chain_token_source(internal::Runtime& runtime,
+                                                            const std::string& profile) {
+  return runtime.get<IamTokenSources>().get(profile);
 }
 
 bool mysql_options_require_tls(const std::map<std::string, std::string, std::less<>>& options) {

@@ -2,7 +2,7 @@
 // (cached) RDS IAM token into the connect request as the password, and retry once with a fresh
 // token when the server refuses a cached one.
 //
-//   IamAuthenticator auth(config, token_source, awrap::aws::process_rds_token_cache());
+//   IamAuthenticator auth(config, token_source, runtime.get<awrap::aws::RdsTokenCache>());
 //   auto connection = auth.connect(request, engine, default_port,
 //                                  [&](ConnectRequest& r) { return next(r); });
 //
@@ -21,6 +21,7 @@
 #include "aws/credentials.hpp"
 #include "aws/environment.hpp"
 #include "aws/rds_token.hpp"
+#include "base/runtime.hpp"
 
 namespace awrap::plugin::iam {
 
@@ -44,8 +45,9 @@ class IamTokenSource {
 };
 
 // Tokens signed with the default credential chain for `profile`, shared by every connection of
-// the process that uses the same profile.
-std::shared_ptr<IamTokenSource> make_aws_chain_token_source(const std::string& profile);
+// `runtime` that uses the same profile.
+std::shared_ptr<IamTokenSource> make_aws_chain_token_source(internal::Runtime& runtime,
+                                                            const std::string& profile);
 
 // MySQL: does this set of native options make Connector/C require TLS (ssl_mode REQUIRED,
 // VERIFY_CA or VERIFY_IDENTITY, or ssl=true)?

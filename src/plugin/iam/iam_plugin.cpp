@@ -1,5 +1,6 @@
 #include "plugin/iam/iam_plugin.hpp"
 
+#include "core/plugin_runtime.hpp"
 #include "plugin/iam/iam_authenticator.hpp"
 #include "plugin/iam/iam_properties.hpp"
 
@@ -35,9 +36,10 @@ class IamPlugin final : public Plugin {
  public:
   IamPlugin(PluginService& service, IamConfig config)
       : service_(service),
+        runtime_(runtime_of(service)),
         shared_authenticator_(std::make_shared<IamAuthenticator>(
-            config, plugin::iam::make_aws_chain_token_source(config.aws_profile),
-            aws::process_rds_token_cache())),
+            config, plugin::iam::make_aws_chain_token_source(*runtime_, config.aws_profile),
+            runtime_->get<aws::RdsTokenCache>())),
         authenticator_(*shared_authenticator_),
         background_(std::make_shared<IamBackgroundCredentials>(
             shared_authenticator_, std::string(service.driver().engine()),
@@ -59,6 +61,7 @@ class IamPlugin final : public Plugin {
 
  private:
   PluginService& service_;
+  std::shared_ptr<internal::Runtime> runtime_;  // holds the token cache
   std::shared_ptr<IamAuthenticator> shared_authenticator_;
   IamAuthenticator& authenticator_;  // this Connection's logins (owner thread)
   std::shared_ptr<const BackgroundCredentials> background_;

@@ -20,8 +20,9 @@ std::string key_of(const HostInfo& host, const ResponseTimeMonitorKey& c) {
 
 }  // namespace
 
-ResponseTimeMonitor::ResponseTimeMonitor(HostInfo host, ResponseTimeMonitorKey config)
-    : host_(std::move(host)), config_(std::move(config)) {}
+ResponseTimeMonitor::ResponseTimeMonitor(internal::Runtime& runtime, HostInfo host,
+                                         ResponseTimeMonitorKey config)
+    : runtime_(runtime), host_(std::move(host)), config_(std::move(config)) {}
 
 ResponseTimeMonitor::~ResponseTimeMonitor() = default;
 
@@ -32,7 +33,7 @@ std::optional<std::chrono::nanoseconds> ResponseTimeMonitor::response_time() con
 }
 
 void ResponseTimeMonitor::release_user() noexcept {
-  if (users_.fetch_sub(1, std::memory_order_relaxed) == 1) wake_monitor_loop();
+  if (users_.fetch_sub(1, std::memory_order_relaxed) == 1) wake_monitor_loop(runtime_);
 }
 
 void ResponseTimeMonitor::record(std::optional<std::chrono::nanoseconds> measured) noexcept {
@@ -135,13 +136,16 @@ void ResponseTimeMonitor::dispose() noexcept {
   session_open_.store(false, std::memory_order_relaxed);
 }
 
-std::unique_ptr<ResponseTimeWatch> watch_response_time(const HostInfo& host,
-                                                       const ResponseTimeMonitorKey& config) {
+std::unique_ptr<ResponseTimeWatch> watch_response_time(
+    const std::shared_ptr<internal::Runtime>& runtime, const HostInfo& host,
+    const ResponseTimeMonitorKey& config) {
   auto task = acquire_loop_task(
-      key_of(host, config), [&] { return std::make_shared<ResponseTimeMonitor>(host, config); },
+      *runtime, key_of(host, config),
+      [&] { return std::make_shared<ResponseTimeMonitor>(*runtime, host, config); },
       // Counted under the registry's mutex: the loop cannot dispose of it in between.
       [](LoopTask& t) { static_cast<ResponseTimeMonitor&>(t).add_user(); });
-  return std::make_unique<ResponseTimeWatch>(std::static_pointer_cast<ResponseTimeMonitor>(task));
+  return std::make_unique<ResponseTimeWatch>(runtime,
+                                             std::static_pointer_cast<ResponseTimeMonitor>(task));
 }
 
 void MonitoredResponseTimes::watch(std::span<const HostInfo> hosts) {
@@ -155,7 +159,7 @@ void MonitoredResponseTimes::watch(std::span<const HostInfo> hosts) {
       continue;
     }
     try {
-      now_watched[endpoint] = watch_response_time(h, *config_);
+      now_watched[endpoint] = watch_response_time(runtime_, h, *config_);
     } catch (const std::exception& e) {
       // Measuring must never fail the caller (e.g. no thread could be started): unmeasured.
       AWRAP_LOG(kWarning) << "response-time monitor for " << endpoint
@@ -172,8 +176,8 @@ std::optional<std::chrono::nanoseconds> MonitoredResponseTimes::response_time(
   return it->second->monitor().response_time();
 }
 
-ResponseTimeStats response_time_stats() {
-  auto loop = monitor_loop_stats(ResponseTimeMonitor::kKind);
+ResponseTimeStats response_time_stats(internal::Runtime& runtime) {
+  auto loop = monitor_loop_stats(runtime, ResponseTimeMonitor::kKind);
   return {.monitors = loop.tasks,
           .threads = loop.threads,
           .sessions = loop.sessions,

@@ -53,7 +53,8 @@ class ResponseTimeMonitor final : public LoopTask {
  public:
   static constexpr std::string_view kKind = "response_time";
 
-  ResponseTimeMonitor(HostInfo host, ResponseTimeMonitorKey config);
+  // `runtime` drives the monitor; it outlives every watch (ResponseTimeWatch holds it).
+  ResponseTimeMonitor(internal::Runtime& runtime, HostInfo host, ResponseTimeMonitorKey config);
   ~ResponseTimeMonitor() override;
 
   // The latest measurement; nullopt before the first one and after a failed one.
@@ -83,6 +84,7 @@ class ResponseTimeMonitor final : public LoopTask {
   void finish_check(HostProbe::Status status, Clock::time_point now);
   void record(std::optional<std::chrono::nanoseconds> measured) noexcept;
 
+  internal::Runtime& runtime_;
   const HostInfo host_;
   const ResponseTimeMonitorKey config_;
   std::atomic<int> users_{0};
@@ -102,33 +104,38 @@ class ResponseTimeMonitor final : public LoopTask {
 // One user's hold on a monitor: the monitor runs while some watch holds it.
 class ResponseTimeWatch {
  public:
-  explicit ResponseTimeWatch(std::shared_ptr<ResponseTimeMonitor> monitor)
-      : monitor_(std::move(monitor)) {}
+  ResponseTimeWatch(std::shared_ptr<internal::Runtime> runtime,
+                    std::shared_ptr<ResponseTimeMonitor> monitor)
+      : runtime_(std::move(runtime)), monitor_(std::move(monitor)) {}
   ~ResponseTimeWatch() { monitor_->release_user(); }
   ResponseTimeWatch(const ResponseTimeWatch&) = delete;
   ResponseTimeWatch& operator=(const ResponseTimeWatch&) = delete;
   const ResponseTimeMonitor& monitor() const noexcept { return *monitor_; }
 
  private:
+  std::shared_ptr<internal::Runtime> runtime_;  // first: outlives the monitor's release
   std::shared_ptr<ResponseTimeMonitor> monitor_;
 };
 
 // A hold on the monitor of `host` for `config`, created (and the monitor loop started) when none
 // is running.
-std::unique_ptr<ResponseTimeWatch> watch_response_time(const HostInfo& host,
-                                                       const ResponseTimeMonitorKey& config);
+std::unique_ptr<ResponseTimeWatch> watch_response_time(
+    const std::shared_ptr<internal::Runtime>& runtime, const HostInfo& host,
+    const ResponseTimeMonitorKey& config);
 
 // The ResponseTimeSource of one selector: it holds watches on the hosts it was last asked about.
 // `configure` is called at the first watch() (a Connection's plugins are all built by then, so
 // its background credentials can be asked for).
 class MonitoredResponseTimes final : public ResponseTimeSource {
  public:
-  explicit MonitoredResponseTimes(std::function<ResponseTimeMonitorKey()> configure)
-      : configure_(std::move(configure)) {}
+  MonitoredResponseTimes(std::shared_ptr<internal::Runtime> runtime,
+                         std::function<ResponseTimeMonitorKey()> configure)
+      : runtime_(std::move(runtime)), configure_(std::move(configure)) {}
   void watch(std::span<const HostInfo> hosts) override;
   std::optional<std::chrono::nanoseconds> response_time(const HostInfo& host) const override;
 
  private:
+  std::shared_ptr<internal::Runtime> runtime_;
   std::function<ResponseTimeMonitorKey()> configure_;
   std::optional<ResponseTimeMonitorKey> config_;
   std::map<std::string, std::unique_ptr<ResponseTimeWatch>> watches_;  // by endpoint
@@ -140,6 +147,6 @@ struct ResponseTimeStats {
   int sessions = 0;  // open measuring connections
   int users = 0;     // watches held
 };
-ResponseTimeStats response_time_stats();
+ResponseTimeStats response_time_stats(internal::Runtime& runtime);
 
 }  // namespace awrap
