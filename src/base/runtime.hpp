@@ -21,8 +21,9 @@
 // Tests call reset_for_tests() to start from empty registries: later Connections get a fresh
 // Runtime, while ones still open keep theirs.
 //
-// Thread safety: every member may be called from any thread. A service's constructor must not
-// wait for another thread that asks the same Runtime for a service.
+// Thread safety: every member may be called from any thread. A service is built outside the
+// Runtime's lock: when two threads ask for a new one at once, both may build one, the first
+// stored is kept and the other destroyed, so a constructor must have no effect beyond its object.
 #pragma once
 
 #include <functional>

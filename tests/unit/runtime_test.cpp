@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "aws/rds_token.hpp"
@@ -82,6 +83,18 @@ class DependsOnB {
  private:
   std::shared_ptr<std::vector<std::string>> events_;
 };
+
+TEST(RuntimeTest, ThreadsAskingAtOnceGetTheSameService) {
+  Runtime runtime;
+  std::vector<HostAvailabilityRegistry*> seen(4, nullptr);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < seen.size(); ++i)
+      threads.emplace_back([&, i] { seen[i] = &runtime.get<HostAvailabilityRegistry>(); });
+  }
+  for (auto* registry : seen) EXPECT_EQ(registry, seen.front());
+  EXPECT_EQ(runtime.size(), 1U);
+}
 
 TEST(RuntimeTest, ServicesStopThenEndLastMadeFirst) {
   std::shared_ptr<std::vector<std::string>> events;
