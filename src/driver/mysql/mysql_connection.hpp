@@ -31,6 +31,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "driver/mysql/mysql_error.hpp"
 #include "driver/mysql/mysql_handle.hpp"
+#include "driver/mysql/mysql_native_options.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
 
 namespace awrap::mysql {
@@ -81,6 +82,10 @@ class MysqlConnection final : public TargetConnection {
   // that follows carries the session's last GTID when it changed. MySQL: false (not done).
   bool track_commit_position() override;
   std::string commit_position() const override { return commit_position_; }
+  // The system variables the server reported changed since login (session tracking, read after
+  // every statement): none at first. autocommit (the API's) and the tracking list itself are
+  // left out.
+  const ReportedSettings* reported_settings() override { return &reported_; }
 
   std::int64_t server_session_id() const noexcept override { return session_id_; }
   const HostInfo& host() const noexcept override { return spec_.host; }
@@ -93,6 +98,12 @@ class MysqlConnection final : public TargetConnection {
   using Statement = std::unique_ptr<MYSQL_STMT, StatementCloser>;
 
   MysqlConnection(ConnectSpec spec, std::string endpoint, Handle handle);
+  // Connects `handle` to `host` (a name or one address) within `budget`.
+  static std::unique_ptr<MysqlConnection> connect_handle(Handle handle, const std::string& host,
+                                                         const ConnectSpec& spec,
+                                                         const std::string& endpoint,
+                                                         const WaitBudget& budget,
+                                                         const NativeOptionChecks& checks);
 
   void require_usable() const;
   WaitBudget statement_budget() const { return WaitBudget::per_wait(socket_timeout_); }
@@ -110,8 +121,9 @@ class MysqlConnection final : public TargetConnection {
                                                   std::span<const Param> params);
   void discard_more_statement_results(MYSQL_STMT* statement);
   unsigned int server_status() const noexcept;
-  // Reads last_gtid from the session-state information of the last OK packet, if tracked.
-  void capture_commit_position() noexcept;
+  // Reads the system variables the last OK packet reports changed (session tracking): last_gtid
+  // into commit_position_, the others into reported_.
+  void capture_tracked_variables();
 
   const ConnectSpec spec_;  // kept for cancel()'s side session; immutable
   // Fresh credentials for cancel()'s side session; set by the owner before sharing, then read only.
@@ -122,6 +134,7 @@ class MysqlConnection final : public TargetConnection {
   bool autocommit_ = true;
   bool tracking_commit_position_ = false;
   std::string commit_position_;  // last_gtid as the server last reported it
+  ReportedSettings reported_;
   std::atomic<bool> broken_{false};
   std::atomic<bool> aborted_{false};
 
