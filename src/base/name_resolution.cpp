@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "awrap/errors.hpp"
+#include "base/no_destructor.hpp"
 #include "base/thread_annotations.hpp"
 
 namespace awrap {
@@ -77,12 +78,8 @@ class AbandonedLookups {
 // Never destroyed: at exit glibc may still be running a lookup, or its notification, that
 // writes into one of them. (Reachable from static storage, so not a leak either.)
 [[maybe_unused]] AbandonedLookups& abandoned() {
-  static union Storage {
-    Storage() : lookups() {}
-    ~Storage() {}
-    AbandonedLookups lookups;
-  } storage;
-  return storage.lookups;
+  static NoDestructor<AbandonedLookups> lookups;
+  return lookups.get();
 }
 
 std::string numeric_address(const addrinfo& entry) {
