@@ -159,7 +159,7 @@ namespace {
 
 // Runs on a glibc helper thread when a notifying lookup finishes. The lookup may be freed as soon
 // as `notified` is set: nothing of it is touched after that.
-void notify_finished(sigval value) {
+[[maybe_unused]] void notify_finished(sigval value) {  // unused in a TSan build
   auto* lookup = static_cast<NameLookup*>(value.sival_ptr);
   const std::uint64_t one = 1;
   [[maybe_unused]] const ssize_t written = ::write(lookup->wake_fd, &one, sizeof one);

@@ -60,6 +60,7 @@ class RoundRobinPositions {
   // A Connection's selectors share the positions of its Runtime (a service of it:
   // base/runtime.hpp, docs/architecture.md). Entries are never removed; there is one per host
   // name seen.
+
   // Runs `step` on the position shared by `hosts` (created on first use), under the lock.
   void update(std::span<const std::string> hosts, const std::function<void(Position&)>& step);
 
