@@ -13,19 +13,18 @@
 #include "awrap/connection.hpp"
 #include "awrap/ext/plugin.hpp"
 #include "base/process_fork.hpp"
-#include "core/cluster_service.hpp"
 #include "core/conninfo.hpp"
 #include "core/host_availability.hpp"
 #include "core/plugin_chain.hpp"
 #include "core/session_sql.hpp"
 #include "core/sql_session_state.hpp"
+#include "dialect/dialect.hpp"
 #include "topology/rds_endpoint.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 
-class internal::ConnectionImpl final : public PluginService,
-                                       public ClusterService,
-                                       private ChainTerminal {
+class internal::ConnectionImpl final : public PluginService, private ChainTerminal {
  public:
   // Validates everything and builds the plugins; does not connect. Throws ConfigError.
   ConnectionImpl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver);
@@ -67,7 +66,6 @@ class internal::ConnectionImpl final : public PluginService,
     return background_credentials_;
   }
 
-  // ClusterService
   std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) override;
   std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) override;
   std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }
