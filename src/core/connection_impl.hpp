@@ -58,6 +58,7 @@ class internal::ConnectionImpl final : public PluginService, private ChainTermin
   HostAvailability availability(const HostInfo& host) const override;
   const Properties& properties() const noexcept override { return properties_; }
   const TargetDriver& driver() const noexcept override { return *driver_; }
+  std::shared_ptr<const TargetDriver> shared_driver() const noexcept override { return driver_; }
   const ConnectSpec& initial_spec() const noexcept override { return initial_spec_; }
   bool autocommit() const noexcept override { return autocommit_; }
   bool read_only() const noexcept override { return read_only_; }

@@ -200,6 +200,10 @@ class AWRAP_EXPORT PluginService {
 
   virtual const Properties& properties() const noexcept = 0;
   virtual const TargetDriver& driver() const noexcept = 0;
+  // The same driver, shared: for background work that may outlive this Connection (the
+  // host-monitoring and response-time monitors, shared by Connections, make their probes with
+  // TargetDriver::make_probe).
+  virtual std::shared_ptr<const TargetDriver> shared_driver() const noexcept = 0;
   // The ConnectSpec of Connection::open (credentials, options) with the first host.
   virtual const ConnectSpec& initial_spec() const noexcept = 0;
 
