@@ -14,6 +14,7 @@
 #include "awrap/ext/plugin.hpp"
 #include "dialect/dialect.hpp"
 #include "support/fake_driver.hpp"
+#include "support/log_capture.hpp"
 #include "topology/open_connection_registry.hpp"
 #include "topology/topology_monitor.hpp"
 
@@ -186,6 +187,7 @@ TEST(ConnectionTracker, AbortsConnectionsOnTheOldWriterWhenTheMonitorReportsItRe
 }
 
 TEST(WriterReplacedListeners, AListenerRemovedIsNeverCalledAndAFailingOneDoesNotStopTheOthers) {
+  testing::LogCapture log(LogLevel::kWarning);
   auto listeners = std::make_shared<WriterReplacedListeners>();
   int first = 0;
   int second = 0;
@@ -208,6 +210,7 @@ TEST(WriterReplacedListeners, AListenerRemovedIsNeverCalledAndAFailingOneDoesNot
   EXPECT_EQ(first, 1);
   EXPECT_EQ(second, 2);
   EXPECT_EQ(listeners->size(), 2u);
+  EXPECT_EQ(log.count("a writer-change listener failed: boom"), 2);
   // A subscription that outlives its listeners (the monitor) is harmless.
   listeners.reset();
   two.reset();
