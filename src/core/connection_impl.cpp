@@ -548,7 +548,6 @@ TopologyMonitorConfig internal::ConnectionImpl::monitor_config(
     std::shared_ptr<const Dialect> dialect, const std::vector<TopologyEntry>& entries) const {
   TopologyMonitorConfig config;
   config.cluster_id = cluster_id();
-  config.runtime = runtime_;
   config.driver = driver_;
   config.dialect = dialect;
   config.seed_hosts = hosts_;
@@ -604,10 +603,6 @@ TopologyMonitorConfig internal::ConnectionImpl::monitor_config(
   config.unattended_probe_time =
       std::chrono::milliseconds(properties_.get_int("cluster_topology_unattended_probe_ms"));
   return config;
-}
-
-ClusterService& cluster_service(PluginService& service) {
-  return dynamic_cast<ClusterService&>(service);
 }
 
 std::shared_ptr<internal::Runtime> runtime_of(const PluginService& service) {

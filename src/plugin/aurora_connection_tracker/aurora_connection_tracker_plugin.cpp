@@ -2,9 +2,18 @@
 
 #include "core/plugin_runtime.hpp"
 #include "topology/open_connection_registry.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
+
+// What a tracker does when its cluster's writer was replaced: every connection still open to the
+// old writer, whichever Connection's, is aborted (the registry forgets them, so the trackers of
+// the other Connections of the cluster, told the same event, find nothing left to do).
+void abort_connections_to_old_writer(OpenConnectionRegistry& registry,
+                                     const WriterReplaced& event) {
+  registry.abort_writer_connections(event.old_writer);
+}
 
 class AuroraConnectionTrackerPlugin final : public Plugin {
  public:
@@ -24,6 +33,7 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
     untrack();
     tracked_ = service_.current_connection();
     if (tracked_) runtime_->get<OpenConnectionRegistry>().add(new_host, tracked_);
+    listen_to_topology();
   }
 
  private:
@@ -32,9 +42,24 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
     tracked_ = nullptr;
   }
 
+  // Subscribes to the writer changes of this Connection's topology monitor, once it has one (the
+  // cluster plugins create it: failover at connect, read/write splitting at its first switch).
+  void listen_to_topology() {
+    auto monitor = service_.topology_monitor();
+    if (!monitor || monitor == monitor_.lock()) return;
+    // The listener holds the Runtime: the monitor may call it after this plugin is gone.
+    subscription_ =
+        monitor->subscribe_writer_replaced([runtime = runtime_](const WriterReplaced& event) {
+          abort_connections_to_old_writer(runtime->get<OpenConnectionRegistry>(), event);
+        });
+    monitor_ = monitor;
+  }
+
   PluginService& service_;
   std::shared_ptr<internal::Runtime> runtime_;  // whose open-connection registry tracks it
   TargetConnection* tracked_ = nullptr;
+  std::weak_ptr<TopologyMonitor> monitor_;  // the one subscribed to (not kept alive by us)
+  std::unique_ptr<WriterReplacedSubscription> subscription_;
 };
 
 }  // namespace
