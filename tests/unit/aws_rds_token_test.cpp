@@ -112,7 +112,8 @@ TEST(AwsRdsTokenCache, ConcurrentUseIsSafe) {
   std::atomic<int> inside{0};
   std::atomic<bool> overlapped{false};
   auto await_overlap = [&] {
-    if (!overlapped && awrap::testing::eventually([&] { return inside == 4; }, 5s, 1ms))
+    if (!overlapped &&
+        awrap::testing::eventually([&] { return overlapped || inside == 4; }, 5s, 1ms))
       overlapped = true;
   };
   for (int t = 0; t < 4; ++t) {
