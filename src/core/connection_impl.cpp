@@ -97,6 +97,7 @@ void internal::ConnectionImpl::open() {
         current_ = std::move(conn);
         generation_ = ++last_generation_;
       }
+      if (const auto* reported = current_->reported_settings()) login_reported_ = reported->values;
       for (auto& plugin : plugins_) plugin->on_connection_changed(HostInfo{}, current_host_);
       return;
     } catch (const AuthError&) {
@@ -120,15 +121,18 @@ void internal::ConnectionImpl::check_open() const {
 
 CallResult internal::ConnectionImpl::run(Call& call) {
   check_open();
+  keep_reported_settings_before(call);
   CallResult result;
   try {
     result = call_chain(call);
   } catch (const QueryError&) {
     note_failed_call();
+    note_transaction_end();
     throw;
   }
   remember_session_change(call);
   remember_session_sql(call);
+  note_transaction_end();
   return result;
 }
 
@@ -165,6 +169,25 @@ void internal::ConnectionImpl::remember_session_sql(const Call& call) {
     else
       sql_session_.apply(effect);
   }
+}
+
+// Reading the reports costs about 1500 instructions on PostgreSQL (libpq looks each name up in a
+// list), so it is done only where a transaction may start, not on every call.
+void internal::ConnectionImpl::keep_reported_settings_before(const Call& call) {
+  if (sql_engine_ != SqlEngine::kPostgres || in_reported_transaction_ || !current_) return;
+  const bool may_open = call.method == Method::kBegin || !autocommit_ ||
+                        (call.method == Method::kExecute && may_open_transaction(call.sql));
+  if (!may_open || current_->transaction_status() != TransactionStatus::kIdle) return;
+  const auto* reported = current_->reported_settings();
+  if (reported == nullptr) return;
+  reported_before_transaction_ = reported->values;
+  in_reported_transaction_ = true;
+}
+
+void internal::ConnectionImpl::note_transaction_end() {
+  if (in_reported_transaction_ && current_ &&
+      current_->transaction_status() == TransactionStatus::kIdle)
+    in_reported_transaction_ = false;
 }
 
 CallResult internal::ConnectionImpl::call_chain(Call& call) {
@@ -287,6 +310,7 @@ void internal::ConnectionImpl::set_current_connection(
   sql_session_.keep_after_replay(replayed_);
   pending_sql_.clear();  // settings made in the transaction the failover lost ended with it
   pending_doomed_ = false;
+  in_reported_transaction_ = false;
   // Plugins hear of the change before the old connection closes, so registries that track it
   // (aurora_connection_tracker) drop it first.
   for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
@@ -305,6 +329,7 @@ std::shared_ptr<TargetConnection> internal::ConnectionImpl::exchange_connection(
     current_ = std::move(connection);
     current_host_ = host;
     generation_ = ++last_generation_;
+    in_reported_transaction_ = false;
     for (auto it = parked_generations_.begin(); it != parked_generations_.end(); ++it)
       if (it->first.lock() == current_) {
         generation_ = it->second;
@@ -321,6 +346,7 @@ std::shared_ptr<TargetConnection> internal::ConnectionImpl::exchange_connection(
 // restored (docs/failover.md).
 void internal::ConnectionImpl::restore_session_state(TargetConnection& connection) {
   replay_sql_settings(connection);
+  restore_reported_settings(connection);
   if (!autocommit_) connection.set_autocommit(false);
   if (read_only_) connection.set_read_only(true);
   if (isolation_ != IsolationLevel::kDefault) connection.set_isolation_level(isolation_);
@@ -347,6 +373,40 @@ void internal::ConnectionImpl::replay_sql_settings(TargetConnection& connection)
   }
   for (auto& label : sql_session_.untracked()) not_restored_.push_back(std::move(label));
   replayed_ = std::move(replayed);
+}
+
+// After the statement record: a setting the record restored is not sent again, and what a
+// function changed after a recorded SET wins, as it did on the old session.
+// The old connection is still current_ here; a lost PostgreSQL connection keeps the last values
+// the server reported.
+void internal::ConnectionImpl::restore_reported_settings(TargetConnection& connection) {
+  SettingValues last;
+  if (in_reported_transaction_) {
+    last = reported_before_transaction_;
+  } else if (current_) {
+    if (const auto* reported = current_->reported_settings()) last = reported->values;
+  }
+  if (last.empty()) return;
+  const auto* reported = connection.reported_settings();
+  const SettingValues restore =
+      settings_to_restore(login_reported_, last, reported ? reported->values : SettingValues{});
+  for (const auto& [name, value] : restore) {
+    const std::string statement = restore_setting_statement(sql_engine_, name);
+    if (statement.empty()) {
+      not_restored_.push_back(name + " (reported by the server, not a settable name)");
+      continue;
+    }
+    const auto params = restore_setting_parameters(sql_engine_, name, value);
+    try {
+      connection.execute(statement, params);
+    } catch (const ConnectionLostError&) {
+      throw;
+    } catch (const QueryError& e) {
+      AWRAP_LOG(kInfo) << "reported setting " << name << " not restored on "
+                       << connection.host().endpoint() << ": " << e.what();
+      not_restored_.push_back(name + " (replay failed: " + e.what() + ")");
+    }
+  }
 }
 
 std::unique_ptr<TargetConnection> internal::ConnectionImpl::connect(const HostInfo& host) {

@@ -17,6 +17,7 @@
 #include "core/conninfo.hpp"
 #include "core/host_availability.hpp"
 #include "core/plugin_chain.hpp"
+#include "core/reported_settings.hpp"
 #include "core/session_sql.hpp"
 #include "core/sql_session_state.hpp"
 #include "topology/rds_endpoint.hpp"
@@ -93,6 +94,12 @@ class internal::ConnectionImpl final : public PluginService,
   ConnectSpec spec_for(const HostInfo& host) const;
   void restore_session_state(TargetConnection& connection);
   void replay_sql_settings(TargetConnection& connection);
+  void restore_reported_settings(TargetConnection& connection);
+  // PostgreSQL: before a call that may open a transaction on an idle session, keeps what the
+  // server reports of the settings, so that a failover inside the transaction gives the new
+  // session the values from before it (reported_settings.hpp).
+  void keep_reported_settings_before(const Call& call);
+  void note_transaction_end();
   HostInfo identify_host(TargetConnection& connection);
   void remember_session_change(const Call& call);
   // Records the session state a successful statement set with SQL (session_sql.hpp).
@@ -133,6 +140,13 @@ class internal::ConnectionImpl final : public PluginService,
   SqlSessionState sql_session_;
   std::vector<SessionEffect> pending_sql_;
   bool pending_doomed_ = false;
+  // What the server reported of the session's settings right after the first login, and, while
+  // a PostgreSQL transaction is open (reported_before_transaction_), as it was before the
+  // transaction: a setting changed in a transaction the failover lost is not carried over.
+  // Otherwise a failover reads the old connection's last report.
+  SettingValues login_reported_;
+  SettingValues reported_before_transaction_;
+  bool in_reported_transaction_ = false;
   std::vector<std::string> not_restored_;  // by the last set_current_connection
   std::vector<bool> replayed_;             // which settings() the last replay restored
   std::atomic<bool> closed_{false};        // read by cancel() from any thread

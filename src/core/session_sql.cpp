@@ -392,6 +392,18 @@ std::vector<SessionEffect> session_effects(std::string_view sql, SqlEngine engin
   return out;
 }
 
+bool may_open_transaction(std::string_view sql) noexcept {
+  std::size_t i = 0;
+  while (i < sql.size() && is_sql_blank(sql[i])) ++i;
+  if (i == sql.size()) return false;
+  if (!is_sql_word_start(sql[i])) return true;
+  if (word_at(sql, i, "begin") || word_at(sql, i, "start")) return true;
+  for (std::size_t semicolon = sql.find(';', i); semicolon != std::string_view::npos;
+       semicolon = sql.find(';', semicolon + 1))
+    if (sql.find_first_not_of(" \t\r\n;", semicolon) != std::string_view::npos) return true;
+  return false;
+}
+
 bool commits_transaction(std::string_view sql, SqlEngine engine) {
   const auto tokens = tokenize_sql(sql, engine);
   if (!tokens) return false;

@@ -49,6 +49,11 @@ bool may_change_session(std::string_view sql, SqlEngine engine) noexcept;
 // SET GLOBAL, SET PASSWORD and SET STATEMENT … FOR change no session state to restore: nothing.
 std::vector<SessionEffect> session_effects(std::string_view sql, SqlEngine engine);
 
+// A cheap look (no tokenizing): false only when `sql` surely opens no transaction that outlives
+// it, i.e. one statement (no ';' before more text) that does not start with BEGIN or START and
+// starts with a word, not a comment.
+bool may_open_transaction(std::string_view sql) noexcept;
+
 // True for one statement that commits the open transaction: COMMIT [WORK|TRANSACTION] or END
 // (not COMMIT PREPARED).
 bool commits_transaction(std::string_view sql, SqlEngine engine);

@@ -283,12 +283,31 @@ TEST_P(FailoverContract, PreparedStatementsAndSessionStateSurviveFailover) {
 
 // Settings made with SQL are replayed on the new writer; state awrap cannot carry over is named
 // in the error. One flavour per engine: the replay does not depend on the cluster's kind.
+// Settings changed inside a function or procedure are invisible to the statement record; the
+// server reports them (ParameterStatus, session tracking), and the last reported value wins over
+// a recorded SET made before it.
+void create_setting_changers(Connection& c, bool mariadb) {
+  if (mariadb)
+    c.execute(
+        "CREATE OR REPLACE PROCEDURE awrap.awrap_set_zone() SET SESSION time_zone = '+05:00'");
+  else
+    c.execute(
+        "CREATE OR REPLACE FUNCTION public.awrap_set_style() RETURNS void LANGUAGE sql AS "
+        "$$ SELECT pg_catalog.set_config('DateStyle', 'SQL, DMY', false), "
+        "pg_catalog.set_config('TimeZone', 'America/New_York', false) $$");
+}
+
 TEST_P(FailoverContract, SqlSessionStateIsRestoredOrNamed) {
+  {
+    auto setup = open();
+    create_setting_changers(setup, mariadb());
+  }
   auto c = open();
   c.execute("CREATE TEMPORARY TABLE session_scratch(id INT)");
   if (mariadb()) {
     c.execute("USE information_schema");
     c.execute("SET time_zone = '+03:00'");
+    c.execute("CALL awrap.awrap_set_zone()");
     c.execute("SET autocommit=0");
   } else {
     c.begin();  // PostgreSQL keeps a SET only if its transaction commits
@@ -298,6 +317,7 @@ TEST_P(FailoverContract, SqlSessionStateIsRestoredOrNamed) {
     c.begin();
     c.execute("SET TIME ZONE 'Europe/Paris'");
     c.rollback();
+    c.execute("SELECT public.awrap_set_style()");
     c.execute("SET ROLE pg_read_all_data");
   }
   crash_writer_and_fail_over();
@@ -312,13 +332,33 @@ TEST_P(FailoverContract, SqlSessionStateIsRestoredOrNamed) {
   }
   if (mariadb()) {
     EXPECT_EQ(c.execute("SELECT DATABASE()").scalar<std::string>(), "information_schema");
-    EXPECT_EQ(c.execute("SELECT @@session.time_zone").scalar<std::string>(), "+03:00");
+    EXPECT_EQ(c.execute("SELECT @@session.time_zone").scalar<std::string>(), "+05:00");
     EXPECT_EQ(c.execute("SELECT @@session.autocommit").scalar<int64_t>(), 0);
     c.rollback();
   } else {
     EXPECT_EQ(c.execute("SHOW search_path").scalar<std::string>(), "pg_catalog, public");
-    EXPECT_EQ(c.execute("SHOW TimeZone").scalar<std::string>(), "Asia/Tokyo");
+    EXPECT_EQ(c.execute("SHOW TimeZone").scalar<std::string>(), "America/New_York");
+    EXPECT_EQ(c.execute("SHOW DateStyle").scalar<std::string>(), "SQL, DMY");
     EXPECT_EQ(c.execute("SELECT current_user::text").scalar<std::string>(), "pg_read_all_data");
+  }
+}
+
+// PostgreSQL undoes a setting made in a transaction that never commits; MySQL keeps it at once.
+TEST_P(FailoverContract, SqlSessionStateChangedInALostTransactionFollowsTheEngine) {
+  {
+    auto setup = open();
+    create_setting_changers(setup, mariadb());
+  }
+  auto c = open();
+  c.begin();
+  c.execute(mariadb() ? "CALL awrap.awrap_set_zone()" : "SELECT public.awrap_set_style()");
+  crash_writer_and_fail_over();
+  EXPECT_THROW(c.execute("SELECT 1"), FailoverError);
+  if (mariadb()) {
+    EXPECT_EQ(c.execute("SELECT @@session.time_zone").scalar<std::string>(), "+05:00");
+  } else {
+    EXPECT_NE(c.execute("SHOW DateStyle").scalar<std::string>(), "SQL, DMY");
+    EXPECT_NE(c.execute("SHOW TimeZone").scalar<std::string>(), "America/New_York");
   }
 }
 

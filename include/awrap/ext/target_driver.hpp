@@ -22,6 +22,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "awrap/host_info.hpp"
 #include "awrap/params.hpp"
@@ -105,6 +107,19 @@ class AWRAP_EXPORT TargetConnection {
   // The position the server last reported (a MariaDB GTID such as "0-1-42"); empty when none
   // has been reported or tracking is off. No network I/O.
   virtual std::string commit_position() const { return {}; }
+
+  // The session settings the server itself reports as they change, whoever changed them (a SET,
+  // or a function or procedure): PostgreSQL's ParameterStatus (TimeZone, DateStyle,
+  // IntervalStyle, application_name, standard_conforming_strings), MySQL/MariaDB session tracking
+  // of system variables (time_zone and the character sets by default; what the driver sets for
+  // the API, such as autocommit, is left out). Values as of the last statement; `version`
+  // changes whenever one does, so a caller copies them only then. Null when the driver reports
+  // nothing. No network I/O. Owner thread only.
+  struct ReportedSettings {
+    std::vector<std::pair<std::string, std::string>> values;  // name, value; in a fixed order
+    std::uint64_t version = 0;
+  };
+  virtual const ReportedSettings* reported_settings() { return nullptr; }
 
   // The server's process/thread id for this session (PostgreSQL backend pid, MySQL thread id).
   virtual std::int64_t server_session_id() const noexcept = 0;

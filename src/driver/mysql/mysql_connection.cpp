@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <utility>
@@ -307,7 +308,7 @@ std::shared_ptr<const ResultData> MysqlConnection::run_text(std::string_view sql
     result = std::move(builder).finish(0);
   }
   discard_more_results();
-  if (tracking_commit_position_) capture_commit_position();
+  capture_tracked_variables();
   return result;
 }
 
@@ -392,7 +393,7 @@ std::shared_ptr<const ResultData> MysqlConnection::run_statement(MYSQL_STMT* sta
   }
   discard_more_statement_results(statement);
   mysql_stmt_free_result(statement);  // the rows are buffered: no network I/O
-  if (tracking_commit_position_) capture_commit_position();
+  capture_tracked_variables();
   return result;
 }
 
@@ -518,11 +519,11 @@ bool MysqlConnection::track_commit_position() {
       "SET SESSION session_track_system_variables = "
       "CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'last_gtid')");
   tracking_commit_position_ = true;
-  capture_commit_position();  // the SET's answer reports the current value
+  capture_tracked_variables();  // the SET's answer reports the current value
   return true;
 }
 
-void MysqlConnection::capture_commit_position() noexcept {
+void MysqlConnection::capture_tracked_variables() {
   MYSQL* handle = handle_.get();
   const char* data = nullptr;
   size_t length = 0;
@@ -533,7 +534,21 @@ void MysqlConnection::capture_commit_position() noexcept {
     const std::string_view name(data, length);
     if (mysql_session_track_get_next(handle, SESSION_TRACK_SYSTEM_VARIABLES, &data, &length) != 0)
       return;
-    if (name == "last_gtid") commit_position_.assign(data, length);
+    const std::string_view value(data, length);
+    if (name == "last_gtid") {
+      commit_position_.assign(value);
+    } else if (name != "autocommit" && name != "session_track_system_variables") {
+      auto& values = reported_.values;
+      auto it = std::find_if(values.begin(), values.end(),
+                             [&](const auto& entry) { return entry.first == name; });
+      if (it == values.end()) {
+        values.emplace_back(std::string(name), std::string(value));
+        ++reported_.version;
+      } else if (it->second != value) {
+        it->second.assign(value);
+        ++reported_.version;
+      }
+    }
     if (mysql_session_track_get_next(handle, SESSION_TRACK_SYSTEM_VARIABLES, &data, &length) != 0)
       return;
   }

@@ -81,6 +81,10 @@ class MysqlConnection final : public TargetConnection {
   // that follows carries the session's last GTID when it changed. MySQL: false (not done).
   bool track_commit_position() override;
   std::string commit_position() const override { return commit_position_; }
+  // The system variables the server reported changed since login (session tracking, read after
+  // every statement): none at first. autocommit (the API's) and the tracking list itself are
+  // left out.
+  const ReportedSettings* reported_settings() override { return &reported_; }
 
   std::int64_t server_session_id() const noexcept override { return session_id_; }
   const HostInfo& host() const noexcept override { return spec_.host; }
@@ -110,8 +114,9 @@ class MysqlConnection final : public TargetConnection {
                                                   std::span<const Param> params);
   void discard_more_statement_results(MYSQL_STMT* statement);
   unsigned int server_status() const noexcept;
-  // Reads last_gtid from the session-state information of the last OK packet, if tracked.
-  void capture_commit_position() noexcept;
+  // Reads the system variables the last OK packet reports changed (session tracking): last_gtid
+  // into commit_position_, the others into reported_.
+  void capture_tracked_variables();
 
   const ConnectSpec spec_;  // kept for cancel()'s side session; immutable
   // Fresh credentials for cancel()'s side session; set by the owner before sharing, then read only.
@@ -122,6 +127,7 @@ class MysqlConnection final : public TargetConnection {
   bool autocommit_ = true;
   bool tracking_commit_position_ = false;
   std::string commit_position_;  // last_gtid as the server last reported it
+  ReportedSettings reported_;
   std::atomic<bool> broken_{false};
   std::atomic<bool> aborted_{false};
 

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <system_error>
 #include <vector>
@@ -61,6 +62,12 @@ const char* isolation_sql(IsolationLevel level) noexcept {
   return "RESET default_transaction_isolation";
 }
 
+// The settings PostgreSQL reports (GUC_REPORT) that a session may change and a new session can be
+// given with set_config(). Left out: client_encoding (libpq's own), the read-only defaults the
+// API sets, and what only a superuser may set (session_authorization, is_superuser).
+constexpr std::array<const char*, 5> kReportedSettings = {
+    "TimeZone", "DateStyle", "IntervalStyle", "application_name", "standard_conforming_strings"};
+
 }  // namespace
 
 PgConnection::PgConnection(PgConnHandle conn, const ConnectSpec& spec)
@@ -70,7 +77,22 @@ PgConnection::PgConnection(PgConnHandle conn, const ConnectSpec& spec)
       socket_timeout_(spec.socket_timeout),
       backend_pid_(PQbackendPID(conn_.get())),
       socket_(PQsocket(conn_.get())),
-      cancel_(PQgetCancel(conn_.get()), PgCancelDeleter{}) {}
+      cancel_(PQgetCancel(conn_.get()), PgCancelDeleter{}) {
+  for (const char* name : kReportedSettings) reported_.values.emplace_back(name, std::string());
+  reported_settings();
+}
+
+const TargetConnection::ReportedSettings* PgConnection::reported_settings() {
+  if (!conn_) return &reported_;
+  for (auto& [name, value] : reported_.values) {
+    const char* now = PQparameterStatus(conn_.get(), name.c_str());
+    if (now != nullptr && value != now) {
+      value = now;
+      ++reported_.version;
+    }
+  }
+  return &reported_;
+}
 
 PgConnection::~PgConnection() {
   close();
@@ -220,6 +242,10 @@ void PgConnection::close() noexcept {
     cancel_.reset();
   }
   broken_ = true;
+  try {
+    reported_settings();  // the last values stay readable (a failover reads them after close)
+  } catch (...) {         // std::bad_alloc: the values read before stay
+  }
   // PQfinish sends Terminate without blocking (the connection is in non-blocking mode), so a dead
   // server cannot hang close(); on a socket inherited through fork() the handle's deleter makes
   // sure it sends nothing.

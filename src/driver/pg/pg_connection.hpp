@@ -66,6 +66,10 @@ class PgConnection final : public TargetConnection {
   void abort() noexcept override;
   void close() noexcept override;
 
+  // Read from libpq's copy of the server's ParameterStatus messages: no network I/O. After the
+  // connection is lost or closed, the values last read.
+  const ReportedSettings* reported_settings() override;
+
   std::int64_t server_session_id() const noexcept override { return backend_pid_; }
   const HostInfo& host() const noexcept override { return host_; }
 
@@ -93,6 +97,7 @@ class PgConnection final : public TargetConnection {
   std::chrono::milliseconds socket_timeout_;
   std::int64_t backend_pid_ = 0;
   bool autocommit_ = true;
+  ReportedSettings reported_;  // owner thread only
 
   std::atomic<bool> broken_{false};
   std::atomic<bool> aborted_{false};
