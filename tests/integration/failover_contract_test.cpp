@@ -226,14 +226,21 @@ TEST_P(FailoverContract, WriterCrashWhileIdleGivesFailoverSuccessAndANewWriter) 
 TEST_P(FailoverContract, WriterCrashMidQuery) {
   auto c = open();
   const auto session = c.execute(sql().session_id).scalar<int64_t>();
-  const std::string writer = cluster().writer().name;
   // The crash strikes only once the writer shows the statement running: a crash before it
-  // arrived would be the idle case again.
+  // arrived would be the idle case again. A bare driver session (no plugins) watches.
+  ConnectSpec spec;
+  spec.host = {cluster().writer().host, sql().port};
+  spec.user = "awrap";
+  spec.password = "awrap-lab-password";
+  spec.database = "awrap";
+  spec.connect_timeout = 2s;
+  auto watcher = make_driver(sql().driver)->connect(spec);
   bool was_running = false;
   std::thread crasher([&] {
     const std::string running = testing::statement_running_sql(!mariadb(), session, "sleep");
-    was_running =
-        testing::eventually([&] { return cluster().sql(writer, running).starts_with("1"); }, 8s);
+    was_running = testing::eventually(
+        [&] { return Result(watcher->execute(running, {})).scalar<int64_t>() == 1; }, 8s, 10ms);
+    watcher->close();
     crash_writer_and_fail_over();
   });
   EXPECT_THROW(c.execute(sql().sleep_10s), FailoverSuccessError);
