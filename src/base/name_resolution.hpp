@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,5 +19,35 @@ namespace awrap {
 std::vector<std::string> resolve_host(const std::string& host,
                                       std::optional<std::chrono::steady_clock::time_point> deadline,
                                       const std::string& endpoint);
+
+struct NameLookup;  // name_resolution.cpp
+
+// A lookup that runs while the caller's event loop goes on (the monitors' loop thread must never
+// wait for a resolver): started by the constructor, finished when wake_fd() becomes readable.
+// Destroying it cancels the lookup; one glibc cannot cancel any more is left to finish in the
+// background and freed later, as resolve_host's are. (A ThreadSanitizer build resolves in the
+// constructor, as resolve_host does there.)
+class PendingLookup {
+ public:
+  // Throws ConnectError naming `endpoint` when the lookup cannot be started.
+  PendingLookup(const std::string& host, std::string endpoint);
+  ~PendingLookup();
+  PendingLookup(const PendingLookup&) = delete;
+  PendingLookup& operator=(const PendingLookup&) = delete;
+
+  // Readable (POLLIN) once the lookup has finished.
+  int wake_fd() const noexcept;
+  bool finished() const noexcept;
+  // The addresses, as resolve_host gives them; throws ConnectError as it does.
+  // REQUIRES: finished().
+  std::vector<std::string> addresses() const;
+
+ private:
+  std::unique_ptr<NameLookup> lookup_;
+  std::string endpoint_;
+#if defined(__SANITIZE_THREAD__)
+  int synchronous_status_ = 0;
+#endif
+};
 
 }  // namespace awrap

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -55,18 +56,12 @@ void set_option(MYSQL* handle, mysql_option option, const void* value, const cha
     throw ConnectError(std::string("MariaDB Connector/C refused option ") + what);
 }
 
-}  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Opening and closing
-
-std::unique_ptr<MysqlConnection> MysqlConnection::open(const ConnectSpec& spec) {
-  initialise_library_once();
-  const std::string endpoint = endpoint_of(spec.host);
-  Handle handle(mysql_init(nullptr));
+// A handle with awrap's options and the caller's native options, not yet connected.
+MysqlHandle prepared_handle(const ConnectSpec& spec, const std::string& endpoint,
+                            NativeOptionChecks& checks) {
+  MysqlHandle handle(mysql_init(nullptr));
   if (!handle) throw ConnectError("cannot connect to " + endpoint + ": out of memory");
   MYSQL* raw = handle.get();
-
   const std::size_t stack_size = kNonblockingStackSize;
   set_option(raw, MYSQL_OPT_NONBLOCK, &stack_size, "MYSQL_OPT_NONBLOCK");
   const my_bool reconnect = 0;
@@ -78,26 +73,56 @@ std::unique_ptr<MysqlConnection> MysqlConnection::open(const ConnectSpec& spec) 
   // LOAD DATA LOCAL lets the server ask for any file of the client: never wanted here.
   const unsigned int local_infile = 0;  // read as unsigned int by Connector/C, not my_bool
   set_option(raw, MYSQL_OPT_LOCAL_INFILE, &local_infile, "MYSQL_OPT_LOCAL_INFILE");
-  const NativeOptionChecks checks =
-      apply_native_options(raw, spec.native_options);  // last: the caller's charset wins
+  checks = apply_native_options(raw, spec.native_options);  // last: the caller's charset wins
+  return handle;
+}
 
-  const WaitBudget budget =
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Opening and closing
+
+std::unique_ptr<MysqlConnection> MysqlConnection::open(const ConnectSpec& spec) {
+  initialise_library_once();
+  const std::string endpoint = endpoint_of(spec.host);
+  NativeOptionChecks checks;
+  Handle handle = prepared_handle(spec, endpoint, checks);
+
+  const std::optional<std::chrono::steady_clock::time_point> deadline =
       spec.connect_timeout.count() > 0
-          ? WaitBudget::until(std::chrono::steady_clock::now() + spec.connect_timeout)
-          : WaitBudget::unlimited();
+          ? std::optional(std::chrono::steady_clock::now() + spec.connect_timeout)
+          : std::nullopt;
+  const WaitBudget budget = deadline ? WaitBudget::until(*deadline) : WaitBudget::unlimited();
+  // Connector/C resolves a name itself, blocking, outside the deadline. awrap resolves it within
+  // the deadline and tries each address in turn, as Connector/C would; only TLS that verifies the
+  // server's name needs the name itself (after the bounded lookup, so from a resolver that has
+  // just answered).
+  std::vector<std::string> targets{spec.host.host};
+  if (!text::is_ip_literal(spec.host.host)) {
+    std::vector<std::string> addresses = resolve_host(spec.host.host, deadline, endpoint);
+    if (!checks.verifies_server_name) targets = std::move(addresses);
+  }
+  for (std::size_t i = 0;; ++i) {
+    if (i > 0) handle = prepared_handle(spec, endpoint, checks);
+    try {
+      return connect_handle(std::move(handle), targets[i], spec, endpoint, budget, checks);
+    } catch (const AuthError&) {
+      throw;  // the server answered: another address of it would answer the same
+    } catch (const ConnectError& e) {
+      if (i + 1 == targets.size() || (deadline && std::chrono::steady_clock::now() >= *deadline))
+        throw;
+      AWRAP_LOG(kDebug) << "mysql: " << endpoint << " at " << targets[i] << ": " << e.what()
+                        << "; trying its next address";
+    }
+  }
+}
+
+std::unique_ptr<MysqlConnection> MysqlConnection::connect_handle(
+    Handle handle, const std::string& host, const ConnectSpec& spec, const std::string& endpoint,
+    const WaitBudget& budget, const NativeOptionChecks& checks) {
+  MYSQL* raw = handle.get();
   const unsigned int port = spec.host.port == 0 ? kDefaultPort : spec.host.port;
   const char* database = spec.database.empty() ? nullptr : spec.database.c_str();
-  // Connector/C resolves a name itself, blocking, outside the deadline. A name with one address
-  // is resolved here, within it; TLS that verifies the server's name, or a name with several
-  // addresses (Connector/C tries each in turn), keeps the name after the bounded lookup.
-  std::string host = spec.host.host;
-  if (!text::is_ip_literal(host)) {
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    if (spec.connect_timeout.count() > 0)
-      deadline = std::chrono::steady_clock::now() + spec.connect_timeout;
-    std::vector<std::string> addresses = resolve_host(host, deadline, endpoint);
-    if (addresses.size() == 1 && !checks.verifies_server_name) host = addresses.front();
-  }
   MYSQL* connected = nullptr;
   const bool finished = run_nonblocking(
       raw, budget,

@@ -31,6 +31,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "driver/mysql/mysql_error.hpp"
 #include "driver/mysql/mysql_handle.hpp"
+#include "driver/mysql/mysql_native_options.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
 
 namespace awrap::mysql {
@@ -97,6 +98,12 @@ class MysqlConnection final : public TargetConnection {
   using Statement = std::unique_ptr<MYSQL_STMT, StatementCloser>;
 
   MysqlConnection(ConnectSpec spec, std::string endpoint, Handle handle);
+  // Connects `handle` to `host` (a name or one address) within `budget`.
+  static std::unique_ptr<MysqlConnection> connect_handle(Handle handle, const std::string& host,
+                                                         const ConnectSpec& spec,
+                                                         const std::string& endpoint,
+                                                         const WaitBudget& budget,
+                                                         const NativeOptionChecks& checks);
 
   void require_usable() const;
   WaitBudget statement_budget() const { return WaitBudget::per_wait(socket_timeout_); }
