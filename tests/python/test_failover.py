@@ -53,7 +53,7 @@ def crash_once_running(cluster, session, seen):
     """Crashes the writer once it shows `session` running its sleep (a crash before the statement
     arrived would be the idle case); records in `seen` whether it was seen running."""
     writer = cluster.writer
-    running = statement_running_sql("pg", session, "sleep")
+    running = statement_running_sql(cluster.engine, session, "sleep")
 
     def crash():
         seen.append(eventually(lambda: cluster.sql(writer, running).strip() == "1", timeout=8))
@@ -164,10 +164,14 @@ def test_other_threads_run_while_a_connection_fails_over(pg, pg_cluster):
 def test_mariadb_crash_mid_statement_is_failover_success(maria_cluster):
     maria_cluster.restore()
     conn = awrap.connect(autocommit=True, **maria_cluster.connect_kwargs())
-    crasher = crash_soon(maria_cluster, 0.3)
+    cur = conn.cursor()
+    cur.execute("SELECT CONNECTION_ID()")
+    seen = []
+    crasher = crash_once_running(maria_cluster, cur.fetchone()[0], seen)
     with pytest.raises(FailoverSuccessError):
         conn.cursor().execute("SELECT SLEEP(10)")
     crasher.join()
+    assert seen == [True], "the writer never showed the statement running"
     cur = conn.cursor()
     cur.execute("SELECT @@read_only")
     assert cur.fetchone() == (0,)
