@@ -170,7 +170,7 @@ BENCHMARK(BM_Dispatch_host_monitoring)->Name("BM_Dispatch/host_monitoring");
 
 awrap::HostMonitorKey bench_monitor_key() {
   awrap::HostMonitorKey key;
-  key.engine = "pg";
+  key.driver = std::make_shared<awrap::testing::FakeDriver>();
   key.host.host = "127.0.0.1";
   key.host.port = 1;  // never probed: no call here lasts failure_detection_time_ms
   return key;

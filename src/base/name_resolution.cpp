@@ -74,9 +74,15 @@ class AbandonedLookups {
   std::vector<std::unique_ptr<Lookup>> lookups_ GUARDED_BY(mutex_);
 };
 
+// Never destroyed: at exit glibc may still be running a lookup, or its notification, that
+// writes into one of them. (Reachable from static storage, so not a leak either.)
 [[maybe_unused]] AbandonedLookups& abandoned() {
-  static AbandonedLookups lookups;
-  return lookups;
+  static union Storage {
+    Storage() : lookups() {}
+    ~Storage() {}
+    AbandonedLookups lookups;
+  } storage;
+  return storage.lookups;
 }
 
 std::string numeric_address(const addrinfo& entry) {

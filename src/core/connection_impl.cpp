@@ -605,8 +605,4 @@ TopologyMonitorConfig internal::ConnectionImpl::monitor_config(
   return config;
 }
 
-ClusterService& cluster_service(PluginService& service) {
-  return dynamic_cast<ClusterService&>(service);
-}
-
 }  // namespace awrap

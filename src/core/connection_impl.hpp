@@ -13,20 +13,19 @@
 #include "awrap/connection.hpp"
 #include "awrap/ext/plugin.hpp"
 #include "base/process_fork.hpp"
-#include "core/cluster_service.hpp"
 #include "core/conninfo.hpp"
 #include "core/host_availability.hpp"
 #include "core/plugin_chain.hpp"
 #include "core/reported_settings.hpp"
 #include "core/session_sql.hpp"
 #include "core/sql_session_state.hpp"
+#include "dialect/dialect.hpp"
 #include "topology/rds_endpoint.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 
-class internal::ConnectionImpl final : public PluginService,
-                                       public ClusterService,
-                                       private ChainTerminal {
+class internal::ConnectionImpl final : public PluginService, private ChainTerminal {
  public:
   // Validates everything and builds the plugins; does not connect. Throws ConfigError.
   ConnectionImpl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver);
@@ -60,6 +59,7 @@ class internal::ConnectionImpl final : public PluginService,
   HostAvailability availability(const HostInfo& host) const override;
   const Properties& properties() const noexcept override { return properties_; }
   const TargetDriver& driver() const noexcept override { return *driver_; }
+  std::shared_ptr<const TargetDriver> shared_driver() const noexcept override { return driver_; }
   const ConnectSpec& initial_spec() const noexcept override { return initial_spec_; }
   bool autocommit() const noexcept override { return autocommit_; }
   bool read_only() const noexcept override { return read_only_; }
@@ -68,7 +68,6 @@ class internal::ConnectionImpl final : public PluginService,
     return background_credentials_;
   }
 
-  // ClusterService
   std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) override;
   std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) override;
   std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }

@@ -21,7 +21,7 @@ std::unique_ptr<HostSelector> host_selector_from(const PluginService& service,
     auto interval = std::chrono::milliseconds(config.response_measurement_interval_ms);
     sources.response_times = std::make_shared<MonitoredResponseTimes>([&service, interval] {
       ResponseTimeMonitorKey key;
-      key.engine = std::string(service.driver().engine());
+      key.driver = service.shared_driver();
       key.spec = service.initial_spec();
       key.interval = interval;
       key.credentials = service.background_credentials();

@@ -7,7 +7,6 @@
 
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
-#include "topology/open_connection_registry.hpp"
 #include "topology/topology_update.hpp"
 
 namespace awrap {
@@ -75,8 +74,15 @@ TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& en
   return std::make_shared<Topology>(std::move(built.topology));
 }
 
+std::unique_ptr<WriterReplacedSubscription> TopologyMonitor::subscribe_writer_replaced(
+    WriterReplacedListener listener) {
+  return std::make_unique<WriterReplacedSubscription>(writer_listeners_,
+                                                      writer_listeners_->add(std::move(listener)));
+}
+
 void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
   std::optional<HostInfo> replaced_writer;
+  HostInfo new_writer;
   {
     MutexLock lock(mutex_);
     TopologyUpdate update = next_topology(topology_.get(), *fresh, writer_confirmed, Clock::now());
@@ -93,6 +99,7 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
     replaced_writer = update.replaced_writer;
     bool settled = writer_confirmed && update.next.writer();
     topology_ = std::make_shared<Topology>(std::move(update.next));
+    if (auto writer = topology_->writer()) new_writer = *writer;
     if (settled) {
       high_rate_ = false;
       probing_abandoned_ = false;
@@ -102,7 +109,7 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
   if (replaced_writer) {
     AWRAP_LOG(kInfo) << "cluster " << config_.cluster_id << ": writer changed from "
                      << replaced_writer->endpoint();
-    OpenConnectionRegistry::instance().abort_writer_connections(*replaced_writer);
+    writer_listeners_->publish({config_.cluster_id, *replaced_writer, new_writer});
   }
 }
 

@@ -34,6 +34,7 @@
 #include "base/thread_annotations.hpp"
 #include "dialect/dialect.hpp"
 #include "topology/topology.hpp"
+#include "topology/writer_replaced.hpp"
 
 namespace awrap {
 
@@ -79,6 +80,11 @@ class TopologyMonitor {
   TopologyPtr wait_for_writer(Clock::time_point deadline);
   // Newer credentials for monitoring connections (e.g. a fresh IAM token).
   void update_spec(const ConnectSpec& spec);
+  // Calls `listener` each time a published topology replaces the writer, after publishing it
+  // (writer_replaced.hpp says on which thread and what a listener may do), while the returned
+  // subscription lives.
+  std::unique_ptr<WriterReplacedSubscription> subscribe_writer_replaced(
+      WriterReplacedListener listener);
 
   // Threads currently running for this monitor (monitor + probers); for tests and docs.
   int running_threads() const;
@@ -102,6 +108,9 @@ class TopologyMonitor {
   ConnectSpec spec_copy() const;
 
   const TopologyMonitorConfig config_;
+  // Shared with the subscriptions, which may outlive the monitor.
+  const std::shared_ptr<WriterReplacedListeners> writer_listeners_ =
+      std::make_shared<WriterReplacedListeners>();
   mutable Mutex mutex_;
   std::condition_variable_any changed_;
   TopologyPtr topology_ GUARDED_BY(mutex_);

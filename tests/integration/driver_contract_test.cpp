@@ -4,7 +4,9 @@
 // deadlines, no secret in a message) is written here once. What a driver does beyond the seam is
 // in pg_driver_test.cpp and mysql_driver_test.cpp.
 #include <gtest/gtest.h>
+#include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -600,6 +602,79 @@ TEST_P(DriverContract, CloseIsFinalAndResultsOutliveTheConnection) {
   EXPECT_TRUE(kept[0]["nothing"].is_null());
   EXPECT_THROW(run(*conn, "SELECT 1"), ConnectionLostError);
   conn->close();  // idempotent
+}
+
+// One HostProbe check run the way the monitor loop runs it: poll() until `deadline`, then
+// abandon(). `slowest` is the longest start()/resume() took: a probe never blocks.
+HostProbe::Status run_probe_check(HostProbe& probe, Clock::time_point deadline,
+                                  Clock::duration& slowest) {
+  auto timed = [&](auto step) {
+    const auto start = Clock::now();
+    HostProbe::Status status = step();
+    slowest = std::max(slowest, Clock::now() - start);
+    return status;
+  };
+  HostProbe::Status status = timed([&] { return probe.start(); });
+  while (status == HostProbe::Status::kWaiting) {
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      probe.abandon();
+      return HostProbe::Status::kFailed;
+    }
+    pollfd fd{probe.socket(), probe.events(), 0};
+    const int ready = ::poll(&fd, 1, static_cast<int>(left));
+    status = timed([&] { return probe.resume(ready > 0 ? fd.revents : 0); });
+  }
+  return status;
+}
+
+TEST_P(DriverContract, ProbeAnswersKeepsItsSessionAndTellsARefusedLoginApart) {
+  auto warm = connect();  // Connector/C is initialised by a first connection (mysql_probe.hpp)
+  Clock::duration slowest{};
+  auto probe = driver_->make_probe(spec_);
+  ASSERT_TRUE(probe);
+  EXPECT_FALSE(probe->has_session()) << "making a probe opens nothing";
+  ASSERT_EQ(run_probe_check(*probe, Clock::now() + std::chrono::seconds(5), slowest),
+            HostProbe::Status::kSucceeded)
+      << probe->error();
+  EXPECT_TRUE(probe->has_session());
+  EXPECT_EQ(run_probe_check(*probe, Clock::now() + std::chrono::seconds(5), slowest),
+            HostProbe::Status::kSucceeded)
+      << "the second check reuses the session: " << probe->error();
+  probe->close();
+  EXPECT_FALSE(probe->has_session());
+
+  ConnectSpec wrong = spec_;
+  wrong.password = "not-the-password-7f3a";
+  auto refused = driver_->make_probe(wrong);
+  EXPECT_EQ(run_probe_check(*refused, Clock::now() + std::chrono::seconds(5), slowest),
+            HostProbe::Status::kRefused)
+      << refused->error();
+  EXPECT_FALSE(refused->has_session());
+  EXPECT_FALSE(contains(refused->error(), wrong.password)) << refused->error();
+  EXPECT_LT(slowest, milliseconds(500)) << "a probe step blocked";
+}
+
+TEST_P(DriverContract, ProbeNeverBlocksAndEndsAtTheCallersDeadlineOnASilentServer) {
+  auto warm = connect();
+  testing::SilentListener listener;
+  ConnectSpec spec = spec_;
+  spec.host.host = "127.0.0.1";
+  spec.host.port = listener.port();
+  spec.connect_timeout = std::chrono::seconds(30);  // ignored: the caller's deadline applies
+  auto probe = driver_->make_probe(spec);
+  Clock::duration slowest{};
+  const auto start = Clock::now();
+  EXPECT_EQ(run_probe_check(*probe, start + milliseconds(400), slowest),
+            HostProbe::Status::kFailed);
+  const double took = seconds_since(start);
+  EXPECT_FALSE(probe->has_session()) << "abandon() closes the session";
+  EXPECT_GE(took, 0.39);
+  EXPECT_LT(took, 1.0);
+  EXPECT_LT(slowest, milliseconds(200)) << "a probe step blocked on a silent server";
+  std::cout << "[ figure ] " << engine().name
+            << " probe deadline 400 ms on a silent listener: " << took << " s, slowest step "
+            << std::chrono::duration<double, std::milli>(slowest).count() << " ms\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, DriverContract, ::testing::Values(&kPostgres, &kMariaDb),

@@ -11,7 +11,6 @@
 
 #include "awrap/errors.hpp"
 #include "core/conninfo.hpp"
-#include "driver/host_probe.hpp"
 #include "driver/mysql/mysql_driver.hpp"
 #include "support/test_env.hpp"
 
@@ -62,7 +61,7 @@ TEST(MysqlProbeTls, ProbeRefusesPlainTextWhenTlsIsRequiredAsTheApplicationDoes) 
   if (server_has_tls(spec)) GTEST_SKIP() << "the lab_single MariaDB server has TLS";
 
   // The control: without the requirement the probe reaches the host.
-  auto plain = make_host_probe("mysql", spec);
+  auto plain = mysql::make_mysql_driver()->make_probe(spec);
   EXPECT_EQ(run_check(*plain), HostProbe::Status::kSucceeded) << plain->error();
   plain->close();
 
@@ -74,7 +73,7 @@ TEST(MysqlProbeTls, ProbeRefusesPlainTextWhenTlsIsRequiredAsTheApplicationDoes) 
     // The application's connection refuses the plain-text session...
     EXPECT_THROW(mysql::make_mysql_driver()->connect(tls), ConnectError);
     // ...and so does the probe: the host is not reported alive over plain text.
-    auto probe = make_host_probe("mysql", tls);
+    auto probe = mysql::make_mysql_driver()->make_probe(tls);
     EXPECT_EQ(run_check(*probe), HostProbe::Status::kFailed);
     EXPECT_NE(probe->error().find("TLS is required"), std::string::npos) << probe->error();
     EXPECT_FALSE(probe->has_session());

@@ -165,6 +165,13 @@ class FakeDriver final : public TargetDriver {
     return std::make_unique<FakeConnection>(spec.host, log_, std::move(current),
                                             spec.socket_timeout);
   }
+  // The probes of monitors given this driver: `probe_factory`'s; unset: none (the default
+  // TargetDriver::make_probe throws ConfigError). Set before the driver is shared.
+  std::unique_ptr<HostProbe> make_probe(ConnectSpec spec) const override {
+    if (!probe_factory) return TargetDriver::make_probe(std::move(spec));
+    return probe_factory(std::move(spec));
+  }
+  std::function<std::unique_ptr<HostProbe>(ConnectSpec)> probe_factory;
   // Handed to every connection made after it is set (background monitors connect concurrently).
   void set_hooks(std::shared_ptr<const FakeHooks> hooks) {
     std::lock_guard lock(hooks_mutex_);

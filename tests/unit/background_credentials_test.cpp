@@ -84,18 +84,18 @@ MonitorRun run_monitor(HostProbe::Status outcome,
   MonitorRun run;
   std::mutex mutex;
   HostMonitorKey key;
-  key.engine = "pg";
   key.host.host = "127.0.0.1";
   key.host.port = port;
   key.probe_spec.user = "app";
   key.probe_spec.password = "password-of-the-last-login";
   key.settings = {20ms, 50ms, 1, 200ms};
   key.credentials = credentials;
-  key.make_probe = [&](std::string_view, ConnectSpec spec) {
+  auto driver = std::make_shared<testing::FakeDriver>();
+  driver->probe_factory = [&](ConnectSpec spec) {
     return std::make_unique<ScriptedProbe>(outcome, std::move(spec), run.logins, mutex);
   };
-  testing::FakeDriver driver;
-  auto connection = driver.connect(ConnectSpec{});
+  key.driver = driver;
+  auto connection = driver->connect(ConnectSpec{});
   auto registration = std::make_shared<MonitoredConnection>();
   {
     auto monitor = acquire_host_monitor(key);

@@ -11,6 +11,7 @@
 #include "host_selection/fastest_response.hpp"
 #include "host_selection/host_selector.hpp"
 #include "plugin/response_time/response_time_monitor.hpp"
+#include "support/fake_driver.hpp"
 
 namespace awrap {
 namespace {
@@ -171,11 +172,12 @@ TEST(ResponseTimeMonitors, OneLoopThreadOneSessionPerHostAndAllGoneWhenUnwatched
   static std::atomic<int> sessions{0};
   sessions = 0;
   ResponseTimeMonitorKey key;
-  key.engine = "pg";
-  key.interval = 20ms;
-  key.make_probe = [](std::string_view, ConnectSpec spec) -> std::unique_ptr<HostProbe> {
+  auto driver = std::make_shared<testing::FakeDriver>();
+  driver->probe_factory = [](ConnectSpec spec) -> std::unique_ptr<HostProbe> {
     return std::make_unique<InstantProbe>(spec.host.host != "10.0.0.3", sessions);
   };
+  key.driver = driver;
+  key.interval = 20ms;
   std::vector<HostInfo> hosts{host("10.0.0.1"), host("10.0.0.2"), host("10.0.0.3")};
   {
     // Two selectors (two Connections) watching the same hosts share the monitors.

@@ -178,12 +178,12 @@ TEST(HostMonitorLoop, AProbeThatThrowsIsRetriedPerIntervalAndTheLoopEnds) {
     if (message.find("probe failed to run") != std::string_view::npos) ++failures;
   });
   HostMonitorKey key;
-  key.engine = "no-such-engine";
+  auto driver = std::make_shared<testing::FakeDriver>();  // makes no probe: make_probe throws
+  key.driver = driver;
   key.host.host = "127.0.0.1";
   key.host.port = 1;
   key.settings = {20ms, 50ms, 1, 200ms};
-  testing::FakeDriver driver;
-  auto connection = driver.connect(ConnectSpec{});
+  auto connection = driver->connect(ConnectSpec{});
   auto registration = std::make_shared<MonitoredConnection>();
   {
     auto monitor = acquire_host_monitor(key);

@@ -29,6 +29,7 @@
 
 #include "awrap/export.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -46,6 +47,11 @@
 #include "awrap/result.hpp"
 
 namespace awrap {
+
+// awrap's own cluster types (src/dialect/, src/topology/), incomplete here: only awrap's built-in
+// plugins, which include their headers, can use what PluginService says of them.
+class Dialect;
+class TopologyMonitor;
 
 enum class Method : std::uint8_t {
   kConnect,          // opening a physical connection (initial or reconnect)
@@ -194,6 +200,10 @@ class AWRAP_EXPORT PluginService {
 
   virtual const Properties& properties() const noexcept = 0;
   virtual const TargetDriver& driver() const noexcept = 0;
+  // The same driver, shared: for background work that may outlive this Connection (the
+  // host-monitoring and response-time monitors, shared by Connections, make their probes with
+  // TargetDriver::make_probe).
+  virtual std::shared_ptr<const TargetDriver> shared_driver() const noexcept = 0;
   // The ConnectSpec of Connection::open (credentials, options) with the first host.
   virtual const ConnectSpec& initial_spec() const noexcept = 0;
 
@@ -208,6 +218,46 @@ class AWRAP_EXPORT PluginService {
   virtual std::shared_ptr<const BackgroundCredentials> background_credentials() const {
     return nullptr;
   }
+
+  // The budget of each query a plugin runs on its own behalf on a connection the application
+  // also uses (auxiliary_query_timeout_sec): tighten the connection's socket_timeout to it
+  // around the query, and put the old one back after.
+  virtual std::chrono::milliseconds auxiliary_query_timeout() const noexcept = 0;
+  // connect(host), finished by `deadline`: the connect_timeout is cut to the time left (a plugin
+  // with a budget of its own, e.g. a failover deadline, never waits past it). A deadline that
+  // has passed leaves 1 ms, never "no limit".
+  virtual std::unique_ptr<TargetConnection> connect_until(
+      const HostInfo& host, std::chrono::steady_clock::time_point deadline) = 0;
+  // Makes `connection` current and returns the previous one, open: a plugin that switches
+  // between two servers (read/write splitting) keeps the other side's connection to switch back
+  // without a new login. Unlike set_current_connection no session state is restored (the caller
+  // carries it) and nothing is closed. Plugins hear of the change. A connection handed back keeps
+  // the prepared statements it had. REQUIRES: `connection` is open. `host` is the host as the
+  // topology names it (the connection may have been opened through a cluster endpoint); it
+  // becomes current_host().
+  virtual std::shared_ptr<TargetConnection> exchange_connection(
+      std::shared_ptr<TargetConnection> connection, const HostInfo& host) = 0;
+
+  // --- For awrap's built-in cluster plugins (failover, read/write splitting, ...): the types
+  // are internal (incomplete above), so other plugins cannot use these. The defaults answer
+  // "no cluster".
+  // The cluster flavour, detected on `connection` the first time (cached per endpoint), or the
+  // one set by wrapper_dialect.
+  virtual std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) {
+    (void)connection;
+    return nullptr;
+  }
+  // The shared topology monitor of this Connection's cluster; null when the target is a single
+  // plain server (nothing to fail over to). Created on first use, over `connection`.
+  virtual std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) {
+    (void)connection;
+    return nullptr;
+  }
+  // The monitor if already created, else null.
+  virtual std::shared_ptr<TopologyMonitor> topology_monitor() const { return nullptr; }
+  // The monitor other Connections to the same cluster already run (same cluster_id), adopted
+  // by this Connection; null when there is none. Used when the first connect fails.
+  virtual std::shared_ptr<TopologyMonitor> existing_topology_monitor() { return nullptr; }
 };
 
 using PluginFactory =

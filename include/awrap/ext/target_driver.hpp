@@ -126,6 +126,49 @@ class AWRAP_EXPORT TargetConnection {
   virtual const HostInfo& host() const noexcept = 0;
 };
 
+// A non-blocking liveness check of one database host ("does the server answer?"), for awrap's
+// background monitors (host_monitoring, fastest_response's response times): one event loop
+// poll()s the probes of many hosts at once. Made by TargetDriver::make_probe.
+//
+// A probe keeps one session open between checks; start() opens it first when needed. Nothing
+// blocks: start() and resume() return at once and say what the socket must become ready for.
+// The caller owns the deadline: when it passes it calls abandon(), which closes the session
+// without waiting (a hung or black-holed server never answers a polite goodbye). Like the
+// driver's connections, a probe inherited by a fork() child sends nothing on the parent's socket
+// when closed there.
+//
+// Limit: a host given as a name (not an IP literal) may be resolved synchronously by the native
+// driver when a session is opened.
+// Thread safety: none; one probe is used by one thread (the monitor's event loop).
+class AWRAP_EXPORT HostProbe {
+ public:
+  enum class Status {
+    kWaiting,    // poll socket() for events(), then call resume()
+    kSucceeded,  // the server answered; the session stays open for the next check
+    kFailed,     // no session or no answer; the session is closed (error() says why)
+    // The server answered and refused the login (credentials: SQLSTATE 28000/28P01, MySQL 1045
+    // ...). The host is alive; the credentials are not. No session is open.
+    kRefused,
+  };
+
+  virtual ~HostProbe() = default;
+  // Starts one check (opening a session first if none is open). REQUIRES: no check in progress.
+  virtual Status start() = 0;
+  // Continues the check after poll() reported `revents` (POLLIN/POLLOUT/POLLERR/POLLHUP) on
+  // socket(). REQUIRES: the last status was kWaiting.
+  virtual Status resume(short revents) = 0;
+  // The socket to poll and the poll() events wanted; valid while the status is kWaiting.
+  virtual int socket() const noexcept = 0;
+  virtual short events() const noexcept = 0;
+  // Ends a check in progress (deadline) and closes the session; never blocks.
+  virtual void abandon() noexcept = 0;
+  // Closes the session, if any; never blocks.
+  virtual void close() noexcept = 0;
+  virtual bool has_session() const noexcept = 0;
+  // Why the last check failed (never contains the password).
+  virtual const std::string& error() const noexcept = 0;
+};
+
 class AWRAP_EXPORT TargetDriver {
  public:
   virtual ~TargetDriver() = default;
@@ -135,6 +178,11 @@ class AWRAP_EXPORT TargetDriver {
   // Opens a connection within spec.connect_timeout. Throws ConnectError, AuthError or ConfigError
   // (a native option the driver rejects).
   virtual std::unique_ptr<TargetConnection> connect(const ConnectSpec& spec) = 0;
+  // A probe of spec.host logging in with `spec` (spec.connect_timeout and socket_timeout are
+  // ignored: the caller's deadline applies, see HostProbe). Opens nothing yet. Any thread. The
+  // default throws ConfigError: host_monitoring and fastest_response then cannot watch this
+  // engine's hosts (a monitor logs the error and retries per interval; no host is marked down).
+  virtual std::unique_ptr<HostProbe> make_probe(ConnectSpec spec) const;
 };
 
 }  // namespace awrap

@@ -19,6 +19,9 @@ class MysqlDriver final : public TargetDriver {
   int default_port() const noexcept override { return 3306; }
   // See MysqlConnection::open.
   std::unique_ptr<TargetConnection> connect(const ConnectSpec& spec) override;
+  // Connector/C's non-blocking connect and COM_PING (mysql_probe.hpp). REQUIRES: Connector/C is
+  // initialised (a MySQL connection was opened before in this process).
+  std::unique_ptr<HostProbe> make_probe(ConnectSpec spec) const override;
 };
 
 std::unique_ptr<TargetDriver> make_mysql_driver();

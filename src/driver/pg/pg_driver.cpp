@@ -2,6 +2,7 @@
 
 #include "driver/pg/pg_connect.hpp"
 #include "driver/pg/pg_connection.hpp"
+#include "driver/pg/pg_probe.hpp"
 
 namespace awrap::pg {
 
@@ -11,6 +12,10 @@ int PgDriver::default_port() const noexcept {
 
 std::unique_ptr<TargetConnection> PgDriver::connect(const ConnectSpec& spec) {
   return std::make_unique<PgConnection>(open_pg_connection(spec), spec);
+}
+
+std::unique_ptr<HostProbe> PgDriver::make_probe(ConnectSpec spec) const {
+  return make_pg_probe(std::move(spec));
 }
 
 std::unique_ptr<TargetDriver> make_pg_driver() {

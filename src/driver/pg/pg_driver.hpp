@@ -21,6 +21,8 @@ class PgDriver final : public TargetDriver {
   std::string_view engine() const noexcept override { return "pg"; }
   int default_port() const noexcept override;
   std::unique_ptr<TargetConnection> connect(const ConnectSpec& spec) override;
+  // libpq's non-blocking connect and SELECT 1 (pg_probe.hpp).
+  std::unique_ptr<HostProbe> make_probe(ConnectSpec spec) const override;
 };
 
 std::unique_ptr<TargetDriver> make_pg_driver();

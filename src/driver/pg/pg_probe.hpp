@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "driver/host_probe.hpp"
+#include "awrap/ext/target_driver.hpp"
 
 namespace awrap::pg {
 

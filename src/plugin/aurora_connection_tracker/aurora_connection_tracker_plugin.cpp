@@ -1,9 +1,17 @@
 #include "plugin/aurora_connection_tracker/aurora_connection_tracker_plugin.hpp"
 
 #include "topology/open_connection_registry.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
+
+// What a tracker does when its cluster's writer was replaced: every connection still open to the
+// old writer, whichever Connection's, is aborted (the registry forgets them, so the trackers of
+// the other Connections of the cluster, told the same event, find nothing left to do).
+void abort_connections_to_old_writer(const WriterReplaced& event) {
+  OpenConnectionRegistry::instance().abort_writer_connections(event.old_writer);
+}
 
 class AuroraConnectionTrackerPlugin final : public Plugin {
  public:
@@ -22,6 +30,7 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
     untrack();
     tracked_ = service_.current_connection();
     if (tracked_) OpenConnectionRegistry::instance().add(new_host, tracked_);
+    listen_to_topology();
   }
 
  private:
@@ -30,8 +39,19 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
     tracked_ = nullptr;
   }
 
+  // Subscribes to the writer changes of this Connection's topology monitor, once it has one (the
+  // cluster plugins create it: failover at connect, read/write splitting at its first switch).
+  void listen_to_topology() {
+    auto monitor = service_.topology_monitor();
+    if (!monitor || monitor == monitor_.lock()) return;
+    subscription_ = monitor->subscribe_writer_replaced(abort_connections_to_old_writer);
+    monitor_ = monitor;
+  }
+
   PluginService& service_;
   TargetConnection* tracked_ = nullptr;
+  std::weak_ptr<TopologyMonitor> monitor_;  // the one subscribed to (not kept alive by us)
+  std::unique_ptr<WriterReplacedSubscription> subscription_;
 };
 
 }  // namespace

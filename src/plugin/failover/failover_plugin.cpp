@@ -7,13 +7,14 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "core/auxiliary_timeout.hpp"
-#include "core/cluster_service.hpp"
+#include "dialect/dialect.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/failover/failover_mode.hpp"
 #include "plugin/failover/lost_call.hpp"
 #include "plugin/failover/session_loss.hpp"
 #include "plugin/failover/statement_kind.hpp"
 #include "plugin/host_selector_config.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
@@ -69,8 +70,8 @@ class FailoverPlugin final : public Plugin {
     if (request.initial) {
       // Decide once whether there is anything to fail over to. On a single plain server the
       // plugin steps aside: no monitor, no extra work per call.
-      monitor_ = cluster_service(service_).topology_monitor_for(*conn);
-      dialect_ = cluster_service(service_).dialect_for(*conn);
+      monitor_ = service_.topology_monitor_for(*conn);
+      dialect_ = service_.dialect_for(*conn);
     }
     return conn;
   }
@@ -139,8 +140,7 @@ class FailoverPlugin final : public Plugin {
         same_host_first = false;
         candidates.push_back(failed);
         // A host whose server just spoke answers a connect at once; bounded all the same.
-        candidate_deadline =
-            std::min(deadline, Clock::now() + cluster_service(service_).auxiliary_query_timeout());
+        candidate_deadline = std::min(deadline, Clock::now() + service_.auxiliary_query_timeout());
       } else if (auto candidate =
                      pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience))) {
         candidates.push_back(*candidate);
@@ -212,7 +212,7 @@ class FailoverPlugin final : public Plugin {
   std::unique_ptr<TargetConnection> connect_to_topology_writer(ConnectRequest& request,
                                                                const NextConnect& next,
                                                                const ConnectError& cause) {
-    auto monitor = cluster_service(service_).existing_topology_monitor();
+    auto monitor = service_.existing_topology_monitor();
     if (!monitor) throw cause;
     AWRAP_LOG(kInfo) << "connect failover: " << request.spec.host.endpoint() << " failed ("
                      << cause.what() << "); asking the topology for the writer";
@@ -232,13 +232,12 @@ class FailoverPlugin final : public Plugin {
   // no more than that.
   std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, Clock::time_point deadline,
                                                     std::string& problem) {
-    auto& cluster = cluster_service(service_);
     try {
-      auto conn = cluster.connect_until(candidate, deadline);
+      auto conn = service_.connect_until(candidate, deadline);
       bool writer = false;
       {
-        ScopedSocketTimeout bound(*conn,
-                                  std::min(cluster.auxiliary_query_timeout(), time_left(deadline)));
+        ScopedSocketTimeout bound(
+            *conn, std::min(service_.auxiliary_query_timeout(), time_left(deadline)));
         writer = dialect_->is_writer(*conn);
       }
       if ((active_mode_ == FailoverMode::kStrictWriter && !writer) ||
@@ -281,7 +280,7 @@ class FailoverPlugin final : public Plugin {
     HostInfo host = service_.current_host();
     try {
       auto conn = service_.connect(host);
-      ScopedSocketTimeout bound(*conn, cluster_service(service_).auxiliary_query_timeout());
+      ScopedSocketTimeout bound(*conn, service_.auxiliary_query_timeout());
       bool writer = dialect_->is_writer(*conn);
       conn->close();
       return writer;

@@ -4,7 +4,6 @@
 
 #include "base/logging.hpp"
 #include "core/host_availability.hpp"
-#include "driver/host_probe.hpp"
 #include "plugin/monitor_loop.hpp"
 
 namespace awrap {
@@ -18,8 +17,8 @@ Clock::time_point from_ticks(std::int64_t ticks) {
 
 std::string key_of(const HostMonitorKey& c) {
   std::string key =
-      c.engine + "|" + c.host.endpoint() + "|" + c.probe_spec.user + "|" + c.probe_spec.database +
-      "|" + std::to_string(c.settings.detection_time.count()) + "/" +
+      std::string(c.driver->engine()) + "|" + c.host.endpoint() + "|" + c.probe_spec.user + "|" +
+      c.probe_spec.database + "|" + std::to_string(c.settings.detection_time.count()) + "/" +
       std::to_string(c.settings.interval.count()) + "/" + std::to_string(c.settings.count) + "/" +
       std::to_string(c.settings.disposal.count());
   // The password is left out on purpose: it may rotate (IAM) without making a new monitor.
@@ -159,8 +158,7 @@ std::unique_ptr<HostProbe> HostMonitor::new_probe_session() {
   }
   if (config_.credentials) config_.credentials->apply(spec);
   probe_login_ = spec;
-  return config_.make_probe ? config_.make_probe(config_.engine, std::move(spec))
-                            : make_host_probe(config_.engine, std::move(spec));
+  return config_.driver->make_probe(std::move(spec));
 }
 
 void HostMonitor::finish_probe(HostProbe::Status status, Clock::time_point now) {

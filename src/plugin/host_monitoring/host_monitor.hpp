@@ -7,10 +7,10 @@
 //
 // Every monitor of the process is driven by ONE event-loop thread (plugin/monitor_loop.hpp,
 // shared with the fastest_response response-time monitors): it scans the registered connections,
-// runs non-blocking probes (HostProbe) for all monitored hosts with one poll(), marks a dead host
-// unavailable and aborts the connections stuck in a call on it. The thread starts with the first
-// monitor and ends when the last one has been disposed of (monitor_disposal_time_ms unused); the
-// process-wide registry's destructor stops and joins it.
+// runs non-blocking probes (HostProbe, made by the Connection's TargetDriver) for all monitored
+// hosts with one poll(), marks a dead host unavailable and aborts the connections stuck in a call
+// on it. The thread starts with the first monitor and ends when the last one has been disposed of
+// (monitor_disposal_time_ms unused); the process-wide registry's destructor stops and joins it.
 // Extra server connections: at most one probe session per monitor, opened when the monitor first
 // probes and closed at disposal.
 //
@@ -29,7 +29,6 @@
 #include "awrap/ext/background_credentials.hpp"
 #include "awrap/ext/target_driver.hpp"
 #include "base/thread_annotations.hpp"
-#include "driver/host_probe.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
 #include "plugin/monitor_loop.hpp"
 
@@ -55,19 +54,16 @@ class MonitoredConnection {
   std::int64_t aborted_call_ns_ = 0;  // the call already aborted (not aborted twice)
 };
 
-using ProbeFactory =
-    std::function<std::unique_ptr<HostProbe>(std::string_view engine, ConnectSpec spec)>;
-
 struct HostMonitorKey {
-  std::string engine;
+  // Makes the probes (TargetDriver::make_probe; tests give a fake driver). Shared: the monitor
+  // outlives the Connection that created it. Its engine is part of the monitor's identity.
+  std::shared_ptr<const TargetDriver> driver;
   HostInfo host;
   ConnectSpec probe_spec;  // credentials and native options of the probe session; host is set
   MonitorSettings settings;
   // Fresh credentials for each probe session (the authentication plugins'); null: probe_spec's
   // user and password (updated by update_credentials). Not part of the monitor's identity.
   std::shared_ptr<const BackgroundCredentials> credentials{};
-  // Makes the probe of a new session; null: make_host_probe (tests inject one).
-  ProbeFactory make_probe{};
 };
 
 class HostMonitor final : public LoopTask {

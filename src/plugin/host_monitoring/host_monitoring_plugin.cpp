@@ -76,7 +76,7 @@ class HostMonitoringPlugin final : public Plugin {
   void bind(TargetConnection* connection) {
     unbind();
     HostMonitorKey key;
-    key.engine = std::string(service_.driver().engine());
+    key.driver = service_.shared_driver();
     key.host = service_.current_host();
     if (key.host.host.empty()) key.host = connection->host();
     key.probe_spec = have_spec_ ? last_spec_ : service_.initial_spec();

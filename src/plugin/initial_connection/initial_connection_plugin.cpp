@@ -5,9 +5,10 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "core/auxiliary_timeout.hpp"
-#include "core/cluster_service.hpp"
+#include "dialect/dialect.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/host_selector_config.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
@@ -32,11 +33,10 @@ class InitialConnectionPlugin final : public Plugin {
     auto conn = next(request);
     if (!request.initial || role_ == EndpointRole::kInstance) return conn;
     auto deadline = Clock::now() + retry_timeout_;
-    auto& cluster = cluster_service(service_);
     while (true) {
       bool writer = is_writer(*conn);
       if (writer == (role_ == EndpointRole::kWriter)) return conn;
-      auto monitor = cluster.topology_monitor_for(*conn);
+      auto monitor = service_.topology_monitor_for(*conn);
       TopologyPtr topology = monitor ? monitor->topology() : nullptr;
       std::optional<HostInfo> target;
       if (topology && role_ == EndpointRole::kWriter) target = topology->writer();
@@ -91,9 +91,8 @@ class InitialConnectionPlugin final : public Plugin {
  private:
   // The writer check, bounded by auxiliary_query_timeout_sec whatever the socket_timeout.
   bool is_writer(TargetConnection& connection) {
-    auto& cluster = cluster_service(service_);
-    auto dialect = cluster.dialect_for(connection);
-    ScopedSocketTimeout bound(connection, cluster.auxiliary_query_timeout());
+    auto dialect = service_.dialect_for(connection);
+    ScopedSocketTimeout bound(connection, service_.auxiliary_query_timeout());
     return dialect->is_writer(connection);
   }
 

@@ -8,10 +8,11 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "core/auxiliary_timeout.hpp"
-#include "core/cluster_service.hpp"
+#include "dialect/dialect.hpp"
 #include "plugin/host_selector_config.hpp"
 #include "plugin/read_write_splitting/read_consistency.hpp"
 #include "plugin/read_write_splitting/read_write_splitting_properties.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
@@ -90,11 +91,10 @@ class ReadWriteSplittingPlugin final : public Plugin {
 
  private:
   TopologyPtr cluster_topology() {
-    auto& cluster = cluster_service(service_);
-    auto monitor = cluster.topology_monitor();
+    auto monitor = service_.topology_monitor();
     if (!monitor)
       if (TargetConnection* current = service_.current_connection())
-        monitor = cluster.topology_monitor_for(*current);
+        monitor = service_.topology_monitor_for(*current);
     return monitor ? monitor->topology() : nullptr;
   }
 
@@ -245,7 +245,7 @@ class ReadWriteSplittingPlugin final : public Plugin {
     switching_ = true;
     std::shared_ptr<TargetConnection> old;
     try {
-      old = cluster_service(service_).exchange_connection(std::move(conn), host);
+      old = service_.exchange_connection(std::move(conn), host);
     } catch (...) {
       switching_ = false;
       throw;
@@ -260,7 +260,7 @@ class ReadWriteSplittingPlugin final : public Plugin {
   // Brings `conn` from the settings it has to those wanted, each within
   // auxiliary_query_timeout_sec; only what differs costs a round trip.
   void apply(TargetConnection& conn, const SessionState& has, const SessionState& wanted) {
-    ScopedSocketTimeout bound(conn, cluster_service(service_).auxiliary_query_timeout());
+    ScopedSocketTimeout bound(conn, service_.auxiliary_query_timeout());
     if (has.autocommit != wanted.autocommit) conn.set_autocommit(wanted.autocommit);
     if (has.isolation != wanted.isolation) conn.set_isolation_level(wanted.isolation);
     if (has.read_only != wanted.read_only) conn.set_read_only(wanted.read_only);
@@ -279,7 +279,7 @@ class ReadWriteSplittingPlugin final : public Plugin {
     if (!current || (current == tracked_ && current->server_session_id() == tracked_session_))
       return;
     try {
-      ScopedSocketTimeout bound(*current, cluster_service(service_).auxiliary_query_timeout());
+      ScopedSocketTimeout bound(*current, service_.auxiliary_query_timeout());
       tracking_ = current->track_commit_position();
     } catch (const Error& e) {
       // The statement that follows meets the same trouble and reports it; without tracking a
@@ -299,7 +299,7 @@ class ReadWriteSplittingPlugin final : public Plugin {
     TargetConnection* writer = service_.current_connection();
     if (pg_) {
       if (may_have_written_ && writer) {
-        ScopedSocketTimeout bound(*writer, cluster_service(service_).auxiliary_query_timeout());
+        ScopedSocketTimeout bound(*writer, service_.auxiliary_query_timeout());
         auto lsn = writer->execute("SELECT pg_catalog.pg_current_wal_insert_lsn()::text", {});
         end_own_transaction(*writer);
         if (lsn->row_count() != 1 || lsn->is_null(0, 0)) return std::nullopt;
@@ -389,9 +389,7 @@ class ReadWriteSplittingPlugin final : public Plugin {
     conn.rollback();  // only the plugin's SELECT ran in it
   }
 
-  std::chrono::milliseconds auxiliary_timeout() {
-    return cluster_service(service_).auxiliary_query_timeout();
-  }
+  std::chrono::milliseconds auxiliary_timeout() { return service_.auxiliary_query_timeout(); }
 
   // The reader is too far behind (or cannot be asked): the reads stay on the writer, which has
   // every write of the session. set_read_only(true) then makes the writer session read-only.

@@ -11,9 +11,9 @@ using Clock = std::chrono::steady_clock;
 
 std::string key_of(const HostInfo& host, const ResponseTimeMonitorKey& c) {
   // The password is left out on purpose: it may rotate (IAM) without making a new monitor.
-  std::string key = std::string(ResponseTimeMonitor::kKind) + "|" + c.engine + "|" +
-                    host.endpoint() + "|" + c.spec.user + "|" + c.spec.database + "|" +
-                    std::to_string(c.interval.count());
+  std::string key = std::string(ResponseTimeMonitor::kKind) + "|" +
+                    std::string(c.driver->engine()) + "|" + host.endpoint() + "|" + c.spec.user +
+                    "|" + c.spec.database + "|" + std::to_string(c.interval.count());
   for (const auto& [k, v] : c.spec.native_options) key += "|" + k + "=" + v;
   return key;
 }
@@ -68,8 +68,7 @@ void ResponseTimeMonitor::start_check(Clock::time_point now) {
       spec.host = host_;
       if (config_.credentials) config_.credentials->apply(spec);
       login_ = spec;
-      probe_ = config_.make_probe ? config_.make_probe(config_.engine, std::move(spec))
-                                  : make_host_probe(config_.engine, std::move(spec));
+      probe_ = config_.driver->make_probe(std::move(spec));
     }
     finish_check(probe_->start(), now);
   } catch (const std::exception& e) {

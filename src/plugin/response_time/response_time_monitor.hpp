@@ -28,7 +28,6 @@
 
 #include "awrap/ext/background_credentials.hpp"
 #include "awrap/ext/target_driver.hpp"
-#include "driver/host_probe.hpp"
 #include "host_selection/fastest_response.hpp"
 #include "plugin/monitor_loop.hpp"
 
@@ -36,17 +35,14 @@ namespace awrap {
 
 inline constexpr std::chrono::milliseconds kMinimumMeasurementDeadline{1000};
 
-using ResponseProbeFactory =
-    std::function<std::unique_ptr<HostProbe>(std::string_view engine, ConnectSpec spec)>;
-
 struct ResponseTimeMonitorKey {
-  std::string engine;
+  // Makes the probes (TargetDriver::make_probe; tests give a fake driver). Shared: the monitor
+  // outlives the Connection that created it. Its engine is part of the monitor's identity.
+  std::shared_ptr<const TargetDriver> driver;
   ConnectSpec spec;  // the login of the measuring session (host is set per monitor)
   std::chrono::milliseconds interval{30000};
   // Fresh credentials for each session; null: spec's user and password.
   std::shared_ptr<const BackgroundCredentials> credentials{};
-  // Makes the probe of a new session; null: make_host_probe (tests inject one).
-  ResponseProbeFactory make_probe{};
 };
 
 class ResponseTimeMonitor final : public LoopTask {

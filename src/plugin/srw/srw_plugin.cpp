@@ -5,11 +5,12 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "core/auxiliary_timeout.hpp"
-#include "core/cluster_service.hpp"
+#include "dialect/dialect.hpp"
 #include "plugin/srw/role_verifier.hpp"
 #include "plugin/srw/srw_config.hpp"
 #include "plugin/srw/srw_decisions.hpp"
 #include "plugin/srw/srw_properties.hpp"
+#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
@@ -196,7 +197,7 @@ class SrwPlugin final : public Plugin {
     }
     plugin::srw::RoleVerifySteps steps;
     steps.connect = [&](Clock::time_point deadline) {
-      return cluster_service(service_).connect_until(endpoint, deadline);
+      return service_.connect_until(endpoint, deadline);
     };
     steps.is_writer = [this](TargetConnection& c, Clock::time_point d) { return is_writer(c, d); };
     auto found = plugin::srw::connect_with_role(endpoint.role, config_.connect_retry_timeout,
@@ -218,10 +219,9 @@ class SrwPlugin final : public Plugin {
   // is broken or on neither side. Autocommit and the isolation level are carried over, sending
   // only what differs; read-only is the caller's (it switches because read-only changes).
   void switch_to(Side target, KeptConnection incoming, bool current_broken) {
-    auto& cluster = cluster_service(service_);
     {
       TargetConnection& next = *incoming.connection;
-      ScopedSocketTimeout bound(next, cluster.auxiliary_query_timeout());
+      ScopedSocketTimeout bound(next, service_.auxiliary_query_timeout());
       if (next.autocommit() != service_.autocommit()) next.set_autocommit(service_.autocommit());
       if (incoming.isolation != service_.isolation_level())
         next.set_isolation_level(service_.isolation_level());
@@ -233,7 +233,7 @@ class SrwPlugin final : public Plugin {
     switching_ = true;
     try {
       outgoing.connection =
-          cluster.exchange_connection(std::move(incoming.connection), incoming.host);
+          service_.exchange_connection(std::move(incoming.connection), incoming.host);
     } catch (...) {
       switching_ = false;
       throw;
@@ -252,10 +252,9 @@ class SrwPlugin final : public Plugin {
 
   // The role check, bounded by auxiliary_query_timeout_sec and by `deadline`.
   bool is_writer(TargetConnection& connection, Clock::time_point deadline) {
-    auto& cluster = cluster_service(service_);
-    auto dialect = cluster.dialect_for(connection);
+    auto dialect = service_.dialect_for(connection);
     ScopedSocketTimeout bound(connection,
-                              std::min(cluster.auxiliary_query_timeout(), time_left(deadline)));
+                              std::min(service_.auxiliary_query_timeout(), time_left(deadline)));
     return dialect->is_writer(connection);
   }
 
