@@ -4,7 +4,6 @@
 // EngineApi, not a second copy of the test. Tables are prefixed api_.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <ostream>
@@ -13,7 +12,9 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "support/eventually.hpp"
 #include "support/log_capture.hpp"
+#include "support/server_activity.hpp"
 #include "support/test_env.hpp"
 
 namespace awrap {
@@ -267,16 +268,21 @@ TEST_P(ConnectionContract, IsolationLevelApplies) {
 
 TEST_P(ConnectionContract, CancelFromAnotherThreadStopsALongStatement) {
   auto c = open();
-  std::atomic<bool> started{false};
+  auto watcher = open();
+  const auto session = c.execute(api().session_id).scalar<int64_t>();
+  // The cancel is sent once the server runs the statement (a cancel before it would find nothing
+  // to stop, and the test would wait the full 30 s).
+  bool was_running = false;
   std::thread canceller([&] {
-    while (!started) std::this_thread::sleep_for(1ms);
-    std::this_thread::sleep_for(200ms);
+    const auto running = testing::statement_running_sql(postgres(), session, "sleep");
+    was_running = testing::eventually(
+        [&] { return watcher.execute(running).scalar<int64_t>() == 1; }, 5s, 10ms);
     c.cancel();
   });
   auto t0 = std::chrono::steady_clock::now();
-  started = true;
   EXPECT_THROW(c.execute(api().sleep_30s), QueryCancelledError);
   canceller.join();
+  EXPECT_TRUE(was_running) << "the server never showed the statement running";
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
   EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1) << "a cancel keeps the connection";
 }
@@ -290,18 +296,12 @@ TEST_P(ConnectionContract, ServerKilledSessionIsConnectionLostNotSuccess) {
   c.execute("INSERT INTO api_killed VALUES (1)");
   killer.execute(std::string(api().kill_session) + std::to_string(id) + (postgres() ? ")" : ""));
   // Until the server has ended the session, a commit would still succeed.
-  auto gone = [&] {
-    return killer
-               .execute(postgres() ? "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = " +
-                                         std::to_string(id)
-                                   : "SELECT COUNT(*) FROM information_schema.processlist "
-                                     "WHERE id = " +
-                                         std::to_string(id))
-               .scalar<int64_t>() == 0;
-  };
-  for (auto deadline = std::chrono::steady_clock::now() + 5s;
-       !gone() && std::chrono::steady_clock::now() < deadline;)
-    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        return killer.execute(testing::session_count_sql(postgres(), id)).scalar<int64_t>() == 0;
+      },
+      5s, 10ms))
+      << "session " << id << " outlived its kill";
   EXPECT_THROW(c.commit(), ConnectionLostError);
   EXPECT_EQ(killer.execute("SELECT COUNT(*) FROM api_killed").scalar<int64_t>(), 0);
 }

@@ -49,10 +49,22 @@ void PrintTo(const DnsEngine* engine, std::ostream* out) {
 }
 
 // Names db.awrap-two.test: 127.0.0.252 (nothing listens there) and the lab_single server.
-const DnsEngine kPostgresTwo{
-    "pg", "host=db.awrap-two.test port=5432 user=awrap password=awrap-lab-password dbname=awrap"};
-const DnsEngine kMariaDbTwo{"mariadb",
-                            "mysql://awrap:awrap-lab-password@db.awrap-two.test:3306/awrap"};
+struct TwoAddressEngine : DnsEngine {
+  const char* by_address;    // the same server, by its address
+  const char* sessions_sql;  // how many sessions the lab user has on it
+};
+const TwoAddressEngine kPostgresTwo{
+    {"pg", "host=db.awrap-two.test port=5432 user=awrap password=awrap-lab-password dbname=awrap"},
+    "host=127.0.0.40 port=5432 user=awrap password=awrap-lab-password dbname=awrap",
+    "SELECT count(*) FROM pg_stat_activity WHERE usename = 'awrap'"};
+const TwoAddressEngine kMariaDbTwo{
+    {"mariadb", "mysql://awrap:awrap-lab-password@db.awrap-two.test:3306/awrap"},
+    "mysql://awrap:awrap-lab-password@127.0.0.41:3306/awrap",
+    "SELECT count(*) FROM information_schema.processlist WHERE user = 'awrap'"};
+
+void PrintTo(const TwoAddressEngine* engine, std::ostream* out) {
+  *out << engine->name;
+}
 
 // The child's exit codes.
 enum : int { kBounded = 0, kTookTooLong = 1, kWrongOutcome = 2, kNoNamespace = 3 };
@@ -211,7 +223,7 @@ INSTANTIATE_TEST_SUITE_P(Engines, SlowDns, ::testing::Values(&kPostgres, &kMaria
 // A name with several addresses is resolved once, within the deadline, and its addresses are
 // tried in turn: the driver never resolves it again. Before: Connector/C was given the name, asked
 // the (by then silent) server again and failed after the resolver's 3 s.
-class OnceAnsweringDns : public ::testing::TestWithParam<const DnsEngine*> {};
+class OnceAnsweringDns : public ::testing::TestWithParam<const TwoAddressEngine*> {};
 
 TEST_P(OnceAnsweringDns, EveryAddressIsTriedWithoutResolvingTwice) {
   const int outcome = run_in_child(answer_the_first_lookup_only, [this]() -> int {
@@ -231,6 +243,53 @@ TEST_P(OnceAnsweringDns, EveryAddressIsTriedWithoutResolvingTwice) {
     }
   });
   EXPECT_EQ(outcome, kBounded) << "exit codes: 1 too slow, 2 no connection, 3 no namespace";
+}
+
+// Host monitoring's probes resolve a name off the loop thread. Connection B reached its server by
+// a name whose DNS server then went silent; while B's monitor waits for the name, Connection A's
+// monitor (same loop thread, a host given by address) must still open its probe session at once.
+// Before: the loop thread sat in the resolver (3 s here) and A's host went unwatched.
+TEST_P(OnceAnsweringDns, AHostWhoseNameStopsResolvingHoldsNoOtherHostsProbes) {
+  const int outcome = run_in_child(answer_the_first_lookup_only, [this]() -> int {
+    const PropertyMap monitored{{"wrapper_plugins", "host_monitoring"},
+                                {"failure_detection_time_ms", "0"},
+                                {"failure_detection_interval_ms", "500"},
+                                {"failure_detection_count", "10"},
+                                {"connect_timeout", "2"}};
+    try {
+      auto observer = Connection::open(GetParam()->by_address, {{"wrapper_plugins", ""}});
+      auto b = Connection::open(GetParam()->url, monitored);  // the one lookup DNS answers
+      auto a = Connection::open(GetParam()->by_address, monitored);
+      const char* sleep =
+          GetParam() == &kPostgresTwo ? "SELECT pg_sleep(2.5)" : "SELECT SLEEP(2.5)";
+      std::thread b_query([&] {
+        try {
+          b.execute(sleep);
+        } catch (const std::exception&) {  // its host may be judged dead: not what is measured
+        }
+      });
+      std::this_thread::sleep_for(300ms);  // B's monitor is now waiting for its name
+      const auto before = observer.execute(GetParam()->sessions_sql).scalar<std::int64_t>();
+      const auto started = Clock::now();
+      std::thread a_query([&] { a.execute(sleep); });
+      bool probed = false;
+      while (!probed && Clock::now() - started < 1500ms) {
+        probed = observer.execute(GetParam()->sessions_sql).scalar<std::int64_t>() > before;
+        std::this_thread::sleep_for(20ms);  // polls the server
+      }
+      const double took = std::chrono::duration<double>(Clock::now() - started).count();
+      a_query.join();
+      b_query.join();
+      std::printf("[ dns ] %s: A's probe session %s after %.2f s\n", GetParam()->name,
+                  probed ? "opened" : "missing", took);
+      return probed ? kBounded : kTookTooLong;
+    } catch (const std::exception& e) {
+      std::printf("[ dns ] %s: %s\n", GetParam()->name, e.what());
+      return kWrongOutcome;
+    }
+  });
+  EXPECT_EQ(outcome, kBounded)
+      << "exit codes: 1 no probe of A within 1.5 s, 2 error, 3 no namespace";
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, OnceAnsweringDns, ::testing::Values(&kPostgresTwo, &kMariaDbTwo),

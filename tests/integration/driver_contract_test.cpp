@@ -17,6 +17,8 @@
 #include "awrap/errors.hpp"
 #include "awrap/result.hpp"
 #include "driver/driver_factory.hpp"
+#include "support/eventually.hpp"
+#include "support/server_activity.hpp"
 #include "support/silent_listener.hpp"
 #include "support/test_env.hpp"
 
@@ -146,11 +148,18 @@ class DriverContract : public ::testing::TestWithParam<const DriverEngine*> {
   void kill_session(TargetConnection& killer, std::int64_t victim) {
     const std::string id = std::to_string(victim);
     run(killer, engine().kill_prefix + id + engine().kill_suffix);
-    for (auto deadline = Clock::now() + std::chrono::seconds(5); Clock::now() < deadline;) {
-      if (run(killer, engine().session_alive + id).scalar<std::int64_t>() == 0) return;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    FAIL() << "session " << victim << " outlived its kill";
+    EXPECT_TRUE(testing::eventually(
+        [&] { return run(killer, engine().session_alive + id).scalar<std::int64_t>() == 0; },
+        std::chrono::seconds(5), milliseconds(10)))
+        << "session " << victim << " outlived its kill";
+  }
+  // Waits (5 s at most) until the server shows `session` running its sleep, asking through
+  // `watcher`: a cancel, abort or kill sent before would not strike "during a statement".
+  bool sleep_running(TargetConnection& watcher, std::int64_t session) {
+    const std::string sql =
+        testing::statement_running_sql(engine().driver == std::string_view("pg"), session, "sleep");
+    return testing::eventually([&] { return run(watcher, sql).scalar<std::int64_t>() == 1; },
+                               std::chrono::seconds(5), milliseconds(10));
   }
 
   ConnectSpec spec_;
@@ -359,6 +368,7 @@ TEST_P(DriverContract, SyntaxErrorAndDuplicateKeyLeaveTheConnectionUsable) {
 
 TEST_P(DriverContract, CancelFromAnotherThreadStopsTheStatementAndKeepsTheSession) {
   auto conn = connect();
+  auto watcher = connect();
   for (bool with_parameter : {false, true}) {
     auto running = std::async(std::launch::async, [&] {
       if (with_parameter) {
@@ -367,7 +377,7 @@ TEST_P(DriverContract, CancelFromAnotherThreadStopsTheStatementAndKeepsTheSessio
         run(*conn, engine().sleep_30s);
       }
     });
-    std::this_thread::sleep_for(milliseconds(300));
+    EXPECT_TRUE(sleep_running(*watcher, conn->server_session_id()));
     const auto start = Clock::now();
     conn->cancel();
     ASSERT_EQ(running.wait_for(std::chrono::seconds(5)), std::future_status::ready);
@@ -385,8 +395,9 @@ TEST_P(DriverContract, CancelFromAnotherThreadStopsTheStatementAndKeepsTheSessio
 
 TEST_P(DriverContract, AbortFromAnotherThreadUnblocksTheOwner) {
   auto conn = connect();
+  auto watcher = connect();
   auto running = std::async(std::launch::async, [&] { run(*conn, engine().sleep_30s); });
-  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(sleep_running(*watcher, conn->server_session_id())) << "the call never blocked";
   const auto start = Clock::now();
   conn->abort();
   ASSERT_EQ(running.wait_for(std::chrono::seconds(5)), std::future_status::ready);
@@ -417,6 +428,7 @@ TEST_P(DriverContract, AbortAndCancelRaceWithCloseWithoutHarm) {
     std::atomic<bool> go{false};
     std::thread other([&] {
       while (!go) std::this_thread::yield();
+      // The time is the point: 0-4 ms moves the strike around the call's start and its end.
       std::this_thread::sleep_for(milliseconds(round % 5));
       if (round % 2 == 0) {
         conn->abort();
@@ -553,11 +565,12 @@ TEST_P(DriverContract, KilledDuringAStatementIsConnectionLost) {
   auto killer = connect();
   const std::int64_t id = conn->server_session_id();
   auto killing = std::async(std::launch::async, [&] {
-    std::this_thread::sleep_for(milliseconds(300));
+    const bool was_running = sleep_running(*killer, id);
     run(*killer, engine().kill_prefix + std::to_string(id) + engine().kill_suffix);
+    return was_running;
   });
   EXPECT_THROW(run(*conn, engine().sleep_30s), ConnectionLostError);
-  killing.get();
+  EXPECT_TRUE(killing.get()) << "the kill did not strike during the statement";
   EXPECT_TRUE(conn->is_broken());
 }
 

@@ -17,7 +17,9 @@
 #include "base/runtime.hpp"
 #include "dialect/dialect.hpp"
 #include "driver/driver_factory.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
+#include "support/server_activity.hpp"
 #include "support/thread_count.hpp"
 #include "topology/topology_monitor.hpp"
 
@@ -40,6 +42,7 @@ struct EngineSql {
   const char* add_one;                 // a prepared statement of one parameter
   const char* isolation;               // the session's isolation level, upper case
   const char* autocommit_off_visible;  // 1 when autocommit is off, or empty (checked otherwise)
+  const char* session_id;              // the server's id of this session
 };
 
 const EngineSql kPostgres{"pg",
@@ -49,7 +52,8 @@ const EngineSql kPostgres{"pg",
                           "SELECT pg_sleep(10)",
                           "SELECT $1::int + 1",
                           "SELECT upper(current_setting('transaction_isolation'))",
-                          ""};
+                          "",
+                          "SELECT pg_backend_pid()"};
 const EngineSql kMariaDb{"mariadb",
                          "mysql",
                          3306,
@@ -57,7 +61,8 @@ const EngineSql kMariaDb{"mariadb",
                          "SELECT SLEEP(10)",
                          "SELECT ? + 1",
                          "SELECT REPLACE(@@SESSION.tx_isolation, '-', ' ')",
-                         "SELECT 1 - @@SESSION.autocommit"};
+                         "SELECT 1 - @@SESSION.autocommit",
+                         "SELECT CONNECTION_ID()"};
 
 struct Target {
   const EngineSql* sql;
@@ -221,12 +226,27 @@ TEST_P(FailoverContract, WriterCrashWhileIdleGivesFailoverSuccessAndANewWriter) 
 
 TEST_P(FailoverContract, WriterCrashMidQuery) {
   auto c = open();
+  const auto session = c.execute(sql().session_id).scalar<int64_t>();
+  // The crash strikes only once the writer shows the statement running: a crash before it
+  // arrived would be the idle case again. A bare driver session (no plugins) watches.
+  ConnectSpec spec;
+  spec.host = {cluster().writer().host, sql().port};
+  spec.user = "awrap";
+  spec.password = "awrap-lab-password";
+  spec.database = "awrap";
+  spec.connect_timeout = 2s;
+  auto watcher = make_driver(sql().driver)->connect(spec);
+  bool was_running = false;
   std::thread crasher([&] {
-    std::this_thread::sleep_for(300ms);
+    const std::string running = testing::statement_running_sql(!mariadb(), session, "sleep");
+    was_running = testing::eventually(
+        [&] { return Result(watcher->execute(running, {})).scalar<int64_t>() == 1; }, 8s, 10ms);
+    watcher->close();
     crash_writer_and_fail_over();
   });
   EXPECT_THROW(c.execute(sql().sleep_10s), FailoverSuccessError);
   crasher.join();
+  EXPECT_TRUE(was_running) << "the writer never showed the statement running";
   expect_on_writer(c);
 }
 
@@ -426,9 +446,9 @@ TEST_P(FailoverContract, ConnectFailoverFindsTheWriterWhileDnsStillNamesTheDeadO
   std::thread failover([&] {
     LabCluster::run_awlab({"failover", "--name", cluster().name(), "--dns-lag-ms", "6000"});
   });
-  auto deadline = Clock::now() + 10s;
-  while (!cluster().last_event("writer_accepting_writes") && Clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(testing::eventually([&] {
+    return cluster().last_event("writer_accepting_writes").has_value();
+  })) << "no writer promoted within 10 s";  // (the failover thread must be joined: no ASSERT)
   EXPECT_THROW(open(), ConnectError)
       << "without connect failover the dead writer is all DNS offers";
   auto b = open({{"enable_connect_failover", "true"}});

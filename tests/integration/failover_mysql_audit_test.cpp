@@ -123,6 +123,7 @@ TEST(FailoverMysqlAudit, NoAcknowledgedInsertIsLostAcrossRepeatedWriterCrashes) 
   std::uniform_int_distribution<int> pause_ms(150, 600);
   std::vector<double> failover_ms;
   for (int round = 0; round < kCrashes; ++round) {
+    // Paces the crashes: clients run for a random while between them.
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(random)));
     auto old = cluster.writer().name;
     auto t0 = Clock::now();
@@ -131,7 +132,7 @@ TEST(FailoverMysqlAudit, NoAcknowledgedInsertIsLostAcrossRepeatedWriterCrashes) 
     failover_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     cluster.rejoin(old);
   }
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(300ms);  // paces: the clients run a moment on the last writer
   stop = true;
   for (auto& t : clients) t.join();
 

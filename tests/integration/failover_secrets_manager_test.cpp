@@ -11,6 +11,7 @@
 #include "base/runtime.hpp"
 #include "core/host_availability.hpp"
 #include "integration/secrets_manager_fixture.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace awrap::secrets_manager_test {
@@ -43,9 +44,7 @@ class SecretsManagerFailover : public SecretsManagerIntegration {
     cluster_->sql(writer_, "ALTER ROLE " + role + " PASSWORD '" + password + "'");
     const std::string query = "SELECT rolpassword FROM pg_authid WHERE rolname = '" + role + "'";
     const std::string on_writer = cluster_->sql(writer_, query);
-    for (int i = 0; i < 200 && cluster_->sql(reader_, query) != on_writer; ++i) {
-      std::this_thread::sleep_for(25ms);
-    }
+    testing::eventually([&] { return cluster_->sql(reader_, query) == on_writer; }, 5s, 25ms);
     ASSERT_EQ(cluster_->sql(reader_, query), on_writer) << "not replicated";
   }
   Connection open(const std::string& role) {

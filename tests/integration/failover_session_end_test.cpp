@@ -23,6 +23,7 @@
 #include "core/host_availability.hpp"
 #include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
+#include "support/server_activity.hpp"
 
 namespace awrap::testing {
 namespace {
@@ -71,6 +72,11 @@ class SessionEnd : public ::testing::TestWithParam<EngineCase> {
                                     {"cluster_topology_high_refresh_rate_ms", "50"},
                                     {"monitor_disposal_time_ms", "500"}});
   }
+  // Waits (5 s at most) until `node` shows session `id` running a sleep.
+  bool statement_running(const std::string& node, const std::string& id) const {
+    const std::string sql = statement_running_sql(pg(), std::stoll(id), "sleep");
+    return eventually([&] { return cluster_->sql(node, sql).starts_with("1"); }, 5s);
+  }
   HostInfo writer_host() const {
     HostInfo host;
     host.host = cluster_->writer().host;
@@ -89,7 +95,7 @@ class ProbeRoundWatch {
       : monitor_(std::move(monitor)), thread_([this] {
           while (!done_) {
             most_ = std::max(most_.load(), monitor_->running_threads());
-            std::this_thread::sleep_for(5ms);
+            std::this_thread::sleep_for(5ms);  // a sampling rate: probers live for seconds
           }
         }) {}
   ~ProbeRoundWatch() { stop(); }
@@ -137,16 +143,11 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   auto monitor = ConnectionAccess::impl(c).topology_monitor();
   ASSERT_NE(monitor, nullptr) << "a two-host cluster has a topology monitor";
 
-  std::atomic<bool> done{false};
-  std::atomic<int> most_threads{0};
-  std::thread watcher([&] {
-    while (!done) {
-      most_threads = std::max(most_threads.load(), monitor->running_threads());
-      std::this_thread::sleep_for(5ms);
-    }
-  });
+  ProbeRoundWatch watch(monitor);
+  // The server ends the session while it runs the statement (shown running), not before.
+  bool was_running = false;
   std::thread terminator([&] {
-    std::this_thread::sleep_for(700ms);
+    was_running = statement_running(writer.name, session);
     cluster_->sql(writer.name,
                   pg() ? "SELECT pg_terminate_backend(" + session + ")" : "KILL " + session);
   });
@@ -162,12 +163,12 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
                            std::chrono::steady_clock::now() - started)
                            .count();
   terminator.join();
+  EXPECT_TRUE(was_running) << "the writer never showed the statement running";
   // The session is gone, so the statement's outcome was reported as for any lost connection
   // (a read: not applied, run it again).
   EXPECT_EQ(outcome.rfind("FailoverSuccessError", 0), 0u) << outcome;
   EXPECT_EQ(c.execute("SELECT 1").scalar<int64_t>(), 1);
-  done = true;
-  watcher.join();
+  const int most_threads = watch.most_threads();
 
   HostInfo host;
   host.host = writer.host;
@@ -177,10 +178,9 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
       << "one session's end marked the writer down for the whole process";
   EXPECT_EQ(ConnectionAccess::impl(c).current_host().host, writer.host)
       << "the connection left a healthy writer";
-  EXPECT_EQ(most_threads.load(), 1) << "a cluster-wide probe round started (probers ran)";
+  EXPECT_EQ(most_threads, 1) << "a cluster-wide probe round started (probers ran)";
   std::cout << "[ session end ] " << GetParam().engine << ": " << outcome.substr(0, 60)
-            << "... after " << took_ms << " ms; topology threads at most " << most_threads.load()
-            << "\n";
+            << "... after " << took_ms << " ms; topology threads at most " << most_threads << "\n";
   {
     std::lock_guard lock(log_mutex);
     std::cout << "[ session end ] " << GetParam().engine << ": " << failover_line << "\n";
@@ -206,12 +206,17 @@ TEST_P(SessionEnd, StatementTimeoutCancelAndIdleTimeoutMarkNoHostDown) {
   EXPECT_EQ(ConnectionAccess::impl(c).current_host().host, writer) << "after a statement timeout";
 
   // A cancel from another thread.
+  const std::string id =
+      c.execute(pg() ? "SELECT pg_backend_pid()::text" : "SELECT CONNECTION_ID()")
+          .scalar<std::string>();
+  bool was_running = false;
   std::thread canceller([&] {
-    std::this_thread::sleep_for(300ms);
+    was_running = statement_running(cluster_->writer().name, id);
     c.cancel();
   });
   EXPECT_THROW(c.execute(pg() ? "SELECT pg_sleep(5)" : "SELECT SLEEP(5)"), QueryCancelledError);
   canceller.join();
+  EXPECT_TRUE(was_running) << "the cancel did not strike during the statement";
   EXPECT_EQ(ConnectionAccess::impl(c).current_host().host, writer) << "after a cancel";
 
   // The server ends the idle session (PostgreSQL 57P05; MariaDB closes it after wait_timeout).

@@ -22,6 +22,7 @@
 #include "awrap/awrap.hpp"
 #include "base/runtime.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 #include "support/thread_count.hpp"
 
@@ -69,12 +70,7 @@ class AbortLog {
   }
   // Waits (bounded) for the first abort.
   bool wait_for_abort(std::chrono::milliseconds limit) {
-    auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-      if (first_abort()) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
+    return testing::eventually([this] { return first_abort().has_value(); }, limit, 10ms);
   }
   int count() {
     std::lock_guard lock(mutex_);
@@ -85,6 +81,26 @@ class AbortLog {
   std::mutex mutex_;
   std::vector<Clock::time_point> aborts_;
 };
+
+// Waits (5 s at most) until `node` shows a probe sent after session `session`'s running
+// statement began: the monitor watches that call, so a fault from now on must be detected within
+// one interval plus the probe deadline. (A fixed sleep could strike before the first probe.)
+bool call_is_watched(const LabCluster& cluster, const std::string& node, std::int64_t session,
+                     bool postgres) {
+  const std::string id = std::to_string(session);
+  const std::string sql =
+      postgres
+          ? "SELECT count(*) FROM pg_stat_activity probe, pg_stat_activity call "
+            "WHERE probe.application_name = 'awrap-host-monitor' AND call.pid = " +
+                id + " AND call.state = 'active' AND probe.query_start >= call.query_start"
+          // The probe (COM_PING) is the lab login's other session; TIME_MS counts from
+          // each session's last command.
+          : "SELECT COUNT(*) FROM information_schema.processlist probe, "
+            "information_schema.processlist `call` WHERE `call`.id = " +
+                id + " AND `call`.command = 'Query' AND probe.user = 'awrap' AND probe.id <> " +
+                id + " AND probe.time_ms < `call`.time_ms";
+  return testing::eventually([&] { return !cluster.sql(node, sql).starts_with("0"); }, 5s);
+}
 
 class HostMonitoringPg : public ::testing::Test {
  protected:
@@ -139,6 +155,7 @@ class HostMonitoringPg : public ::testing::Test {
   void fault_during_long_query(LabFault fault) {
     auto c = Connection::open(conninfo(), props());
     auto writer = cluster().writer().name;
+    const auto session = c.execute("SELECT pg_backend_pid()").scalar<std::int64_t>();
     std::atomic<bool> threw_success{false};
     std::string other;
     std::thread query([&] {
@@ -151,7 +168,7 @@ class HostMonitoringPg : public ::testing::Test {
         other = e.what();
       }
     });
-    std::this_thread::sleep_for(1500ms);  // the call is watched (probed) before the fault
+    EXPECT_TRUE(call_is_watched(cluster(), writer, session, /*postgres=*/true));
     auto started = Clock::now();
     cluster().fault(writer, fault);
     // The lab's failover fences (kills) the old writer, which would end the call by itself: it
@@ -240,7 +257,7 @@ TEST_F(HostMonitoringPg, SlowButTimelyProbeAnswersAreNotFailures) {
       std::this_thread::sleep_for(300ms);  // the probe deadline is 500 ms
       ::kill(*pid, SIGCONT);
       ++pauses;
-      std::this_thread::sleep_for(200ms);
+      std::this_thread::sleep_for(200ms);  // paced: the backend answers between the pauses
     }
     std::cout << "[ figures ] probe backend paused " << pauses << " times for 300 ms\n";
   });
@@ -271,9 +288,9 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
     }
   }
   auto status = cluster().status();
-  auto settle = Clock::now() + 10s;  // monitors of earlier tests are disposed after 1 s
-  while (host_monitoring_stats(*internal::Runtime::process()).threads != 0 && Clock::now() < settle)
-    std::this_thread::sleep_for(50ms);
+  // Monitors of earlier tests are disposed after 1 s.
+  testing::eventually(
+      [] { return host_monitoring_stats(*internal::Runtime::process()).threads == 0; });
   ASSERT_EQ(host_monitoring_stats(*internal::Runtime::process()).threads, 0)
       << "a monitor of an earlier test was not disposed";
   int threads_before = testing::process_thread_count();
@@ -296,7 +313,10 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
     for (int k = 0; k < 2; ++k)
       workers.emplace_back(
           [&conns, k] { conns[static_cast<std::size_t>(k)].execute("SELECT pg_sleep(1)"); });
-  std::this_thread::sleep_for(600ms);
+  // Probing has started on every host (the calls are older than failure_detection_time).
+  EXPECT_TRUE(testing::eventually(
+      [] { return host_monitoring_stats(*internal::Runtime::process()).probe_sessions >= 3; },
+      900ms, 10ms));
   auto during = host_monitoring_stats(*internal::Runtime::process());
   int threads_during = testing::process_thread_count() - static_cast<int>(workers.size());
   int probe_backends = 0;
@@ -319,10 +339,8 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
   EXPECT_EQ(AbortLog::instance().count(), 0);
 
   by_host.clear();  // closes every connection
-  auto deadline = Clock::now() + 10s;
-  while (host_monitoring_stats(*internal::Runtime::process()).threads != 0 &&
-         Clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
+  testing::eventually(
+      [] { return host_monitoring_stats(*internal::Runtime::process()).threads == 0; });
   auto after = host_monitoring_stats(*internal::Runtime::process());
   int threads_after = testing::wait_for_thread_count(threads_before);
   std::cout << "[ figures ] after disposal: " << after.monitors << " monitors, " << after.threads
@@ -348,8 +366,9 @@ TEST_F(HostMonitoringPg, FollowsTheConnectionToTheNewHost) {
   ASSERT_NE(first, second);
   ASSERT_EQ(c.current_host().host, cluster().node(second).host);
   AbortLog::instance().clear();
+  const auto session = c.execute("SELECT pg_backend_pid()").scalar<std::int64_t>();
   std::thread query([&] { EXPECT_THROW(c.execute("SELECT pg_sleep(60)"), Error); });
-  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(call_is_watched(cluster(), second, session, /*postgres=*/true));
   cluster().fault(second, LabFault::kBlackhole);
   query.join();
   double detected = detection_ms(second);
@@ -376,8 +395,9 @@ TEST(HostMonitoringMariadb, HungServerDuringLongQueryIsAborted) {
                                                        {"failure_detection_count", "1"}});
   EXPECT_NO_THROW(c.execute("SELECT SLEEP(3)")) << "a healthy long call is not aborted";
   EXPECT_EQ(AbortLog::instance().count(), 0);
+  const auto session = c.execute("SELECT CONNECTION_ID()").scalar<std::int64_t>();
   std::thread query([&] { EXPECT_THROW(c.execute("SELECT SLEEP(60)"), ConnectionLostError); });
-  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(call_is_watched(cluster, writer.name, session, /*postgres=*/false));
   cluster.fault(writer.name, LabFault::kHang);
   query.join();
   auto fault = cluster.last_event("fault_injected", writer.name);

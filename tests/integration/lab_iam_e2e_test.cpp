@@ -734,7 +734,7 @@ TEST(LabIamE2ePg, PoolRenewsIamConnectionsPastMaxLifetimeWithFreshCredentials) {
     pam.trust_key(kRotatedAccessKeyId, kRotatedSecretAccessKey);
     ScopedEnvironment rotated{{"AWS_ACCESS_KEY_ID", kRotatedAccessKeyId},
                               {"AWS_SECRET_ACCESS_KEY", kRotatedSecretAccessKey}};
-    std::this_thread::sleep_for(1100ms);
+    std::this_thread::sleep_for(1100ms);  // the time is the point: past max_lifetime (1 s)
     {
       auto lease = pool.acquire();  // past its life: closed, and a new IAM login made
       EXPECT_NE(lease->execute("SELECT pg_backend_pid()").scalar<std::int64_t>(), first_session);

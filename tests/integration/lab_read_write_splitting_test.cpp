@@ -4,6 +4,7 @@
 // identifier), never taken from awrap.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include "awrap/awrap.hpp"
 #include "base/runtime.hpp"
 #include "plugin/response_time/response_time_monitor.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace awrap {
@@ -98,14 +100,13 @@ class ReadWriteSplitting : public ::testing::TestWithParam<Engine> {
   bool session_ends(const std::string& node, const std::string& id) {
     std::string sql = pg() ? "SELECT count(*) FROM pg_stat_activity WHERE pid = " + id
                            : "SELECT count(*) FROM information_schema.processlist WHERE id = " + id;
-    auto deadline = Clock::now() + 5s;
-    while (Clock::now() < deadline) {
-      std::string count = cluster_->sql(node, sql);
-      while (!count.empty() && (count.back() == '\n' || count.back() == ' ')) count.pop_back();
-      if (count == "0") return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
+    return testing::eventually(
+        [&] {
+          std::string count = cluster_->sql(node, sql);
+          while (!count.empty() && (count.back() == '\n' || count.back() == ' ')) count.pop_back();
+          return count == "0";
+        },
+        5s);
   }
 
   std::vector<std::string> readers() {
@@ -175,13 +176,13 @@ TEST_P(ReadWriteSplitting, ReadsLandOnReadersAndSpreadAsTheStrategyPromises) {
     // Once every reader's measuring session is open, the next check on it is timed at once.
     auto first = open(fastest);
     first.set_read_only(true);
-    auto deadline = Clock::now() + 5s;
-    while (response_time_stats(*internal::Runtime::process()).sessions < 3 &&
-           Clock::now() < deadline)
-      std::this_thread::sleep_for(20ms);
+    testing::eventually(
+        [] { return response_time_stats(*internal::Runtime::process()).sessions >= 3; }, 5s, 20ms);
     ASSERT_EQ(response_time_stats(*internal::Runtime::process()).sessions, 3)
         << "the readers were not measured within 5 s";
-    std::this_thread::sleep_for(300ms);  // a few intervals: every reader has a figure
+    // A few intervals, so every reader has a figure: nothing shows how many readers have one
+    // (ResponseTimeStats counts sessions, not measurements), so this wait stays a time.
+    std::this_thread::sleep_for(300ms);
     auto fast = spread(8, fastest, /*keep=*/true);
     EXPECT_EQ(fast[r[1]], 8) << fast[r[0]] << " " << fast[r[1]] << " " << fast[r[2]];
     auto during = response_time_stats(*internal::Runtime::process());
@@ -190,9 +191,8 @@ TEST_P(ReadWriteSplitting, ReadsLandOnReadersAndSpreadAsTheStrategyPromises) {
     EXPECT_LE(during.sessions, 3);
   }
   // No Connection uses them any more: the monitors and their sessions go.
-  auto settle = Clock::now() + 5s;
-  while (response_time_stats(*internal::Runtime::process()).monitors != 0 && Clock::now() < settle)
-    std::this_thread::sleep_for(20ms);
+  testing::eventually(
+      [] { return response_time_stats(*internal::Runtime::process()).monitors == 0; }, 5s, 20ms);
   EXPECT_EQ(response_time_stats(*internal::Runtime::process()).monitors, 0);
   EXPECT_EQ(response_time_stats(*internal::Runtime::process()).sessions, 0);
 }
@@ -304,10 +304,10 @@ TEST_P(ReadWriteSplitting, AReaderThatCrashesUnderLoadMovesItsConnectionsToAnoth
 
   // Under load: one thread per Connection reads without pause while the reader crashes.
   struct Tally {
-    int reads = 0;
-    int failovers = 0;  // FailoverSuccessError: the read was not applied, run it again
-    int on_writer = 0;  // reads the writer served
-    int on_victim = 0;  // reads the crashed reader served after the failover
+    std::atomic<int> reads{0};      // (read by the test while the thread runs)
+    std::atomic<int> failovers{0};  // FailoverSuccessError: the read was not applied, run again
+    int on_writer = 0;              // reads the writer served
+    int on_victim = 0;              // reads the crashed reader served after the failover
     int moved_off = 0;  // reads served elsewhere than where the Connection started, no failover
     std::string error;  // anything else ends the thread
   };
@@ -332,20 +332,40 @@ TEST_P(ReadWriteSplitting, AReaderThatCrashesUnderLoadMovesItsConnectionsToAnoth
         }
       }
     });
-  std::this_thread::sleep_for(500ms);
+  // Under load: the crash strikes once every connection is reading...
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        return std::all_of(tallies.begin(), tallies.end(),
+                           [](const Tally& t) { return t.reads >= 5; });
+      },
+      10s, 10ms))
+      << "the readers never got going";
+  std::vector<int> reads_at_crash;
+  for (const auto& t : tallies) reads_at_crash.push_back(t.reads);
   cluster_->fault(victim, LabFault::kCrash);
-  std::this_thread::sleep_for(3s);
+  // ...and the load goes on until the victim's connections have failed over and every
+  // connection has read ten more times since the crash.
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        for (std::size_t i = 0; i < tallies.size(); ++i) {
+          if (started_on[i] == victim && tallies[i].failovers == 0) return false;
+          if (tallies[i].reads < reads_at_crash[i] + 10) return false;
+        }
+        return true;
+      },
+      10s, 10ms))
+      << "the connections did not all read on after the crash";
   stop = true;
   for (auto& t : threads) t.join();
   for (std::size_t i = 0; i < connections.size(); ++i) {
     const Tally& t = tallies[i];
     SCOPED_TRACE("connection " + std::to_string(i) + " started on " + started_on[i]);
     EXPECT_EQ(t.error, "");
-    EXPECT_GT(t.reads, 10);
+    EXPECT_GT(t.reads.load(), 10);
     EXPECT_EQ(t.on_writer, 0) << "another reader was available";
     EXPECT_EQ(t.on_victim, 0);
     EXPECT_EQ(t.moved_off, 0);
-    EXPECT_EQ(t.failovers, started_on[i] == victim ? 1 : 0);
+    EXPECT_EQ(t.failovers.load(), started_on[i] == victim ? 1 : 0);
     std::string now = served_by(connections[i]);
     EXPECT_NE(now, victim);
     EXPECT_NE(now, writer);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace awrap {
@@ -82,8 +83,7 @@ class ReadYourWrites : public ::testing::TestWithParam<Engine> {
       if (!n.is_writer()) reader_ = n.name;
     cluster_->sql(writer_, "CREATE TABLE ryw (id INT PRIMARY KEY)");
     // The table is on the reader before its replay stops.
-    auto deadline = Clock::now() + 10s;
-    while (!table_on_reader() && Clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    testing::eventually([this] { return table_on_reader(); });
   }
   bool table_on_reader() {
     try {
@@ -172,6 +172,7 @@ TEST_P(ReadYourWrites, AReadRightAfterAWriteSeesItOnlyWithSessionConsistency) {
   auto session = open({{"read_consistency", "session"}, {"read_consistency_timeout_ms", "10000"}});
   session.execute("INSERT INTO ryw VALUES (3)");
   std::thread resume([this] {
+    // The time is the point: the switch must be seen waiting (>= 400 ms) for a late replay.
     std::this_thread::sleep_for(500ms);
     resume_replay();
   });

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 #include "support/log_capture.hpp"
 #include "support/thread_count.hpp"
@@ -149,12 +150,13 @@ class LabSrw : public ::testing::TestWithParam<Engine> {
   // The server ends a session a moment after the client said goodbye: waits (5 s at most) for
   // the count to come down to `expected`, and returns the last count seen.
   int settled_sessions_on(std::string_view node, int expected) {
-    auto deadline = Clock::now() + 5s;
     int count = sessions_on(node);
-    while (count > expected && Clock::now() < deadline) {
-      std::this_thread::sleep_for(100ms);
-      count = sessions_on(node);
-    }
+    testing::eventually(
+        [&] {
+          count = sessions_on(node);
+          return count <= expected;
+        },
+        5s);
     return count;
   }
   // PostgreSQL: the statement the writer's session of this client ran last.

@@ -15,6 +15,8 @@
 #include "awrap/errors.hpp"
 #include "awrap/params.hpp"
 #include "awrap/result.hpp"
+#include "support/eventually.hpp"
+#include "support/server_activity.hpp"
 #include "support/test_env.hpp"
 
 namespace awrap::mysql {
@@ -248,7 +250,11 @@ TEST_F(MysqlDriverTest, RequiredTlsIsUsedOrRefusedNeverSilentlyPlain) {
   // The non-blocking paths work over TLS too: a prepared statement and a cancel.
   EXPECT_EQ(run(*connection, "SELECT ?", {7}).scalar<std::int64_t>(), 7);
   auto running = std::async(std::launch::async, [&] { run(*connection, "SELECT SLEEP(30)"); });
-  std::this_thread::sleep_for(milliseconds(300));
+  // The cancel is sent while the server runs the statement (not before it arrived).
+  const std::string sleeping = testing::statement_running_sql(
+      /*postgres=*/false, connection->server_session_id(), "sleep");
+  EXPECT_TRUE(testing::eventually([&] { return run(sleeping).scalar<std::int64_t>() == 1; },
+                                  std::chrono::seconds(5), milliseconds(10)));
   connection->cancel();
   ASSERT_EQ(running.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_THROW(running.get(), QueryCancelledError);
@@ -300,11 +306,13 @@ TEST_F(MysqlDriverTest, DeallocateOnAKilledSessionDoesNotThrow) {
   auto killer = connect_another();
   const std::string id = std::to_string(connection_->server_session_id());
   run(*killer, "KILL " + id);
-  for (auto deadline = Clock::now() + std::chrono::seconds(5);
-       Clock::now() < deadline &&
-       run(*killer, "SELECT COUNT(*) FROM information_schema.processlist WHERE id = " + id)
-               .scalar<std::int64_t>() != 0;)
-    std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        return run(*killer, "SELECT COUNT(*) FROM information_schema.processlist WHERE id = " + id)
+                   .scalar<std::int64_t>() == 0;
+      },
+      std::chrono::seconds(5), milliseconds(10)))
+      << "session " << id << " outlived its kill";
   Params params{1};
   EXPECT_THROW(connection_->execute_prepared("one", params), ConnectionLostError);
   connection_->deallocate("one");  // nothing left to free on the server

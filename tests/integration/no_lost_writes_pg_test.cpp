@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "awrap/awrap.hpp"
+#include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 #include "support/thread_count.hpp"
 
@@ -68,7 +69,7 @@ TEST(NoLostWritesPg, AcknowledgedInsertsSurviveTwentyRandomizedFailovers) {
         } catch (const std::exception& e) {
           ++other_errors;
           ADD_FAILURE() << "unexpected: " << e.what();
-          std::this_thread::sleep_for(100ms);
+          std::this_thread::sleep_for(100ms);  // paces a thread after an error it reported
         }
         std::this_thread::sleep_for(2ms);  // a steady stream, not a load test
       }
@@ -80,6 +81,7 @@ TEST(NoLostWritesPg, AcknowledgedInsertsSurviveTwentyRandomizedFailovers) {
   constexpr int kFailovers = 20;
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < kFailovers; ++i) {
+    // Paces the faults: writes run for a random while between failovers.
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(random)));
     std::string old_writer = cluster.writer().name;
     cluster.fault(old_writer, LabFault::kCrash);
@@ -91,7 +93,16 @@ TEST(NoLostWritesPg, AcknowledgedInsertsSurviveTwentyRandomizedFailovers) {
                                                                 t0)
                    .count()
             << " s\n";
-  std::this_thread::sleep_for(500ms);
+  // The writers run on after the last failover until it has acknowledged writes again.
+  const auto acknowledged_after_last = [&] {
+    std::lock_guard lock(mutex);
+    return acknowledged.size();
+  };
+  const auto before_stop = acknowledged_after_last();
+  EXPECT_TRUE(testing::eventually(
+      [&] { return acknowledged_after_last() >= before_stop + std::size_t{2 * kThreads}; }, 10s,
+      10ms))
+      << "no writes acknowledged after the last failover";
   stop = true;
   for (auto& w : writers) w.join();
 

@@ -108,7 +108,7 @@ TEST_F(SecretsManagerIntegration, RotationInProgressIsWaitedFor) {
   pg_admin().execute("ALTER ROLE " + role + " PASSWORD '" + after + "'");
   auto start = std::chrono::steady_clock::now();
   std::thread finish_rotation([&] {
-    std::this_thread::sleep_for(1500ms);
+    std::this_thread::sleep_for(1500ms);  // the time is the point: the rotation's length
     // Its own server handle would race on secrets_; build the update here.
     nlohmann::json secrets = secrets_;
     secrets[role] = secret_json(role, after);

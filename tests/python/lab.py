@@ -6,6 +6,7 @@ pytest-maria (multi-az flavour, 127.0.0.161-163).
 import json
 import os
 import subprocess
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AWLAB = os.environ.get("AWLAB", os.path.join(ROOT, "lab", "awlab"))
@@ -14,6 +15,31 @@ PASSWORD = "awrap-lab-password"
 
 class LabError(RuntimeError):
     pass
+
+
+def eventually(check, timeout=10.0, poll=0.05):
+    """True as soon as check() is true (an exception counts as "not yet"); False at the timeout.
+    Tests wait on what they can observe, not for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return True
+        except Exception:  # noqa: BLE001 - "not yet", like tests/support/eventually.hpp
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll)
+
+
+def statement_running_sql(engine, session, fragment):
+    """1 while session `session` (pg_backend_pid() / CONNECTION_ID()) runs a statement containing
+    `fragment`, else 0 (as tests/support/server_activity.hpp)."""
+    if engine == "pg":
+        return ("SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND state = 'active' "
+                "AND query ILIKE '%%%s%%'" % (session, fragment))
+    return ("SELECT COUNT(*) FROM information_schema.processlist WHERE id = %d "
+            "AND command IN ('Query', 'Execute') AND info LIKE '%%%s%%'" % (session, fragment))
 
 
 def awlab(*args, timeout=180):

@@ -14,7 +14,7 @@ import pytest
 
 import awrap
 from awrap.errors import (FailoverSuccessError, TransactionResolutionUnknownError)
-from lab import ROOT, LabCluster
+from lab import ROOT, LabCluster, eventually, statement_running_sql
 
 pytestmark = pytest.mark.cluster
 
@@ -49,9 +49,14 @@ def on_writer(conn, cluster):
     assert conn.current_host.startswith(cluster.node(cluster.writer)["hostname"])
 
 
-def crash_soon(cluster, delay):
+def crash_once_running(cluster, session, seen):
+    """Crashes the writer once it shows `session` running its sleep (a crash before the statement
+    arrived would be the idle case); records in `seen` whether it was seen running."""
+    writer = cluster.writer
+    running = statement_running_sql(cluster.engine, session, "sleep")
+
     def crash():
-        time.sleep(delay)
+        seen.append(eventually(lambda: cluster.sql(writer, running).strip() == "1", timeout=8))
         cluster.crash_writer_and_fail_over()
     thread = threading.Thread(target=crash)
     thread.start()
@@ -59,10 +64,14 @@ def crash_soon(cluster, delay):
 
 
 def test_crash_mid_statement_is_failover_success(pg, pg_cluster):
-    crasher = crash_soon(pg_cluster, 0.3)
+    cur = pg.cursor()
+    cur.execute("SELECT pg_backend_pid()")
+    seen = []
+    crasher = crash_once_running(pg_cluster, cur.fetchone()[0], seen)
     with pytest.raises(FailoverSuccessError) as raised:
         pg.cursor().execute("SELECT pg_sleep(10)")
     crasher.join()
+    assert seen == [True], "the writer never showed the statement running"
     assert raised.value.sqlstate == "08S02"
     on_writer(pg, pg_cluster)
 
@@ -155,10 +164,14 @@ def test_other_threads_run_while_a_connection_fails_over(pg, pg_cluster):
 def test_mariadb_crash_mid_statement_is_failover_success(maria_cluster):
     maria_cluster.restore()
     conn = awrap.connect(autocommit=True, **maria_cluster.connect_kwargs())
-    crasher = crash_soon(maria_cluster, 0.3)
+    cur = conn.cursor()
+    cur.execute("SELECT CONNECTION_ID()")
+    seen = []
+    crasher = crash_once_running(maria_cluster, cur.fetchone()[0], seen)
     with pytest.raises(FailoverSuccessError):
         conn.cursor().execute("SELECT SLEEP(10)")
     crasher.join()
+    assert seen == [True], "the writer never showed the statement running"
     cur = conn.cursor()
     cur.execute("SELECT @@read_only")
     assert cur.fetchone() == (0,)

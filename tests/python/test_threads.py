@@ -6,6 +6,7 @@ import time
 import pytest
 
 import awrap
+from lab import eventually, statement_running_sql
 
 
 class Counter(threading.Thread):
@@ -57,7 +58,21 @@ def test_other_threads_run_and_query_while_one_waits(conninfo, engine):
 
 def test_cancel_from_another_thread(conninfo, engine):
     conn = awrap.connect(conninfo, autocommit=True)
-    timer = threading.Timer(0.3, conn.cancel)
+    cur = conn.cursor()
+    cur.execute("SELECT pg_backend_pid()" if engine == "pg" else "SELECT CONNECTION_ID()")
+    running = statement_running_sql(engine, cur.fetchone()[0], "sleep")
+    watcher = awrap.connect(conninfo, autocommit=True)
+    seen = []
+
+    def cancel_once_running():  # a cancel before the statement arrived would stop nothing
+        watch = watcher.cursor()
+
+        def is_running():
+            watch.execute(running)
+            return watch.fetchone()[0] == 1
+        seen.append(eventually(is_running, timeout=5, poll=0.01))
+        conn.cancel()
+    timer = threading.Thread(target=cancel_once_running)
     timer.start()
     started = time.monotonic()
     if engine == "pg":
@@ -72,6 +87,8 @@ def test_cancel_from_another_thread(conninfo, engine):
             assert cancelled.awrap_class == "QueryCancelledError"
     assert time.monotonic() - started < 5
     timer.join()
+    watcher.close()
+    assert seen == [True], "the server never showed the statement running"
     cur = conn.cursor()
     cur.execute("SELECT 1")
     assert cur.fetchone() == (1,)

@@ -120,7 +120,9 @@ ChaosReport ChaosRun::run() {
   report_.threads_before = process_thread_count();
   set_up_cluster();
   start_workload();
-  std::this_thread::sleep_for(1s);  // warm: connections open, some writes acknowledged
+  // Paces the run (a seeded bench: its timing is part of what the recorded runs did). Warm:
+  // connections open, some writes acknowledged.
+  std::this_thread::sleep_for(1s);
   for (int index = 1; index <= options_.faults; ++index) {
     FaultRecord record;
     record.index = index;
@@ -140,6 +142,7 @@ ChaosReport ChaosRun::run() {
       context_->current_fault = "after " + label(record);
     }
     report_.faults.push_back(record);
+    // Paces the faults: a random calm between them.
     std::this_thread::sleep_for(std::chrono::milliseconds(random_between(200, 800)));
   }
   stop_workload();
@@ -211,7 +214,7 @@ void ChaosRun::start_workload() {
 }
 
 void ChaosRun::stop_workload() {
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(500ms);  // paces: the workload runs a moment after the last fault
   context_->stop = true;
   for (auto& thread : threads_) {
     thread->join();

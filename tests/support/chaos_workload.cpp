@@ -76,11 +76,11 @@ void WorkloadThread::run() {
   std::uniform_int_distribution<int> pause_ms(1, 4);
   while (!context_.stop) {
     if (!ensure_connection()) {
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(100ms);  // paces reconnect attempts while no host answers
       continue;
     }
     one_operation();
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(random_)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(random_)));  // think time
   }
   connection_.reset();  // closes it: the run checks thread and session counts afterwards
 }

@@ -126,7 +126,7 @@ class FakeConnection final : public TargetConnection {
   }
   [[noreturn]] void stall() {
     auto wait = socket_timeout_.count() > 0 ? socket_timeout_ : std::chrono::milliseconds(30000);
-    std::this_thread::sleep_for(wait);
+    std::this_thread::sleep_for(wait);  // the time is the point: a server that does not answer
     throw ConnectionLostError("fake server did not answer within socket_timeout", "08006", 0,
                               host_.endpoint());
   }

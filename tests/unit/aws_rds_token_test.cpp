@@ -1,6 +1,7 @@
 // RDS IAM tokens against botocore's generate_db_auth_token, and the token cache.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "aws/rds_token.hpp"
 #include "aws/sigv4.hpp"
 #include "support/aws_fake_clock.hpp"
+#include "support/eventually.hpp"
 
 namespace awrap::aws {
 namespace {
@@ -105,11 +107,25 @@ TEST(AwsRdsTokenCache, ConcurrentUseIsSafe) {
   RdsTokenCache cache(clock);
   std::vector<std::jthread> threads;
   std::atomic<int> mismatches{0};
+  // Proof that the threads overlap: a generation waits (once) until all four threads are inside
+  // get_or_generate together; without it they might have run one after the other.
+  std::atomic<int> inside{0};
+  std::atomic<bool> overlapped{false};
+  auto await_overlap = [&] {
+    if (!overlapped &&
+        awrap::testing::eventually([&] { return overlapped || inside == 4; }, 5s, 1ms))
+      overlapped = true;
+  };
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 2000; ++i) {
         RdsTokenKey k = key("user" + std::to_string((i + t) % 8));
-        std::string token = cache.get_or_generate(k, 870s, [&] { return "tok-" + k.user; });
+        ++inside;
+        std::string token = cache.get_or_generate(k, 870s, [&] {
+          await_overlap();
+          return "tok-" + k.user;
+        });
+        --inside;
         if (token != "tok-" + k.user) ++mismatches;
         if (i % 100 == 0) cache.invalidate(k);
         if (t == 0 && i % 500 == 0) clock->advance(1000s);
@@ -117,6 +133,7 @@ TEST(AwsRdsTokenCache, ConcurrentUseIsSafe) {
     });
   }
   threads.clear();
+  EXPECT_TRUE(overlapped) << "the threads never ran inside the cache together";
   EXPECT_EQ(mismatches.load(), 0);
 }
 

@@ -13,6 +13,7 @@
 #include "core/credentials_chain.hpp"
 #include "core/host_availability.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_driver.hpp"
 
 namespace awrap {
@@ -75,8 +76,9 @@ struct MonitorRun {
   std::vector<std::string> logins;
 };
 
-// One connection in a call of 600 ms on a monitored host whose probes all end with `outcome`
-// (settings 20/50/1: any failed probe makes the host dead at once).
+// One connection in a call on a monitored host whose probes all end with `outcome` (settings
+// 20/50/1: any failed probe makes the host dead at once). The call lasts until five probes have
+// logged in or the connection was aborted (3 s at most).
 MonitorRun run_monitor(HostProbe::Status outcome,
                        const std::shared_ptr<const BackgroundCredentials>& credentials, int port) {
   internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
@@ -100,16 +102,19 @@ MonitorRun run_monitor(HostProbe::Status outcome,
     auto monitor = acquire_host_monitor(*internal::Runtime::process(), key);
     monitor->attach(registration, connection.get());
     registration->begin_call();
-    std::this_thread::sleep_for(600ms);
+    testing::eventually(
+        [&] {
+          std::lock_guard lock(mutex);
+          return run.logins.size() >= 5 || connection->is_broken();
+        },
+        3s, 5ms);
     registration->end_call();
     monitor->detach(registration.get());
   }
   run.aborted = connection->is_broken();
   run.availability = internal::Runtime::process()->get<HostAvailabilityRegistry>().get(key.host);
-  auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (host_monitoring_stats(*internal::Runtime::process()).threads != 0 &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  testing::eventually(
+      [] { return host_monitoring_stats(*internal::Runtime::process()).threads == 0; }, 3s, 10ms);
   std::lock_guard lock(mutex);
   internal::Runtime::process()->get<HostAvailabilityRegistry>().clear();
   return run;
@@ -120,7 +125,7 @@ TEST(BackgroundCredentials, AProbeRefusedLoginIsNotAHostFailure) {
   MonitorRun run = run_monitor(HostProbe::Status::kRefused, credentials, 15001);
   EXPECT_FALSE(run.aborted) << "a refused login aborted the call: the host was taken for dead";
   EXPECT_EQ(run.availability, HostAvailability::kAvailable) << "the host was marked down";
-  // One probe per interval over ~580 ms, each a new session with fresh credentials.
+  // One probe per interval, each a new session with fresh credentials.
   ASSERT_GE(run.logins.size(), 5u);
   for (std::size_t i = 0; i < run.logins.size(); ++i)
     EXPECT_EQ(run.logins[i], "token-" + std::to_string(i + 1)) << "login " << i;

@@ -12,6 +12,7 @@
 #include "awrap/pool.hpp"
 #include "core/connection_impl.hpp"
 #include "pool/pool_impl.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_driver.hpp"
 
 namespace awrap {
@@ -164,7 +165,7 @@ TEST_F(PoolTest, AWaiterGetsTheConnectionThatComesBack) {
     auto lease = pool.acquire(10s);
     got = &*lease;
   });
-  while (pool.counters().waiting == 0) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(testing::eventually([&] { return pool.counters().waiting == 1; }, 10s, 1ms));
   held.release();
   waiter.join();
   EXPECT_EQ(got.load(), lent);
@@ -371,7 +372,8 @@ TEST_F(PoolTest, AnOpenFailingDuringAFailoverSucceedsOnceAWriterIsBack) {
   auto pool = make({});
   refuse_ = true;
   std::thread back([&] {
-    std::this_thread::sleep_for(200ms);
+    // The writer is back once an open has failed (the case the test names), not after a time.
+    testing::eventually([&] { return pool.counters().create_failures >= 1; }, 10s, 1ms);
     refuse_ = false;
   });
   auto lease = pool.acquire(10s);
@@ -409,6 +411,7 @@ TEST_F(PoolTest, ManyThreadsOnFewConnectionsKeepTheCountersConsistent) {
   auto pool = make(o);
   constexpr int kThreads = 16, kRounds = 300;
   std::atomic<int> concurrent{0}, max_concurrent{0};
+  std::atomic<bool> contended{false};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&] {
@@ -418,13 +421,25 @@ TEST_F(PoolTest, ManyThreadsOnFewConnectionsKeepTheCountersConsistent) {
         int seen = max_concurrent.load();
         while (now > seen && !max_concurrent.compare_exchange_weak(seen, now)) {
         }
+        // The first holders keep their leases until all four are out and others wait: the
+        // threads are proven to contend (without it they could run one after the other).
+        if (i == 0 && !contended &&
+            testing::eventually(
+                [&] {
+                  auto c = pool.counters();
+                  return contended || (c.in_use == 4 && c.waiting > 0);
+                },
+                10s, 1ms))
+          contended = true;
         lease->execute("SELECT 1");
         --concurrent;
       }
     });
   for (auto& t : threads) t.join();
   auto c = pool.counters();
-  EXPECT_LE(max_concurrent.load(), 4);
+  EXPECT_TRUE(contended) << "the threads never contended for the connections";
+  EXPECT_EQ(max_concurrent.load(), 4);
+  EXPECT_GT(c.waits, 0u);
   EXPECT_EQ(c.acquired, static_cast<std::uint64_t>(kThreads * kRounds));
   EXPECT_EQ(c.in_use, 0u);
   EXPECT_LE(c.size, 4u);

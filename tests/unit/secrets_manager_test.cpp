@@ -17,6 +17,7 @@
 #include "plugin/aws_secrets_manager/secrets_manager_authenticator.hpp"
 #include "plugin/aws_secrets_manager/secrets_manager_properties.hpp"
 #include "support/aws_fake_clock.hpp"
+#include "support/eventually.hpp"
 
 namespace awrap {
 namespace {
@@ -407,16 +408,27 @@ TEST(SecretCacheTest, ExpiredValueServesWhenSecretsManagerFails) {
 
 TEST(SecretCacheTest, ConcurrentConnectionsShareOneFetch) {
   SecretCache cache(std::make_shared<FakeAwsClock>());
-  std::atomic<int> fetches{0};
+  constexpr int kThreads = 8;
+  std::atomic<int> fetches{0}, calling{0};
+  std::atomic<bool> overlapped{false};
+  // The fetch lasts until every thread has called get(): all of them overlap it, so a cache
+  // that let each caller fetch would count more than one (threads that happened to run one
+  // after the other would prove nothing).
   auto fetch = [&] {
     ++fetches;
-    std::this_thread::sleep_for(20ms);
+    if (testing::eventually([&] { return calling == kThreads; }, 5s, 1ms)) overlapped = true;
+    std::this_thread::sleep_for(20ms);  // the last caller, from its count into get()
     return std::string("v");
   };
   SecretCacheKey key{"prod/db", "us-east-1", "https://e"};
   std::vector<std::thread> threads;
-  for (int i = 0; i < 8; ++i) threads.emplace_back([&] { cache.get(key, 60s, fetch); });
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&] {
+      ++calling;
+      cache.get(key, 60s, fetch);
+    });
   for (auto& t : threads) t.join();
+  EXPECT_TRUE(overlapped) << "the callers never overlapped the fetch";
   EXPECT_EQ(fetches.load(), 1);
 }
 

@@ -45,6 +45,11 @@ struct AWRAP_EXPORT ConnectSpec {
   // Native driver options not known to awrap, passed through verbatim (libpq keywords such as
   // sslmode or application_name; Connector/C options such as ssl_ca).
   std::map<std::string, std::string, std::less<>> native_options;
+  // host.host's numeric addresses, when the caller has resolved the name already (awrap's
+  // monitors do, off their loop thread): the driver connects to these, in order, and keeps the
+  // name for TLS verification. Empty: the driver resolves the name itself, within
+  // connect_timeout.
+  std::vector<std::string> addresses;
 };
 
 class BackgroundCredentials;
@@ -137,8 +142,8 @@ class AWRAP_EXPORT TargetConnection {
 // driver's connections, a probe inherited by a fork() child sends nothing on the parent's socket
 // when closed there.
 //
-// Limit: a host given as a name (not an IP literal) may be resolved synchronously by the native
-// driver when a session is opened.
+// A host given as a name is resolved by the caller when it sets spec.addresses (awrap's monitors
+// do, off their loop thread); otherwise the native driver may resolve it synchronously.
 // Thread safety: none; one probe is used by one thread (the monitor's event loop).
 class AWRAP_EXPORT HostProbe {
  public:

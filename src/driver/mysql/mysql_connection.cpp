@@ -99,7 +99,8 @@ std::unique_ptr<MysqlConnection> MysqlConnection::open(const ConnectSpec& spec) 
   // just answered).
   std::vector<std::string> targets{spec.host.host};
   if (!text::is_ip_literal(spec.host.host)) {
-    std::vector<std::string> addresses = resolve_host(spec.host.host, deadline, endpoint);
+    std::vector<std::string> addresses =
+        spec.addresses.empty() ? resolve_host(spec.host.host, deadline, endpoint) : spec.addresses;
     if (!checks.verifies_server_name) targets = std::move(addresses);
   }
   for (std::size_t i = 0;; ++i) {

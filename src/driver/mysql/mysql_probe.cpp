@@ -120,9 +120,13 @@ class MysqlProbe final : public HostProbe {
     const unsigned int port =
         spec_.host.port == 0 ? kDefaultPort : static_cast<unsigned int>(spec_.host.port);
     const char* database = spec_.database.empty() ? nullptr : spec_.database.c_str();
-    return after(mysql_real_connect_start(&connected_handle_, raw, spec_.host.host.c_str(),
-                                          spec_.user.c_str(), spec_.password.c_str(), database,
-                                          port, nullptr, 0));
+    // An address resolved by the caller (off the loop thread), unless TLS must verify the name.
+    // One probe session tries one address: the first.
+    const std::string& host = spec_.addresses.empty() || checks_.verifies_server_name
+                                  ? spec_.host.host
+                                  : spec_.addresses.front();
+    return after(mysql_real_connect_start(&connected_handle_, raw, host.c_str(), spec_.user.c_str(),
+                                          spec_.password.c_str(), database, port, nullptr, 0));
   }
 
   // What a _start/_cont call returned.

@@ -83,7 +83,9 @@ PgConnHandle open_pg_connection(const ConnectSpec& spec) {
     // for TLS verification and the server's view.
     std::string hosts;
     std::string addresses;
-    for (const std::string& address : resolve_host(host, deadline, endpoint)) {
+    const std::vector<std::string> resolved =
+        spec.addresses.empty() ? resolve_host(host, deadline, endpoint) : spec.addresses;
+    for (const std::string& address : resolved) {
       hosts += (hosts.empty() ? "" : ",") + host;
       addresses += (addresses.empty() ? "" : ",") + address;
     }

@@ -73,8 +73,23 @@ class PgProbe final : public HostProbe {
       keys.emplace_back(k);
       vals.push_back(v);
     };
-    add("host", spec_.host.host);
-    if (text::is_ip_literal(spec_.host.host)) add("hostaddr", spec_.host.host);
+    if (text::is_ip_literal(spec_.host.host)) {
+      add("host", spec_.host.host);
+      add("hostaddr", spec_.host.host);
+    } else if (!spec_.addresses.empty() && !spec_.native_options.contains("hostaddr")) {
+      // Resolved by the caller (off the loop thread): one host entry per address, the name kept
+      // for TLS verification, as pg_connect does.
+      std::string hosts;
+      std::string addresses;
+      for (const std::string& address : spec_.addresses) {
+        hosts += (hosts.empty() ? "" : ",") + spec_.host.host;
+        addresses += (addresses.empty() ? "" : ",") + address;
+      }
+      add("host", hosts);
+      add("hostaddr", addresses);
+    } else {
+      add("host", spec_.host.host);
+    }
     add("port", std::to_string(spec_.host.port != 0 ? spec_.host.port : kPgDefaultPort));
     add("user", spec_.user);
     add("password", spec_.password);

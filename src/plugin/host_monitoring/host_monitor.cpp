@@ -5,6 +5,7 @@
 #include "base/logging.hpp"
 #include "core/host_availability.hpp"
 #include "plugin/monitor_loop.hpp"
+#include "plugin/resolving_probe.hpp"
 
 namespace awrap {
 namespace {
@@ -159,7 +160,7 @@ std::unique_ptr<HostProbe> HostMonitor::new_probe_session() {
   }
   if (config_.credentials) config_.credentials->apply(spec);
   probe_login_ = spec;
-  return config_.driver->make_probe(std::move(spec));
+  return make_resolving_probe(config_.driver, std::move(spec));
 }
 
 void HostMonitor::finish_probe(HostProbe::Status status, Clock::time_point now) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/logging.hpp"
+#include "plugin/resolving_probe.hpp"
 
 namespace awrap {
 namespace {
@@ -69,7 +70,7 @@ void ResponseTimeMonitor::start_check(Clock::time_point now) {
       spec.host = host_;
       if (config_.credentials) config_.credentials->apply(spec);
       login_ = spec;
-      probe_ = config_.driver->make_probe(std::move(spec));
+      probe_ = make_resolving_probe(config_.driver, std::move(spec));
     }
     finish_check(probe_->start(), now);
   } catch (const std::exception& e) {
