@@ -174,44 +174,29 @@ int run_in_child(SetUp set_up, Body body) {
 class SlowDns : public ::testing::TestWithParam<const DnsEngine*> {};
 
 TEST_P(SlowDns, ConnectTimeoutBoundsNameResolution) {
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    if (!silence_the_resolver()) std::_Exit(kNoNamespace);
+  const int outcome = run_in_child(silence_the_resolver, [this]() -> int {
     const auto started = Clock::now();
-    int outcome = kWrongOutcome;
     try {
       Connection::open(GetParam()->url, {{"connect_timeout", "1"}, {"wrapper_plugins", ""}});
     } catch (const AuthError&) {
     } catch (const ConnectError& e) {
       const double took = std::chrono::duration<double>(Clock::now() - started).count();
       std::printf("[ dns ] %s: ConnectError after %.2f s: %s\n", GetParam()->name, took, e.what());
-      outcome = took < 2.0 ? kBounded : kTookTooLong;
+      return took < 2.0 ? kBounded : kTookTooLong;
     } catch (const std::exception& e) {
       std::printf("[ dns ] %s: %s\n", GetParam()->name, e.what());
     }
-    std::fflush(nullptr);
-    std::_Exit(outcome);
-  }
-  int status = 0;
-  const auto deadline = Clock::now() + 60s;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (Clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL() << "the child did not finish within 60 s";
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(WIFEXITED(status));
-  switch (WEXITSTATUS(status)) {
+    return kWrongOutcome;
+  });
+  switch (outcome) {
     case kBounded:
       break;
     case kTookTooLong:
       FAIL() << "the connect outlived connect_timeout (1 s) while the name was being resolved";
     case kNoNamespace:
       FAIL() << "could not make a mount namespace with a silent resolver (needs root)";
+    case -1:
+      FAIL() << "the child did not finish within 60 s";
     default:
       FAIL() << "the connect did not end in ConnectError";
   }
