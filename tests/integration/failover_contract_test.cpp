@@ -170,6 +170,16 @@ class FailoverContract : public ::testing::TestWithParam<Target> {
     cluster().fault(cluster().writer().name, LabFault::kCrash);
     cluster().failover();
   }
+  // A bare driver session's spec for the current writer (no plugins, no awrap Connection).
+  ConnectSpec writer_spec() {
+    ConnectSpec spec;
+    spec.host = {cluster().writer().host, sql().port};
+    spec.user = "awrap";
+    spec.password = "awrap-lab-password";
+    spec.database = "awrap";
+    spec.connect_timeout = 2s;
+    return spec;
+  }
   bool read_only(Connection& c) { return c.execute(sql().read_only).scalar<int64_t>() != 0; }
   void expect_on_writer(Connection& c) {
     EXPECT_EQ(c.current_host().host, writer_host());
@@ -181,12 +191,7 @@ class FailoverContract : public ::testing::TestWithParam<Target> {
 };
 
 TEST_P(FailoverContract, DialectIsDetected) {
-  ConnectSpec spec;
-  spec.host = {cluster().writer().host, sql().port};
-  spec.user = "awrap";
-  spec.password = "awrap-lab-password";
-  spec.database = "awrap";
-  spec.connect_timeout = 2s;
+  ConnectSpec spec = writer_spec();
   auto driver = make_driver(sql().driver);
   auto on_writer = driver->connect(spec);
   auto dialect = detect_dialect(*on_writer, sql().driver);
@@ -229,13 +234,7 @@ TEST_P(FailoverContract, WriterCrashMidQuery) {
   const auto session = c.execute(sql().session_id).scalar<int64_t>();
   // The crash strikes only once the writer shows the statement running: a crash before it
   // arrived would be the idle case again. A bare driver session (no plugins) watches.
-  ConnectSpec spec;
-  spec.host = {cluster().writer().host, sql().port};
-  spec.user = "awrap";
-  spec.password = "awrap-lab-password";
-  spec.database = "awrap";
-  spec.connect_timeout = 2s;
-  auto watcher = make_driver(sql().driver)->connect(spec);
+  auto watcher = make_driver(sql().driver)->connect(writer_spec());
   bool was_running = false;
   std::thread crasher([&] {
     const std::string running = testing::statement_running_sql(!mariadb(), session, "sleep");
