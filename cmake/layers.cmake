@@ -6,7 +6,7 @@
 # Keep one awrap_layer(...) per layer, keywords FOLDERS, FILES, DEPS, NATIVE: the script reads it.
 
 awrap_layer(awrap_base FOLDERS base DEPS awrap_api)
-awrap_layer(awrap_driver_pg FOLDERS driver/pg DEPS awrap_base NATIVE PkgConfig::LIBPQ)
+awrap_layer(awrap_driver_pg FOLDERS driver/pg DEPS awrap_base NATIVE PkgConfig::LIBPQ OpenSSL::Crypto)
 awrap_layer(awrap_driver_mysql FOLDERS driver/mysql DEPS awrap_base NATIVE PkgConfig::MARIADB)
 awrap_layer(awrap_driver FILES driver/driver_factory.hpp driver/driver_factory.cpp DEPS awrap_driver_pg awrap_driver_mysql)
 awrap_layer(awrap_aws FOLDERS aws DEPS awrap_base NATIVE OpenSSL::Crypto CURL::libcurl nlohmann_json::nlohmann_json)

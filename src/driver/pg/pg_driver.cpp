@@ -1,10 +1,21 @@
 #include "driver/pg/pg_driver.hpp"
 
+#include <openssl/crypto.h>
+
 #include "driver/pg/pg_connect.hpp"
 #include "driver/pg/pg_connection.hpp"
 #include "driver/pg/pg_probe.hpp"
 
 namespace awrap::pg {
+
+// libpq starts OpenSSL at its first TLS connection, and OpenSSL registers its exit handler then:
+// after the process Runtime (made when the first Connection is), so OpenSSL cleaned up before
+// the Runtime's destructor joined the monitor thread, and that thread's OpenSSL state was never
+// freed (LeakSanitizer, ForkedChild/pg). Started here, before any Connection, OpenSSL's exit
+// handler runs last.
+PgDriver::PgDriver() {
+  OPENSSL_init_crypto(0, nullptr);
+}
 
 int PgDriver::default_port() const noexcept {
   return kPgDefaultPort;

@@ -18,6 +18,7 @@ namespace awrap::pg {
 
 class PgDriver final : public TargetDriver {
  public:
+  PgDriver();
   std::string_view engine() const noexcept override { return "pg"; }
   int default_port() const noexcept override;
   std::unique_ptr<TargetConnection> connect(const ConnectSpec& spec) override;
