@@ -90,7 +90,8 @@ TEST(ResolvingProbe, AnAddressGoesStraightToTheDriversProbe) {
 TEST(ResolvingProbe, AbandonedWhileResolvingItMakesNoProbeAndCanStartAgain) {
   auto made = std::make_shared<Made>();
   auto probe = make_resolving_probe(recording_driver(made), spec_for("localhost"));
-  if (probe->start() == HostProbe::Status::kWaiting) probe->abandon();
+  probe->start();
+  probe->abandon();  // while resolving (a ThreadSanitizer build resolves at once: then after it)
   EXPECT_FALSE(probe->has_session());
   const std::size_t before = made->specs.size();
   HostProbe::Status status = probe->start();
