@@ -67,6 +67,16 @@ std::string pg_endpoint(const HostInfo& host) {
   return with_port.endpoint();
 }
 
+HostAddressLists host_address_lists(const std::string& name,
+                                    const std::vector<std::string>& addresses) {
+  HostAddressLists lists;
+  for (const std::string& address : addresses) {
+    lists.hosts += (lists.hosts.empty() ? "" : ",") + name;
+    lists.addresses += (lists.addresses.empty() ? "" : ",") + address;
+  }
+  return lists;
+}
+
 PgConnHandle open_pg_connection(const ConnectSpec& spec) {
   const std::string endpoint = pg_endpoint(spec.host);
   const Deadline deadline = deadline_after(spec.connect_timeout);
@@ -81,16 +91,10 @@ PgConnHandle open_pg_connection(const ConnectSpec& spec) {
     // libpq would resolve the name itself, blocking, outside the deadline. Each address becomes
     // a host of its own, tried in the resolver's order as libpq would; `host` stays the name
     // for TLS verification and the server's view.
-    std::string hosts;
-    std::string addresses;
-    const std::vector<std::string> resolved =
-        spec.addresses.empty() ? resolve_host(host, deadline, endpoint) : spec.addresses;
-    for (const std::string& address : resolved) {
-      hosts += (hosts.empty() ? "" : ",") + host;
-      addresses += (addresses.empty() ? "" : ",") + address;
-    }
-    options.add("host", hosts);
-    options.add("hostaddr", addresses);
+    const HostAddressLists lists = host_address_lists(
+        host, spec.addresses.empty() ? resolve_host(host, deadline, endpoint) : spec.addresses);
+    options.add("host", lists.hosts);
+    options.add("hostaddr", lists.addresses);
   }
   options.add("port", std::to_string(spec.host.port != 0 ? spec.host.port : kPgDefaultPort));
   options.add("user", spec.user);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "awrap/ext/target_driver.hpp"
 #include "awrap/host_info.hpp"
@@ -17,6 +18,15 @@ inline constexpr int kPgDefaultPort = 5432;
 
 // "host:port" with the default port filled in, as errors report it.
 std::string pg_endpoint(const HostInfo& host);
+
+// libpq's host and hostaddr values for a name resolved to `addresses`: one host entry per
+// address, each the name (kept for TLS verification and the server's view), tried in order.
+struct HostAddressLists {
+  std::string hosts;
+  std::string addresses;
+};
+HostAddressLists host_address_lists(const std::string& name,
+                                    const std::vector<std::string>& addresses);
 
 // Connects with keywords host, port, user, password, dbname (empty ones omitted), hostaddr when
 // the host is an IP literal, then every spec.native_options entry verbatim (a native option

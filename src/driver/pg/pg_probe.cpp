@@ -77,16 +77,10 @@ class PgProbe final : public HostProbe {
       add("host", spec_.host.host);
       add("hostaddr", spec_.host.host);
     } else if (!spec_.addresses.empty() && !spec_.native_options.contains("hostaddr")) {
-      // Resolved by the caller (off the loop thread): one host entry per address, the name kept
-      // for TLS verification, as pg_connect does.
-      std::string hosts;
-      std::string addresses;
-      for (const std::string& address : spec_.addresses) {
-        hosts += (hosts.empty() ? "" : ",") + spec_.host.host;
-        addresses += (addresses.empty() ? "" : ",") + address;
-      }
-      add("host", hosts);
-      add("hostaddr", addresses);
+      // Resolved by the caller, off the loop thread.
+      const HostAddressLists lists = host_address_lists(spec_.host.host, spec_.addresses);
+      add("host", lists.hosts);
+      add("hostaddr", lists.addresses);
     } else {
       add("host", spec_.host.host);
     }
