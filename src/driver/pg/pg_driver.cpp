@@ -12,9 +12,11 @@ namespace awrap::pg {
 // after the process Runtime (made when the first Connection is), so OpenSSL cleaned up before
 // the Runtime's destructor joined the monitor thread, and that thread's OpenSSL state was never
 // freed (LeakSanitizer, ForkedChild/pg). Started here, before any Connection, OpenSSL's exit
-// handler runs last.
+// handler runs last. The options must not be 0: OpenSSL returns at once, doing nothing, when every
+// option asked for is already done, and no options are always "done". LOAD_CONFIG is what libpq
+// asks for itself.
 PgDriver::PgDriver() {
-  OPENSSL_init_crypto(0, nullptr);
+  OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
 }
 
 int PgDriver::default_port() const noexcept {
