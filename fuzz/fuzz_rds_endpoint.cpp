@@ -67,7 +67,7 @@ void check_host(std::string_view host) {
   if (!trimmed.empty() && trimmed.back() != '.')
     FUZZ_CHECK(same(e, awrap::classify_rds_endpoint(std::string(trimmed) + ".")), shown);
   if (!is_rds_kind(e.kind)) return;
-  FUZZ_CHECK(awrap::aws::looks_like_region(e.region), shown + " region " + e.region);
+  FUZZ_CHECK(awrap::internal::aws::looks_like_region(e.region), shown + " region " + e.region);
   for (const std::string* field : {&e.cluster_or_instance_name, &e.cluster_id_suffix, &e.region,
                                    &e.domain_suffix, &e.partition_dns})
     FUZZ_CHECK(lower(*field) == *field && !field->empty(), shown + " " + *field);
@@ -126,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     start = end + 1;
     check_host(line);
     check_pattern(line);
-    (void)awrap::aws::region_from_rds_host(line);
+    (void)awrap::internal::aws::region_from_rds_host(line);
     awrap::HostInfo h;
     h.host = std::string(line);
     h.port = static_cast<int>(hosts.size() * 1000);

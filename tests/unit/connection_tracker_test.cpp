@@ -19,7 +19,7 @@
 #include "topology/open_connection_registry.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -94,7 +94,7 @@ class TrackedService final : public PluginService {
                                                         const HostInfo&) override {
     return nullptr;
   }
-  std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }
+  std::shared_ptr<ClusterTopology> topology_monitor() const override { return monitor_; }
 
  private:
   std::shared_ptr<TargetDriver> driver_;
@@ -222,4 +222,4 @@ TEST(WriterReplacedListeners, AListenerRemovedIsNeverCalledAndAFailingOneDoesNot
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal
