@@ -27,7 +27,7 @@ constexpr std::size_t kConnections = 32;
 
 awrap::Connection open_fake() {
   static auto driver = std::make_shared<awrap::internal::testing::FakeDriver>();
-  return awrap::ConnectionAccess::open("host=fake user=app password=pw", {{"wrapper_plugins", ""}},
+  return awrap::internal::ConnectionAccess::open("host=fake user=app password=pw", {{"wrapper_plugins", ""}},
                                        driver);
 }
 

@@ -52,7 +52,7 @@ PropertyMap map_from(std::string_view input) {
 }
 
 void read_every_property(const Properties& p) {
-  for (const auto& def : awrap::builtin_property_definitions()) {
+  for (const auto& def : awrap::internal::builtin_property_definitions()) {
     switch (def.type) {
       case PropertyType::kString:
         (void)p.get_string(def.name);
