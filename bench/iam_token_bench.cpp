@@ -48,9 +48,9 @@ void BM_CachedTokenLookup(benchmark::State& state) {
   const awrap::internal::aws::RdsTokenKey key{
       "us-west-2", "orders.cluster-cabc123xyz89.us-west-2.rds.amazonaws.com", 5432, "app_writer"};
   cache.store(key,
-              awrap::internal::aws::generate_rds_auth_token(key.host, key.port, key.user, key.region,
-                                                  temporary_credentials(),
-                                                  std::chrono::system_clock::now()),
+              awrap::internal::aws::generate_rds_auth_token(key.host, key.port, key.user,
+                                                            key.region, temporary_credentials(),
+                                                            std::chrono::system_clock::now()),
               870s);
   // A handful of other users, as in a process serving several roles.
   for (int i = 0; i < 16; ++i) {

@@ -156,15 +156,17 @@ void BM_Dispatch_awrap(benchmark::State& state) {
   std::string plugins;
   for (int i = 0; i < state.range(0); ++i)
     plugins += (i ? "," : "") + ("bench_noop" + std::to_string(i));
-  auto conn = awrap::internal::ConnectionAccess::open("host=fake", {{"wrapper_plugins", plugins}},
-                                            std::make_shared<awrap::internal::testing::FakeDriver>());
+  auto conn = awrap::internal::ConnectionAccess::open(
+      "host=fake", {{"wrapper_plugins", plugins}},
+      std::make_shared<awrap::internal::testing::FakeDriver>());
   for (auto _ : state) benchmark::DoNotOptimize(conn.execute("SELECT 1"));
 }
 BENCHMARK(BM_Dispatch_awrap)->Name("BM_Dispatch/awrap_plugins")->Arg(0)->Arg(1)->Arg(10);
 
 void BM_Dispatch_host_monitoring(benchmark::State& state) {
-  auto conn = awrap::internal::ConnectionAccess::open("host=fake", {{"wrapper_plugins", "host_monitoring"}},
-                                            std::make_shared<awrap::internal::testing::FakeDriver>());
+  auto conn = awrap::internal::ConnectionAccess::open(
+      "host=fake", {{"wrapper_plugins", "host_monitoring"}},
+      std::make_shared<awrap::internal::testing::FakeDriver>());
   for (auto _ : state) benchmark::DoNotOptimize(conn.execute("SELECT 1"));
 }
 BENCHMARK(BM_Dispatch_host_monitoring)->Name("BM_Dispatch/host_monitoring");
@@ -178,8 +180,8 @@ awrap::internal::HostMonitorKey bench_monitor_key() {
 }
 
 void BM_HostMonitoring_call_register_unregister(benchmark::State& state) {
-  auto monitor =
-      awrap::internal::acquire_host_monitor(*awrap::internal::Runtime::process(), bench_monitor_key());
+  auto monitor = awrap::internal::acquire_host_monitor(*awrap::internal::Runtime::process(),
+                                                       bench_monitor_key());
   auto registration = std::make_shared<awrap::internal::MonitoredConnection>();
   awrap::internal::testing::FakeDriver driver;
   auto conn = driver.connect(awrap::ConnectSpec{});
@@ -195,8 +197,8 @@ BENCHMARK(BM_HostMonitoring_call_register_unregister)
     ->Name("BM_HostMonitoring/call_register_unregister");
 
 void BM_HostMonitoring_attach_detach(benchmark::State& state) {
-  auto monitor =
-      awrap::internal::acquire_host_monitor(*awrap::internal::Runtime::process(), bench_monitor_key());
+  auto monitor = awrap::internal::acquire_host_monitor(*awrap::internal::Runtime::process(),
+                                                       bench_monitor_key());
   auto registration = std::make_shared<awrap::internal::MonitoredConnection>();
   awrap::internal::testing::FakeDriver driver;
   auto conn = driver.connect(awrap::ConnectSpec{});

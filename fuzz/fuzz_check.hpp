@@ -54,7 +54,7 @@ inline bool shows_secret_marker(std::string_view text) {
 
 }  // namespace awrap::internal::fuzz
 
-#define FUZZ_CHECK(condition, detail)                                              \
-  do {                                                                             \
+#define FUZZ_CHECK(condition, detail)                                                        \
+  do {                                                                                       \
     if (!(condition)) ::awrap::internal::fuzz::fail(__FILE__, __LINE__, #condition, detail); \
   } while (false)

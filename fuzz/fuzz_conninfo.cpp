@@ -177,7 +177,8 @@ void check_hidden(const std::string& text) {
       FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(h.host), text + " -> host " + h.host);
     for (const auto& [key, value] : info.options) {
       if (key == "password") continue;
-      FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(key) && !awrap::internal::fuzz::shows_secret_marker(value),
+      FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(key) &&
+                     !awrap::internal::fuzz::shows_secret_marker(value),
                  text + " -> option '" + key + "'='" + value + "'");
     }
   } catch (const ConfigError& e) {

@@ -93,7 +93,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     parsed = Properties::parse(map);
   } catch (const ConfigError& e) {
-    FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(e.what()), describe(map) + " -> " + e.what());
+    FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(e.what()),
+               describe(map) + " -> " + e.what());
     bool named = false;
     for (const auto& [name, value] : map) {
       std::string_view n = name;

@@ -90,7 +90,8 @@ void check_host(std::string_view host) {
              shown + " -> " + instance + " (" + awrap::to_string(built.kind) + ")");
 
   if (e.kind == RdsEndpointKind::kClusterReader) {
-    std::string id = awrap::internal::default_cluster_id({awrap::HostInfo{.host = std::string(host)}});
+    std::string id =
+        awrap::internal::default_cluster_id({awrap::HostInfo{.host = std::string(host)}});
     FUZZ_CHECK(awrap::internal::classify_rds_endpoint(id).kind == RdsEndpointKind::kClusterWriter,
                shown + " -> cluster id " + id);
   }

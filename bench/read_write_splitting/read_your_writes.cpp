@@ -46,11 +46,12 @@ int main(int argc, char** argv) {
   }
   bool pg = engine == "pg";
   try {
-    auto cluster = awrap::internal::testing::LabCluster::up({.name = pg ? "rywb-pg" : "rywb-my",
-                                                   .engine = pg ? "pg" : "mariadb",
-                                                   .flavour = "aurora",
-                                                   .nodes = 2,
-                                                   .base = pg ? "127.0.0.226" : "127.0.0.236"});
+    auto cluster =
+        awrap::internal::testing::LabCluster::up({.name = pg ? "rywb-pg" : "rywb-my",
+                                                  .engine = pg ? "pg" : "mariadb",
+                                                  .flavour = "aurora",
+                                                  .nodes = 2,
+                                                  .base = pg ? "127.0.0.226" : "127.0.0.236"});
     auto status = cluster.status();
     std::string endpoint = awrap::internal::bench::cluster_endpoint_conninfo(status, pg);
     std::string who =

@@ -40,11 +40,12 @@ int main(int argc, char** argv) {
   }
   bool pg = engine == "pg";
   try {
-    auto cluster = awrap::internal::testing::LabCluster::up({.name = pg ? "rwsb-pg" : "rwsb-my",
-                                                   .engine = pg ? "pg" : "mariadb",
-                                                   .flavour = "aurora",
-                                                   .nodes = 2,
-                                                   .base = pg ? "127.0.0.226" : "127.0.0.236"});
+    auto cluster =
+        awrap::internal::testing::LabCluster::up({.name = pg ? "rwsb-pg" : "rwsb-my",
+                                                  .engine = pg ? "pg" : "mariadb",
+                                                  .flavour = "aurora",
+                                                  .nodes = 2,
+                                                  .base = pg ? "127.0.0.226" : "127.0.0.236"});
     auto status = cluster.status();
     std::string reader;
     for (const auto& n : status.nodes)

@@ -60,7 +60,7 @@ std::vector<PluginRegistration> registered_plugins() {
 }
 
 std::vector<PluginRegistration> internal::resolve_plugins(const std::vector<std::string>& codes,
-                                                bool auto_sort) {
+                                                          bool auto_sort) {
   std::vector<PluginRegistration> out;
   MutexLock lock(registry().mutex);
   for (const auto& code : codes) {

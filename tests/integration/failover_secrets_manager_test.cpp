@@ -27,10 +27,10 @@ class SecretsManagerFailover : public SecretsManagerIntegration {
   void SetUp() override {
     SecretsManagerIntegration::SetUp();
     cluster_.emplace(awrap::internal::testing::LabCluster::up({.name = "sm-failover",
-                                                     .engine = "pg",
-                                                     .flavour = "plain",
-                                                     .nodes = 2,
-                                                     .base = "127.0.0.176"}));
+                                                               .engine = "pg",
+                                                               .flavour = "plain",
+                                                               .nodes = 2,
+                                                               .base = "127.0.0.176"}));
     writer_ = cluster_->writer().name;
     for (const auto& node : cluster_->status().nodes) {
       if (!node.is_writer()) reader_ = node.name;

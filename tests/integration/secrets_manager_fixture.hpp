@@ -95,7 +95,8 @@ class SecretsManagerIntegration : public ::testing::Test {
     return Connection::open(awrap::internal::testing::pg_conninfo(), {{"wrapper_plugins", ""}});
   }
   static Connection mariadb_admin() {
-    return Connection::open(awrap::internal::testing::mariadb_conninfo(), {{"wrapper_plugins", ""}});
+    return Connection::open(awrap::internal::testing::mariadb_conninfo(),
+                            {{"wrapper_plugins", ""}});
   }
   static void create_pg_role(const std::string& role, const std::string& password) {
     Connection admin = pg_admin();

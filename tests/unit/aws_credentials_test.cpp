@@ -196,7 +196,8 @@ TEST(AwsCredentials, WebIdentityCallsStsAndCachesUntilNearExpiry) {
                                {"AWS_ROLE_SESSION_NAME", "sess"},
                                {"AWS_ENDPOINT_URL_STS", "https://sts.test/"}},
                               http);
-  auto clock = std::static_pointer_cast<const awrap::internal::testing::FakeAwsClock>(options.clock);
+  auto clock =
+      std::static_pointer_cast<const awrap::internal::testing::FakeAwsClock>(options.clock);
   auto chain = make_default_credentials_chain(options);
   Credentials credentials = chain->credentials();
   EXPECT_EQ(credentials.access_key_id, "ASIAWEBIDENTITY");

@@ -193,7 +193,8 @@ TEST_F(FailoverOutcome, ProbingForAMissingWriterEndsWhenNobodyWaits) {
   int while_waiting = refused.load();
   EXPECT_GE(while_waiting, 20) << "probing at the high rate while the failover waited";
   // The probers end (cluster_topology_unattended_probe_ms after the wait)...
-  EXPECT_EQ(::awrap::internal::testing::wait_for_thread_count(threads_when_idle, 3s), threads_when_idle)
+  EXPECT_EQ(::awrap::internal::testing::wait_for_thread_count(threads_when_idle, 3s),
+            threads_when_idle)
       << "the probers ended";
   // ...and then the rate is the point: tries in one topology_refresh_ms.
   int before_quiet = refused.load();
