@@ -61,7 +61,7 @@ std::string upper(std::string_view s) {
 void check_host(std::string_view host) {
   if (host.find('\0') != std::string_view::npos) return;  // C strings end there (inet_pton)
   RdsEndpoint e = awrap::internal::classify_rds_endpoint(host);
-  std::string shown = "'" + std::string(host) + "' (" + awrap::to_string(e.kind) + ")";
+  std::string shown = "'" + std::string(host) + "' (" + awrap::internal::to_string(e.kind) + ")";
   FUZZ_CHECK(same(e, awrap::internal::classify_rds_endpoint(upper(host))), shown);
   std::string_view trimmed = trim(host);
   if (!trimmed.empty() && trimmed.back() != '.')
@@ -87,7 +87,7 @@ void check_host(std::string_view host) {
   RdsEndpoint built = awrap::internal::classify_rds_endpoint(instance);
   FUZZ_CHECK(built.kind == RdsEndpointKind::kInstance && built.region == e.region &&
                  built.domain_suffix == e.domain_suffix,
-             shown + " -> " + instance + " (" + awrap::to_string(built.kind) + ")");
+             shown + " -> " + instance + " (" + awrap::internal::to_string(built.kind) + ")");
 
   if (e.kind == RdsEndpointKind::kClusterReader) {
     std::string id =
@@ -113,7 +113,7 @@ void check_pattern(std::string_view text) {
   RdsEndpointKind kind = awrap::internal::classify_rds_endpoint(host).kind;
   FUZZ_CHECK(
       kind == RdsEndpointKind::kInstance || kind == RdsEndpointKind::kOther,
-      "pattern '" + std::string(text) + "' builds " + host + " (" + awrap::to_string(kind) + ")");
+      "pattern '" + std::string(text) + "' builds " + host + " (" + awrap::internal::to_string(kind) + ")");
 }
 
 }  // namespace
