@@ -19,15 +19,26 @@ void WriterReplacedListeners::remove(std::uint64_t id) noexcept {
 }
 
 void WriterReplacedListeners::publish(const WriterReplaced& event) const {
-  // Under the mutex: a listener removed meanwhile (its plugin being destroyed) is never called
-  // after remove() returned.
-  MutexLock lock(mutex_);
-  for (const auto& [id, listener] : listeners_) {
+  std::vector<AfterPublish> follow_ups;
+  {
+    // Under the mutex: a listener removed meanwhile (its plugin being destroyed) is never called
+    // after remove() returned.
+    MutexLock lock(mutex_);
+    for (const auto& [id, listener] : listeners_) {
+      try {
+        if (AfterPublish next = listener(event)) follow_ups.push_back(std::move(next));
+      } catch (const std::exception& e) {
+        AWRAP_LOG(kWarning) << "cluster " << event.cluster_id
+                            << ": a writer-change listener failed: " << e.what();
+      }
+    }
+  }
+  for (const auto& next : follow_ups) {
     try {
-      listener(event);
+      next();
     } catch (const std::exception& e) {
       AWRAP_LOG(kWarning) << "cluster " << event.cluster_id
-                          << ": a writer-change listener failed: " << e.what();
+                          << ": a writer-change follow-up failed: " << e.what();
     }
   }
 }

@@ -3,7 +3,8 @@
 // is the aurora_connection_tracker plugin's business (it subscribes and aborts them).
 //
 //   auto subscription = monitor->subscribe_writer_replaced([](const WriterReplaced& event) {
-//     registry.abort_writer_connections(event.old_writer);
+//     auto aborted = registry.abort_writer_connections(event.old_writer);
+//     return AfterPublish([aborted] { /* tell the application */ });
 //   });
 //   ...                    // events arrive while `subscription` lives
 //   subscription.reset();  // from here on the listener is not called, nor running
@@ -11,7 +12,9 @@
 // Thread safety: every function may be called from any thread. A listener runs on the thread
 // that publishes (the monitor's threads, or a Connection's in TopologyMonitor::refresh_using),
 // one event at a time; it must be quick, must not block on the network, and must not subscribe
-// or unsubscribe (it runs under the listeners' mutex).
+// or unsubscribe (it runs under the listeners' mutex). What it returns runs on the same thread
+// once every listener was called and that mutex is released: calls into application code go
+// there, as they may take locks of their own that a thread unsubscribing meanwhile holds.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "awrap/host_info.hpp"
 #include "base/thread_annotations.hpp"
@@ -31,7 +35,9 @@ struct WriterReplaced {
   HostInfo new_writer;
 };
 
-using WriterReplacedListener = std::function<void(const WriterReplaced&)>;
+// A listener's follow-up, run outside the listeners' mutex; empty: none.
+using AfterPublish = std::function<void()>;
+using WriterReplacedListener = std::function<AfterPublish(const WriterReplaced&)>;
 
 // One monitor's listeners.
 class WriterReplacedListeners {
@@ -39,7 +45,8 @@ class WriterReplacedListeners {
   std::uint64_t add(WriterReplacedListener listener);
   // After remove returns, the listener is neither called nor running. Idempotent.
   void remove(std::uint64_t id) noexcept;
-  // Calls every listener; an exception from one is logged and the others are still called.
+  // Calls every listener, then (without the mutex) the follow-ups they returned; an exception
+  // from one is logged and the others are still called.
   void publish(const WriterReplaced& event) const;
   std::size_t size() const;
 

@@ -162,16 +162,44 @@ def test_other_threads_run_while_a_connection_fails_over(pg, pg_cluster):
 
 
 def test_mariadb_crash_mid_statement_is_failover_success(maria_cluster):
+    """Also: the connection's event listeners hear of the failover, on the calling thread, before
+    the error is raised; one that raises changes nothing (it goes to sys.unraisablehook)."""
     maria_cluster.restore()
-    conn = awrap.connect(autocommit=True, **maria_cluster.connect_kwargs())
-    cur = conn.cursor()
-    cur.execute("SELECT CONNECTION_ID()")
-    seen = []
-    crasher = crash_once_running(maria_cluster, cur.fetchone()[0], seen)
-    with pytest.raises(FailoverSuccessError):
-        conn.cursor().execute("SELECT SLEEP(10)")
-    crasher.join()
+    told = []
+    unraisable = []
+
+    def on_failover(event):
+        told.append((event, threading.get_ident()))
+
+    def on_failover_started(event):
+        raise RuntimeError("a bug in the application's listener")
+
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        conn = awrap.connect(autocommit=True, on_failover=on_failover,
+                             on_failover_started=on_failover_started,
+                             **maria_cluster.connect_kwargs())
+        cur = conn.cursor()
+        cur.execute("SELECT CONNECTION_ID()")
+        seen = []
+        crasher = crash_once_running(maria_cluster, cur.fetchone()[0], seen)
+        with pytest.raises(FailoverSuccessError) as raised:
+            conn.cursor().execute("SELECT SLEEP(10)")
+        crasher.join()
+    finally:
+        sys.unraisablehook = previous_hook
     assert seen == [True], "the writer never showed the statement running"
+    assert len(told) == 1, told
+    event, thread = told[0]
+    assert thread == threading.get_ident()
+    assert event.result == "success"
+    assert event.error == str(raised.value)
+    assert event.to_host == conn.current_host
+    assert event.to_role == "writer"
+    assert event.from_host != event.to_host
+    assert event.duration_ms >= 0
+    assert [str(u.exc_value) for u in unraisable] == ["a bug in the application's listener"]
     cur = conn.cursor()
     cur.execute("SELECT @@read_only")
     assert cur.fetchone() == (0,)
