@@ -95,7 +95,7 @@ class TrackedService final : public PluginService {
                                                         const HostInfo&) override {
     return nullptr;
   }
-  std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }
+  std::shared_ptr<ClusterTopology> topology_monitor() const override { return monitor_; }
   CallAbortedListener call_aborted_listener() const override { return on_abort; }
 
   CallAbortedListener on_abort;  // what the Connection hands out (its application's listener)
@@ -222,8 +222,7 @@ TEST(ConnectionTracker, EachAbortedConnectionsListenerIsToldOnce) {
       auto subscribed = std::make_shared<std::promise<void>>();
       auto done = subscribed->get_future();
       std::thread([monitor, subscribed] {
-        auto subscription = monitor->subscribe_writer_replaced(
-            [](const WriterReplaced&) { return AfterPublish{}; });
+        auto subscription = monitor->subscribe_writer_replaced([](const WriterReplaced&) {});
         subscription.reset();  // and unsubscribes
         subscribed->set_value();
       }).detach();
@@ -267,20 +266,14 @@ TEST(WriterReplacedListeners, AListenerRemovedIsNeverCalledAndAFailingOneDoesNot
   int first = 0;
   int second = 0;
   auto failing = std::make_unique<WriterReplacedSubscription>(
-      listeners, listeners->add([](const WriterReplaced&) -> AfterPublish {
-        throw std::runtime_error("boom");
-      }));
+      listeners, listeners->add([](const WriterReplaced&) { throw std::runtime_error("boom"); }));
   auto one = std::make_unique<WriterReplacedSubscription>(
-      listeners, listeners->add([&](const WriterReplaced&) -> AfterPublish {
-        ++first;
-        return {};
-      }));
+      listeners, listeners->add([&](const WriterReplaced&) { ++first; }));
   auto two = std::make_unique<WriterReplacedSubscription>(
-      listeners, listeners->add([&](const WriterReplaced& e) -> AfterPublish {
+      listeners, listeners->add([&](const WriterReplaced& e) {
         ++second;
         EXPECT_EQ(e.old_writer.host, "old");
         EXPECT_EQ(e.new_writer.host, "new");
-        return {};
       }));
   const WriterReplaced event{"c", host("old"), host("new")};
   listeners->publish(event);

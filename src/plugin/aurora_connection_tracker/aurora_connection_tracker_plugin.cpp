@@ -2,7 +2,7 @@
 
 #include "core/plugin_runtime.hpp"
 #include "topology/open_connection_registry.hpp"
-#include "topology/topology_monitor.hpp"
+#include "topology/writer_replaced.hpp"
 
 namespace awrap {
 namespace {
@@ -10,11 +10,11 @@ namespace {
 // What a tracker does when its cluster's writer was replaced: every connection still open to the
 // old writer, whichever Connection's, is aborted (the registry forgets them, so the trackers of
 // the other Connections of the cluster, told the same event, find nothing left to do). Their
-// applications hear of it after the topology's listeners ran (outside their lock).
-AfterPublish abort_connections_to_old_writer(OpenConnectionRegistry& registry,
-                                             const WriterReplaced& event) {
+// applications hear of it once the topology's listeners ran, outside their lock.
+void abort_connections_to_old_writer(OpenConnectionRegistry& registry,
+                                     const WriterReplaced& event) {
   auto listeners = registry.abort_writer_connections(event.old_writer);
-  if (listeners.empty()) return {};
+  if (listeners.empty()) return;
   CallAbortedEvent aborted;
   aborted.host = event.old_writer;
   aborted.reason = CallAbortReason::kWriterReplaced;
@@ -22,9 +22,9 @@ AfterPublish abort_connections_to_old_writer(OpenConnectionRegistry& registry,
       "cluster " + event.cluster_id + ": the writer is now " +
       (event.new_writer.host.empty() ? std::string("unknown") : event.new_writer.endpoint()) +
       ", no longer " + event.old_writer.endpoint();
-  return [listeners = std::move(listeners), aborted = std::move(aborted)] {
+  after_writer_replaced_published([listeners = std::move(listeners), aborted = std::move(aborted)] {
     for (const auto& listener : listeners) listener(aborted);
-  };
+  });
 }
 
 class AuroraConnectionTrackerPlugin final : public Plugin {
@@ -64,7 +64,7 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
     // The listener holds the Runtime: the monitor may call it after this plugin is gone.
     subscription_ =
         monitor->subscribe_writer_replaced([runtime = runtime_](const WriterReplaced& event) {
-          return abort_connections_to_old_writer(runtime->get<OpenConnectionRegistry>(), event);
+          abort_connections_to_old_writer(runtime->get<OpenConnectionRegistry>(), event);
         });
     monitor_ = monitor;
   }
@@ -72,8 +72,8 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
   PluginService& service_;
   std::shared_ptr<internal::Runtime> runtime_;  // whose open-connection registry tracks it
   TargetConnection* tracked_ = nullptr;
-  std::weak_ptr<TopologyMonitor> monitor_;  // the one subscribed to (not kept alive by us)
-  std::unique_ptr<WriterReplacedSubscription> subscription_;
+  std::weak_ptr<ClusterTopology> monitor_;  // the one subscribed to (not kept alive by us)
+  std::unique_ptr<TopologySubscription> subscription_;
 };
 
 }  // namespace

@@ -5,10 +5,8 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "core/auxiliary_timeout.hpp"
-#include "dialect/dialect.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/host_selector_config.hpp"
-#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
