@@ -248,8 +248,9 @@ class AWRAP_EXPORT PluginService {
   // monitoring, the connection tracker): a listener that reports the abort to the application,
   // callable from any thread, also after the Connection is gone, and at most once per physical
   // connection (the first abort reported wins). Call it after abort(), holding none of awrap's
-  // locks. Empty when the application does not listen: then there is nothing to report. Ask
-  // again after the physical connection changes.
+  // locks: not from inside a WriterReplacedListener, which runs under the topology's lock (the
+  // built-in tracker defers it past that lock). Empty when the application does not listen: then
+  // there is nothing to report. Ask again after the physical connection changes.
   virtual CallAbortedListener call_aborted_listener() const { return {}; }
 
   // --- The cluster (failover, read/write splitting, ... use these). The defaults answer "no
