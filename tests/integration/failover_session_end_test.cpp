@@ -121,11 +121,13 @@ class ProbeRoundWatch {
 TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   const LabNode writer = cluster_->writer();
   // What awrap told: why the failover started, and how it ended (on this thread, in the call).
-  std::vector<FailoverStartedEvent> started;
-  std::vector<FailoverEvent> ended;
+  std::vector<FailoverStartedEvent> failovers_started;
+  std::vector<FailoverEvent> failovers_ended;
   ConnectionEvents events;
-  events.on_failover_started = [&](const FailoverStartedEvent& e) { started.push_back(e); };
-  events.on_failover = [&](const FailoverEvent& e) { ended.push_back(e); };
+  events.on_failover_started = [&](const FailoverStartedEvent& e) {
+    failovers_started.push_back(e);
+  };
+  events.on_failover = [&](const FailoverEvent& e) { failovers_ended.push_back(e); };
   Connection c = Connection::open(url(),
                                   {{"failover_timeout_sec", "20"},
                                    {"connect_timeout", "3"},
@@ -177,14 +179,16 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   EXPECT_EQ(most_threads, 1) << "a cluster-wide probe round started (probers ran)";
   std::cout << "[ session end ] " << GetParam().engine << ": " << outcome.substr(0, 60)
             << "... after " << took_ms << " ms; topology threads at most " << most_threads << "\n";
-  ASSERT_EQ(started.size(), 1u) << "one failover";
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended.front().result, FailoverResult::kSuccess);
-  EXPECT_EQ(ended.front().from.host, writer.host);
-  ASSERT_TRUE(ended.front().to.has_value());
-  EXPECT_EQ(ended.front().to->host, writer.host) << "back on the same, healthy writer";
+  ASSERT_EQ(failovers_started.size(), 1u) << "one failover";
+  ASSERT_EQ(failovers_ended.size(), 1u);
+  const FailoverEvent& ended = failovers_ended.front();
+  EXPECT_EQ(ended.result, FailoverResult::kSuccess);
+  EXPECT_EQ(ended.from.host, writer.host);
+  ASSERT_TRUE(ended.to.has_value());
+  EXPECT_EQ(ended.to->host, writer.host) << "back on the same, healthy writer";
   std::cout << "[ session end ] " << GetParam().engine << ": failover started after "
-            << started.front().reason << "; ended in " << ended.front().duration.count() << " ms\n";
+            << failovers_started.front().reason << "; ended in " << ended.duration.count()
+            << " ms\n";
   c.close();
 }
 
