@@ -4,7 +4,7 @@
 
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 HostAvailabilityRecord record_availability(HostAvailabilityRecord record, HostAvailability observed,
                                            HostAvailabilityRecord::TimePoint now) noexcept {
@@ -72,4 +72,4 @@ void HostAvailabilityRegistry::clear() {
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

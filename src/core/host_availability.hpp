@@ -28,7 +28,7 @@
 #include "awrap/properties.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 struct HostAvailabilityStrategy {
   enum class Kind : std::uint8_t { kSimple, kExponentialBackoff };
@@ -72,4 +72,4 @@ class HostAvailabilityRegistry {
   std::atomic<std::uint64_t> generation_{0};
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

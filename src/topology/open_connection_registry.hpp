@@ -21,7 +21,7 @@
 #include "awrap/host_info.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 class OpenConnectionRegistry {
  public:
@@ -40,4 +40,4 @@ class OpenConnectionRegistry {
       GUARDED_BY(mutex_);
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -37,7 +37,7 @@
 #include "dialect/dialect.hpp"
 #include "topology/writer_replaced.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 struct TopologyMonitorConfig {
   std::string cluster_id;
@@ -132,4 +132,4 @@ std::shared_ptr<TopologyMonitor> find_topology_monitor(internal::Runtime& runtim
 // Monitors alive now (for tests: thread counts before and after).
 int live_topology_monitors(internal::Runtime& runtime);
 
-}  // namespace awrap
+}  // namespace awrap::internal

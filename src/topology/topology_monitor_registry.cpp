@@ -8,7 +8,7 @@
 #include "base/thread_annotations.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 class TopologyMonitorRegistry {
@@ -83,4 +83,4 @@ int live_topology_monitors(internal::Runtime& runtime) {
   return registry ? registry->live() : 0;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -25,7 +25,7 @@
 #include "awrap/ext/cluster_topology.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // One monitor's listeners.
 class WriterReplacedListeners {
@@ -66,4 +66,4 @@ class WriterReplacedSubscription final : public TopologySubscription {
   std::uint64_t id_;
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -27,7 +27,7 @@
 #include "support/lab_cluster.hpp"
 #include "support/thread_count.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -446,4 +446,4 @@ TEST(HostMonitoringMariadb, HungServerDuringLongQueryIsAborted) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -4,7 +4,7 @@
 #include "topology/open_connection_registry.hpp"
 #include "topology/writer_replaced.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // What a tracker does when its cluster's writer was replaced: every connection still open to the
@@ -89,4 +89,4 @@ PluginRegistration make_aurora_connection_tracker_registration() {
       "After a failover, closes connections still open to the old writer so they fail over too."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

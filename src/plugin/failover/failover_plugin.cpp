@@ -14,7 +14,7 @@
 #include "plugin/failover/statement_kind.hpp"
 #include "plugin/host_selector_config.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -399,4 +399,4 @@ PluginRegistration make_failover_registration() {
           "FailoverSuccessError, TransactionResolutionUnknownError or FailoverFailedError."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -8,7 +8,7 @@
 #include "plugin/endpoint_role.hpp"
 #include "plugin/host_selector_config.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -116,4 +116,4 @@ PluginRegistration make_initial_connection_registration() {
       "role (DNS lags behind failover) and moves it to the right one."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal
