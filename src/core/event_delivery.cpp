@@ -5,7 +5,7 @@
 #include "awrap/log.hpp"
 #include "base/logging.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 template <typename Listener, typename Event>
@@ -67,4 +67,4 @@ CallAbortedListener abort_listener_for_one_connection(
   };
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,7 +10,7 @@
 
 #include "awrap/events.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 class EventDelivery {
  public:
@@ -32,4 +32,4 @@ class EventDelivery {
 CallAbortedListener abort_listener_for_one_connection(
     const std::shared_ptr<const EventDelivery>& delivery);
 
-}  // namespace awrap
+}  // namespace awrap::internal

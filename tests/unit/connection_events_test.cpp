@@ -22,7 +22,7 @@
 #include "support/fake_driver.hpp"
 #include "support/log_capture.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -318,4 +318,4 @@ TEST(PoolEvents, ListenersInTheOptionsOfAFactoryPoolAreRefused) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal
