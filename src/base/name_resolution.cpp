@@ -207,11 +207,15 @@ int PendingLookup::wake_fd() const noexcept {
   return lookup_->wake_fd;
 }
 
+// The result is complete once gai_error() no longer says "in progress": glibc sets it before it
+// runs the notification, so the wake_fd is never readable before this is true. (Waiting for the
+// notification to have run too, as freeing does, left a window where the loop saw the eventfd
+// readable and the lookup unfinished, and spun until the notifying thread ran again.)
 bool PendingLookup::finished() const noexcept {
 #if defined(__SANITIZE_THREAD__)
   return true;
 #else
-  return lookup_->done();
+  return !lookup_->running();
 #endif
 }
 
