@@ -13,6 +13,7 @@
 
 #include "awrap/ext/plugin.hpp"
 #include "base/runtime.hpp"
+#include "base/time_source.hpp"
 #include "dialect/dialect.hpp"
 #include "support/fake_driver.hpp"
 #include "support/log_capture.hpp"
@@ -139,7 +140,8 @@ TEST(ConnectionTracker, AbortsConnectionsOnTheOldWriterWhenTheMonitorReportsItRe
   config.seed_hosts = {host("tracker-a"), host("tracker-b")};
   config.map_entry = [](const TopologyEntry& e) { return host(e.endpoint); };
   config.refresh_interval = 3600s;  // the test publishes; the monitor thread stays quiet
-  auto monitor = std::make_shared<TopologyMonitor>(config);
+  internal::TimeSource real_time;   // outlives the monitor and the services holding it
+  auto monitor = std::make_shared<TopologyMonitor>(config, real_time);
   publish_writer(*monitor, *dialect, *driver, "tracker-a");
   ASSERT_TRUE(monitor->topology() && monitor->topology()->writer());
   ASSERT_EQ(monitor->topology()->writer()->host, "tracker-a");
