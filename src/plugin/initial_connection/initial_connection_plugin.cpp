@@ -51,7 +51,8 @@ class InitialConnectionPlugin final : public Plugin {
       situation.topology = topology ? &*topology : nullptr;
       situation.now = time_.now();
       auto step = next_initial_connection_step(situation, *reader_selector_);
-      if (step.action == Action::kAccept) return conn;
+      // A reader endpoint on a cluster without readers: nothing stale about the writer.
+      if (step.action == Action::kAccept || step.action == Action::kKeepWriter) return conn;
       AWRAP_LOG(kInfo) << "initial_connection: " << request.spec.host.endpoint() << " led to a "
                        << (situation.reached_writer ? "writer" : "reader") << " (stale DNS?)"
                        << (step.action == Action::kMove
