@@ -77,10 +77,12 @@ TEST(FailoverCandidateScenarios, RoundsStartGiveUpAndAreBoundedAsTheTableSays) {
                                      milliseconds(row.at("auxiliary_ms").get<long long>()));
     const auto& expect = row.at("expect");
     EXPECT_EQ(to_string(round.source), expect.at("source").get<std::string>());
-    if (expect.contains("candidate_deadline_ms"))
+    if (expect.contains("candidate_deadline_ms")) {
       EXPECT_EQ(round.candidate_deadline, at(expect.at("candidate_deadline_ms")));
-    if (expect.contains("monitor_wait_until_ms"))
+    }
+    if (expect.contains("monitor_wait_until_ms")) {
       EXPECT_EQ(round.monitor_wait_until, at(expect.at("monitor_wait_until_ms")));
+    }
   }
 }
 

@@ -25,11 +25,13 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 
-// A cluster of two hosts, "first" (the writer the Connection opens on) and "second". When
-// `first_down_` is set, first refuses connects and loses every session; second accepts logins,
-// its writer check from the application's thread never answers (it waits out the socket_timeout
-// on the fake clock), and the topology monitor's probes (other threads) find it a reader, so no
-// writer is ever confirmed and every round waits for the monitor the same fake time.
+// A cluster of two hosts, "first" (the writer the Connection opens on) and "second", a reader.
+// Only the application's thread ever confirms a writer (at open): the topology monitor's own
+// checks of first fail, so no background thread publishes a writer at a fake time a failover
+// could mistake for a fresh confirmation, and every round waits for the monitor the same fake
+// time. When `first_down_` is set, first refuses connects and loses every session; with
+// `hung_second_`, second's writer check from the application's thread never answers (it waits out
+// the socket_timeout on the fake clock).
 class FailoverLoop : public ::testing::Test {
  protected:
   Connection open(PropertyMap extra) {
@@ -39,8 +41,8 @@ class FailoverLoop : public ::testing::Test {
         throw ConnectError("refused", "08001", 0, spec.host.endpoint());
     };
     testing::FakeHooks hooks;
-    hooks.on_execute = [this](const HostInfo& h, std::string_view) {
-      if (first_down_ && h.host == "first")
+    hooks.on_execute = [this, app_thread](const HostInfo& h, std::string_view) {
+      if (h.host == "first" && (first_down_ || std::this_thread::get_id() != app_thread))
         throw ConnectionLostError("gone", "08006", 0, h.endpoint());
     };
     hooks.stalls = [this, app_thread](const HostInfo& h, std::string_view sql) {
@@ -67,7 +69,10 @@ class FailoverLoop : public ::testing::Test {
         {"cluster_topology_high_refresh_rate_ms", "10"},
         {"topology_refresh_ms", "100"}};
     for (auto& [k, v] : extra) props[k] = v;
-    return ConnectionAccess::open("host=first,second user=app", props, driver_);
+    auto connection = ConnectionAccess::open("host=first,second user=app", props, driver_);
+    // The application works a minute before first fails: the writer confirmed at open is old news.
+    time_->advance(1min);
+    return connection;
   }
 
   std::vector<milliseconds> stalls() {
@@ -85,8 +90,9 @@ class FailoverLoop : public ::testing::Test {
 };
 
 // Rounds at 0, 2.01 and 4.02 s each wait kMonitorPatience (2 s) for the monitor, then try both
-// hosts; the pause between rounds is cluster_topology_high_refresh_rate_ms (10 ms); the third
-// round's wait is cut at the deadline, where nothing more is tried.
+// hosts (second is a reader, first refuses); the pause between rounds is
+// cluster_topology_high_refresh_rate_ms (10 ms); the third round's wait is cut at the deadline,
+// where nothing more is tried.
 TEST_F(FailoverLoop, GivesUpExactlyAtFailoverTimeout) {
   auto connection = open({{"failover_timeout_sec", "5"}});
   first_down_ = true;

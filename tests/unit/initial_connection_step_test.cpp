@@ -78,8 +78,12 @@ TEST(InitialConnectionStepScenarios, EveryRowDecidesAsTheTableSays) {
 
     const auto& expect = row.at("expect");
     EXPECT_EQ(to_string(step.action), expect.at("action").get<std::string>());
-    if (expect.contains("host")) EXPECT_EQ(step.move_to.host, expect.at("host").get<std::string>());
-    if (expect.contains("retry_at_ms")) EXPECT_EQ(step.retry_at, at(expect.at("retry_at_ms")));
+    if (expect.contains("host")) {
+      EXPECT_EQ(step.move_to.host, expect.at("host").get<std::string>());
+    }
+    if (expect.contains("retry_at_ms")) {
+      EXPECT_EQ(step.retry_at, at(expect.at("retry_at_ms")));
+    }
   }
 }
 
