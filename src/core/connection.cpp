@@ -2,7 +2,6 @@
 
 #include "base/logging.hpp"
 #include "core/connection_impl.hpp"
-#include "driver/driver_factory.hpp"
 
 namespace awrap {
 
@@ -21,7 +20,7 @@ Connection Connection::open(std::string_view conninfo, const PropertyMap& proper
   PropertyMap merged = info.options;
   for (const auto& [k, v] : properties) merged[k] = v;
   (void)Properties::parse(merged);
-  auto driver = make_driver(info.engine);
+  auto driver = make_builtin_driver(info.engine);
   auto impl =
       std::make_unique<internal::ConnectionImpl>(std::move(info), properties, std::move(driver));
   impl->open();

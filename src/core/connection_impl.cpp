@@ -516,7 +516,7 @@ std::shared_ptr<const Dialect> internal::ConnectionImpl::dialect_for(TargetConne
   return dialect_;
 }
 
-std::shared_ptr<TopologyMonitor> internal::ConnectionImpl::topology_monitor_for(
+std::shared_ptr<ClusterTopology> internal::ConnectionImpl::topology_monitor_for(
     TargetConnection& connection) {
   if (monitor_decided_) return monitor_;
   auto dialect = dialect_for(connection);
@@ -535,7 +535,7 @@ std::string internal::ConnectionImpl::cluster_id() const {
   return id.empty() ? default_cluster_id(hosts_) : id;
 }
 
-std::shared_ptr<TopologyMonitor> internal::ConnectionImpl::existing_topology_monitor() {
+std::shared_ptr<ClusterTopology> internal::ConnectionImpl::existing_topology_monitor() {
   if (monitor_) return monitor_;
   auto monitor = find_topology_monitor(*runtime_, cluster_id());
   if (!monitor) return nullptr;

@@ -71,9 +71,11 @@ class internal::ConnectionImpl final : public PluginService, private ChainTermin
   }
 
   std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) override;
-  std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) override;
-  std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }
-  std::shared_ptr<TopologyMonitor> existing_topology_monitor() override;
+  std::shared_ptr<ClusterTopology> topology_monitor_for(TargetConnection& connection) override;
+  std::shared_ptr<ClusterTopology> topology_monitor() const override { return monitor_; }
+  // The same monitor as awrap's own type (its thread counts, for tests).
+  const std::shared_ptr<TopologyMonitor>& cluster_monitor() const noexcept { return monitor_; }
+  std::shared_ptr<ClusterTopology> existing_topology_monitor() override;
   std::chrono::milliseconds auxiliary_query_timeout() const noexcept override {
     return auxiliary_timeout_;
   }

@@ -6,9 +6,9 @@
 #include <optional>
 #include <vector>
 
+#include "awrap/ext/cluster_topology.hpp"
 #include "awrap/host_info.hpp"
 #include "host_selection/host_selector.hpp"
-#include "topology/topology.hpp"
 
 namespace awrap {
 

@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "awrap/connection.hpp"
+#include "awrap/ext/cluster_topology.hpp"
 #include "pool/pool_policy.hpp"
-#include "topology/topology.hpp"
 
 namespace awrap {
 

@@ -75,7 +75,7 @@ TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& en
   return std::make_shared<Topology>(std::move(built.topology));
 }
 
-std::unique_ptr<WriterReplacedSubscription> TopologyMonitor::subscribe_writer_replaced(
+std::unique_ptr<TopologySubscription> TopologyMonitor::subscribe_writer_replaced(
     WriterReplacedListener listener) {
   return std::make_unique<WriterReplacedSubscription>(writer_listeners_,
                                                       writer_listeners_->add(std::move(listener)));

@@ -34,12 +34,12 @@
 #include <vector>
 
 #include "awrap/ext/background_credentials.hpp"
+#include "awrap/ext/cluster_topology.hpp"
 #include "awrap/ext/target_driver.hpp"
 #include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
 #include "base/time_source.hpp"
 #include "dialect/dialect.hpp"
-#include "topology/topology.hpp"
 #include "topology/writer_replaced.hpp"
 
 namespace awrap {
@@ -64,34 +64,25 @@ struct TopologyMonitorConfig {
   std::chrono::milliseconds unattended_probe_time{10000};
 };
 
-class TopologyMonitor {
+class TopologyMonitor final : public ClusterTopology {
  public:
-  using Clock = std::chrono::steady_clock;
-
   // `time` outlives the monitor (the Runtime's, held by every Connection using the monitor).
   TopologyMonitor(TopologyMonitorConfig config, internal::TimeSource& time);
-  ~TopologyMonitor();
+  ~TopologyMonitor() override;
   TopologyMonitor(const TopologyMonitor&) = delete;
   TopologyMonitor& operator=(const TopologyMonitor&) = delete;
 
-  const std::string& cluster_id() const noexcept { return config_.cluster_id; }
+  const std::string& cluster_id() const noexcept override { return config_.cluster_id; }
   const Dialect& dialect() const noexcept { return *config_.dialect; }
 
-  // The latest snapshot; null before the first refresh.
-  TopologyPtr topology() const;
-  // Reads the topology over the caller's connection (on the caller's thread) and publishes it.
-  // For the first connection of a cluster, so it does not wait for the monitor thread.
-  TopologyPtr refresh_using(TargetConnection& connection);
-  // Asks for high-rate probing and waits until a writer is confirmed by a probe made after this
-  // call, or until `deadline`. Returns that topology, or null at the deadline.
-  TopologyPtr wait_for_writer(Clock::time_point deadline);
-  // Newer credentials for monitoring connections (e.g. a fresh IAM token).
-  void update_spec(const ConnectSpec& spec);
-  // Calls `listener` each time a published topology replaces the writer, after publishing it
-  // (writer_replaced.hpp says on which thread and what a listener may do), while the returned
-  // subscription lives.
-  std::unique_ptr<WriterReplacedSubscription> subscribe_writer_replaced(
-      WriterReplacedListener listener);
+  // ClusterTopology (awrap/ext/cluster_topology.hpp says what each does).
+  TopologyPtr topology() const override;
+  TopologyPtr refresh_using(TargetConnection& connection) override;
+  TopologyPtr wait_for_writer(Clock::time_point deadline) override;
+  void update_spec(const ConnectSpec& spec) override;
+  // Listeners run under the listeners' mutex (writer_replaced.hpp).
+  std::unique_ptr<TopologySubscription> subscribe_writer_replaced(
+      WriterReplacedListener listener) override;
 
   // Threads currently running for this monitor (monitor + probers); for tests and docs.
   int running_threads() const;

@@ -9,9 +9,9 @@
 #include <optional>
 #include <vector>
 
+#include "awrap/ext/cluster_topology.hpp"
 #include "awrap/host_info.hpp"
 #include "dialect/dialect.hpp"
-#include "topology/topology.hpp"
 
 namespace awrap {
 

@@ -1,6 +1,6 @@
-// The event a TopologyMonitor publishes when a topology it publishes names a new writer, and its
-// subscribers. The monitor only tells; what to do about connections still open to the old writer
-// is the aurora_connection_tracker plugin's business (it subscribes and aborts them).
+// The listeners of the WriterReplaced event (awrap/ext/cluster_topology.hpp) of one
+// TopologyMonitor. The monitor only tells; what to do about connections still open to the old
+// writer is the aurora_connection_tracker plugin's business (it subscribes and aborts them).
 //
 //   auto subscription = monitor->subscribe_writer_replaced([](const WriterReplaced& event) {
 //     registry.abort_writer_connections(event.old_writer);
@@ -20,18 +20,10 @@
 #include <memory>
 #include <string>
 
-#include "awrap/host_info.hpp"
+#include "awrap/ext/cluster_topology.hpp"
 #include "base/thread_annotations.hpp"
 
 namespace awrap {
-
-struct WriterReplaced {
-  std::string cluster_id;
-  HostInfo old_writer;
-  HostInfo new_writer;
-};
-
-using WriterReplacedListener = std::function<void(const WriterReplaced&)>;
 
 // One monitor's listeners.
 class WriterReplacedListeners {
@@ -50,11 +42,11 @@ class WriterReplacedListeners {
 };
 
 // A listener's registration: removed when destroyed. May outlive the monitor.
-class WriterReplacedSubscription {
+class WriterReplacedSubscription final : public TopologySubscription {
  public:
   WriterReplacedSubscription(std::weak_ptr<WriterReplacedListeners> listeners, std::uint64_t id)
       : listeners_(std::move(listeners)), id_(id) {}
-  ~WriterReplacedSubscription() {
+  ~WriterReplacedSubscription() override {
     if (auto listeners = listeners_.lock()) listeners->remove(id_);
   }
   WriterReplacedSubscription(const WriterReplacedSubscription&) = delete;

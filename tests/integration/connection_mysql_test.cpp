@@ -7,9 +7,9 @@
 #include <string>
 
 #include "awrap/awrap.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "base/runtime.hpp"
 #include "dialect/dialect.hpp"
-#include "driver/driver_factory.hpp"
 #include "support/test_env.hpp"
 #include "topology/topology_monitor.hpp"
 
@@ -96,7 +96,7 @@ TEST_F(ConnectionMysql, PlainServerIsDetectedAsMariaDbAndIsAWriter) {
   spec.password = "awrap-lab-password";
   spec.database = "awrap";
   spec.connect_timeout = 2s;
-  auto connection = make_driver("mysql")->connect(spec);
+  auto connection = make_builtin_driver("mysql")->connect(spec);
   auto dialect = detect_dialect(*connection, "mysql");
   EXPECT_EQ(dialect->code(), "mariadb");
   EXPECT_TRUE(dialect->is_writer(*connection));

@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "awrap/errors.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "awrap/result.hpp"
-#include "driver/driver_factory.hpp"
 #include "support/eventually.hpp"
 #include "support/server_activity.hpp"
 #include "support/silent_listener.hpp"
@@ -31,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 // What differs between the engines at the seam: the SQL and the codes the server chooses.
 struct DriverEngine {
   const char* name;
-  const char* driver;  // make_driver() name
+  const char* driver;  // make_builtin_driver() name
   int default_port;
   std::string (*conninfo)();
   const char* placeholder;  // "?", or "$" for numbered parameters
@@ -116,7 +116,7 @@ class DriverContract : public ::testing::TestWithParam<const DriverEngine*> {
  protected:
   void SetUp() override {
     spec_ = testing::connect_spec(engine().conninfo());
-    driver_ = make_driver(engine().driver);
+    driver_ = make_builtin_driver(engine().driver);
   }
 
   const DriverEngine& engine() const { return *GetParam(); }

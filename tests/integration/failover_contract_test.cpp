@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "awrap/awrap.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "base/runtime.hpp"
 #include "dialect/dialect.hpp"
-#include "driver/driver_factory.hpp"
 #include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 #include "support/server_activity.hpp"
@@ -192,7 +192,7 @@ class FailoverContract : public ::testing::TestWithParam<Target> {
 
 TEST_P(FailoverContract, DialectIsDetected) {
   ConnectSpec spec = writer_spec();
-  auto driver = make_driver(sql().driver);
+  auto driver = make_builtin_driver(sql().driver);
   auto on_writer = driver->connect(spec);
   auto dialect = detect_dialect(*on_writer, sql().driver);
   std::string family = mariadb() ? "mysql" : "pg";
@@ -234,7 +234,7 @@ TEST_P(FailoverContract, WriterCrashMidQuery) {
   const auto session = c.execute(sql().session_id).scalar<int64_t>();
   // The crash strikes only once the writer shows the statement running: a crash before it
   // arrived would be the idle case again. A bare driver session (no plugins) watches.
-  auto watcher = make_driver(sql().driver)->connect(writer_spec());
+  auto watcher = make_builtin_driver(sql().driver)->connect(writer_spec());
   bool was_running = false;
   std::thread crasher([&] {
     const std::string running = testing::statement_running_sql(!mariadb(), session, "sleep");

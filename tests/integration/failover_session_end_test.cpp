@@ -140,7 +140,7 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   const std::string session =
       c.execute(pg() ? "SELECT pg_backend_pid()::text" : "SELECT CONNECTION_ID()")
           .scalar<std::string>();
-  auto monitor = ConnectionAccess::impl(c).topology_monitor();
+  auto monitor = ConnectionAccess::impl(c).cluster_monitor();
   ASSERT_NE(monitor, nullptr) << "a two-host cluster has a topology monitor";
 
   ProbeRoundWatch watch(monitor);
@@ -193,7 +193,7 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
 // Connection off a healthy writer.
 TEST_P(SessionEnd, StatementTimeoutCancelAndIdleTimeoutMarkNoHostDown) {
   Connection c = open();
-  auto monitor = ConnectionAccess::impl(c).topology_monitor();
+  auto monitor = ConnectionAccess::impl(c).cluster_monitor();
   ASSERT_NE(monitor, nullptr);
   ProbeRoundWatch watch(monitor);
   const std::string writer = cluster_->writer().host;

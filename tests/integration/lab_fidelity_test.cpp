@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "awrap/errors.hpp"
-#include "driver/driver_factory.hpp"
+#include "awrap/ext/target_driver.hpp"
 #include "support/lab_cluster.hpp"
 
 namespace awrap {
@@ -91,7 +91,7 @@ class LabFidelity : public ::testing::TestWithParam<Flavour> {
     spec.password = "awrap-lab-password";
     spec.database = "awrap";
     spec.connect_timeout = 5s;
-    return make_driver(pg ? "pg" : "mysql")->connect(spec);
+    return make_builtin_driver(pg ? "pg" : "mysql")->connect(spec);
   }
 
   std::string dbi_of(const LabNode& node) {

@@ -142,7 +142,7 @@ TEST_P(PoolFailover, SixtyFourThreadsThroughWriterCrashRejoinAndSwitchover) {
     std::shared_ptr<TopologyMonitor> monitor;
     {
       auto lease = pool.acquire();
-      monitor = ConnectionAccess::impl(*lease).topology_monitor();
+      monitor = ConnectionAccess::impl(*lease).cluster_monitor();
     }
     ASSERT_NE(monitor, nullptr);
 
@@ -285,7 +285,7 @@ TEST_P(PoolFailover, IdleConnectionsOnADemotedWriterAreEvictedNotLent) {
     {
       std::vector<Pool::Lease> leases;
       for (int i = 0; i < 4; ++i) leases.push_back(pool.acquire());
-      monitor = ConnectionAccess::impl(*leases[0]).topology_monitor();
+      monitor = ConnectionAccess::impl(*leases[0]).cluster_monitor();
     }
     ASSERT_NE(monitor, nullptr);
     ASSERT_EQ(pool.counters().idle, 4u);

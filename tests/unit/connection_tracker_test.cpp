@@ -95,7 +95,7 @@ class TrackedService final : public PluginService {
                                                         const HostInfo&) override {
     return nullptr;
   }
-  std::shared_ptr<TopologyMonitor> topology_monitor() const override { return monitor_; }
+  std::shared_ptr<ClusterTopology> topology_monitor() const override { return monitor_; }
 
  private:
   std::shared_ptr<TargetDriver> driver_;

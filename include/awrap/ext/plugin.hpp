@@ -40,6 +40,8 @@
 #include <vector>
 
 #include "awrap/ext/background_credentials.hpp"
+#include "awrap/ext/cluster_topology.hpp"
+#include "awrap/ext/dialect.hpp"
 #include "awrap/ext/target_driver.hpp"
 #include "awrap/host_info.hpp"
 #include "awrap/params.hpp"
@@ -47,11 +49,6 @@
 #include "awrap/result.hpp"
 
 namespace awrap {
-
-// awrap's own cluster types (src/dialect/, src/topology/), incomplete here: only awrap's built-in
-// plugins, which include their headers, can use what PluginService says of them.
-class Dialect;
-class TopologyMonitor;
 
 enum class Method : std::uint8_t {
   kConnect,          // opening a physical connection (initial or reconnect)
@@ -238,9 +235,8 @@ class AWRAP_EXPORT PluginService {
   virtual std::shared_ptr<TargetConnection> exchange_connection(
       std::shared_ptr<TargetConnection> connection, const HostInfo& host) = 0;
 
-  // --- For awrap's built-in cluster plugins (failover, read/write splitting, ...): the types
-  // are internal (incomplete above), so other plugins cannot use these. The defaults answer
-  // "no cluster".
+  // --- The cluster (failover, read/write splitting, ... use these). The defaults answer "no
+  // cluster".
   // The cluster flavour, detected on `connection` the first time (cached per endpoint), or the
   // one set by wrapper_dialect.
   virtual std::shared_ptr<const Dialect> dialect_for(TargetConnection& connection) {
@@ -249,15 +245,15 @@ class AWRAP_EXPORT PluginService {
   }
   // The shared topology monitor of this Connection's cluster; null when the target is a single
   // plain server (nothing to fail over to). Created on first use, over `connection`.
-  virtual std::shared_ptr<TopologyMonitor> topology_monitor_for(TargetConnection& connection) {
+  virtual std::shared_ptr<ClusterTopology> topology_monitor_for(TargetConnection& connection) {
     (void)connection;
     return nullptr;
   }
   // The monitor if already created, else null.
-  virtual std::shared_ptr<TopologyMonitor> topology_monitor() const { return nullptr; }
+  virtual std::shared_ptr<ClusterTopology> topology_monitor() const { return nullptr; }
   // The monitor other Connections to the same cluster already run (same cluster_id), adopted
   // by this Connection; null when there is none. Used when the first connect fails.
-  virtual std::shared_ptr<TopologyMonitor> existing_topology_monitor() { return nullptr; }
+  virtual std::shared_ptr<ClusterTopology> existing_topology_monitor() { return nullptr; }
 };
 
 using PluginFactory =

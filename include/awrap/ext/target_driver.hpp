@@ -190,4 +190,9 @@ class AWRAP_EXPORT TargetDriver {
   virtual std::unique_ptr<HostProbe> make_probe(ConnectSpec spec) const;
 };
 
+// awrap's own driver for `engine`: "pg" (libpq) or "mysql" (MariaDB Connector/C, for MySQL and
+// MariaDB). Throws ConfigError for any other engine. Defined by the driver layer (src/driver/),
+// so the layers above it (core, plugins) use drivers only through this interface.
+AWRAP_EXPORT std::shared_ptr<TargetDriver> make_builtin_driver(std::string_view engine);
+
 }  // namespace awrap

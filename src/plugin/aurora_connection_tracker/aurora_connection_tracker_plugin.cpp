@@ -2,7 +2,6 @@
 
 #include "core/plugin_runtime.hpp"
 #include "topology/open_connection_registry.hpp"
-#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
@@ -58,8 +57,8 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
   PluginService& service_;
   std::shared_ptr<internal::Runtime> runtime_;  // whose open-connection registry tracks it
   TargetConnection* tracked_ = nullptr;
-  std::weak_ptr<TopologyMonitor> monitor_;  // the one subscribed to (not kept alive by us)
-  std::unique_ptr<WriterReplacedSubscription> subscription_;
+  std::weak_ptr<ClusterTopology> monitor_;  // the one subscribed to (not kept alive by us)
+  std::unique_ptr<TopologySubscription> subscription_;
 };
 
 }  // namespace

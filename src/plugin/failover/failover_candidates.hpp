@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "awrap/ext/cluster_topology.hpp"
 #include "awrap/host_info.hpp"
 #include "plugin/failover/failover_mode.hpp"
 #include "plugin/reader_choice.hpp"
-#include "topology/topology.hpp"
 
 namespace awrap {
 

@@ -8,7 +8,6 @@
 #include "base/time_source.hpp"
 #include "core/auxiliary_timeout.hpp"
 #include "core/plugin_runtime.hpp"
-#include "dialect/dialect.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/failover/failover_candidates.hpp"
 #include "plugin/failover/failover_mode.hpp"
@@ -17,7 +16,6 @@
 #include "plugin/failover/statement_kind.hpp"
 #include "plugin/host_selector_config.hpp"
 #include "plugin/reader_choice.hpp"
-#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
@@ -333,7 +331,7 @@ class FailoverPlugin final : public Plugin {
   bool connect_failover_;
   std::chrono::milliseconds retry_pause_;
   SqlEngine sql_engine_;
-  std::shared_ptr<TopologyMonitor> monitor_;
+  std::shared_ptr<ClusterTopology> monitor_;
   std::shared_ptr<const Dialect> dialect_;
   std::unique_ptr<HostSelector> reader_selector_;  // failover_reader_host_selector_strategy
   bool tried_known_writer_ = false;                // within the current fail_over()

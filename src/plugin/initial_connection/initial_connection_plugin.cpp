@@ -5,11 +5,9 @@
 #include "base/time_source.hpp"
 #include "core/auxiliary_timeout.hpp"
 #include "core/plugin_runtime.hpp"
-#include "dialect/dialect.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/host_selector_config.hpp"
 #include "plugin/initial_connection/initial_connection_step.hpp"
-#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {

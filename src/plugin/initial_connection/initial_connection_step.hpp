@@ -12,10 +12,10 @@
 #include <chrono>
 #include <optional>
 
+#include "awrap/ext/cluster_topology.hpp"
 #include "awrap/host_info.hpp"
 #include "host_selection/host_selector.hpp"
 #include "plugin/endpoint_role.hpp"
-#include "topology/topology.hpp"
 
 namespace awrap {
 

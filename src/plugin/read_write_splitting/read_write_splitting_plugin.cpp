@@ -9,11 +9,9 @@
 #include "base/time_source.hpp"
 #include "core/auxiliary_timeout.hpp"
 #include "core/plugin_runtime.hpp"
-#include "dialect/dialect.hpp"
 #include "plugin/host_selector_config.hpp"
 #include "plugin/read_write_splitting/read_consistency.hpp"
 #include "plugin/read_write_splitting/read_write_splitting_properties.hpp"
-#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {

@@ -5,12 +5,10 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 #include "core/auxiliary_timeout.hpp"
-#include "dialect/dialect.hpp"
 #include "plugin/srw/role_verifier.hpp"
 #include "plugin/srw/srw_config.hpp"
 #include "plugin/srw/srw_decisions.hpp"
 #include "plugin/srw/srw_properties.hpp"
-#include "topology/topology_monitor.hpp"
 
 namespace awrap {
 namespace {
