@@ -9,8 +9,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-awrap::aws::Credentials temporary_credentials() {
-  awrap::aws::Credentials credentials;
+awrap::internal::aws::Credentials temporary_credentials() {
+  awrap::internal::aws::Credentials credentials;
   credentials.access_key_id = "ASIAEXAMPLEEXAMPLE12";
   credentials.secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
   // STS session tokens are long (hundreds of bytes); they dominate the token's length.
@@ -19,10 +19,10 @@ awrap::aws::Credentials temporary_credentials() {
 }
 
 void BM_GenerateRdsToken(benchmark::State& state) {
-  awrap::aws::Credentials credentials = temporary_credentials();
+  awrap::internal::aws::Credentials credentials = temporary_credentials();
   auto now = std::chrono::system_clock::now();
   for (auto _ : state) {
-    std::string token = awrap::aws::generate_rds_auth_token(
+    std::string token = awrap::internal::aws::generate_rds_auth_token(
         "orders.cluster-cabc123xyz89.us-west-2.rds.amazonaws.com", 5432, "app_writer", "us-west-2",
         credentials, now);
     benchmark::DoNotOptimize(token);
@@ -31,11 +31,11 @@ void BM_GenerateRdsToken(benchmark::State& state) {
 BENCHMARK(BM_GenerateRdsToken);
 
 void BM_GenerateRdsTokenLongTermKeys(benchmark::State& state) {
-  awrap::aws::Credentials credentials = temporary_credentials();
+  awrap::internal::aws::Credentials credentials = temporary_credentials();
   credentials.session_token.clear();
   auto now = std::chrono::system_clock::now();
   for (auto _ : state) {
-    std::string token = awrap::aws::generate_rds_auth_token(
+    std::string token = awrap::internal::aws::generate_rds_auth_token(
         "orders.cluster-cabc123xyz89.us-west-2.rds.amazonaws.com", 5432, "app_writer", "us-west-2",
         credentials, now);
     benchmark::DoNotOptimize(token);
@@ -44,13 +44,13 @@ void BM_GenerateRdsTokenLongTermKeys(benchmark::State& state) {
 BENCHMARK(BM_GenerateRdsTokenLongTermKeys);
 
 void BM_CachedTokenLookup(benchmark::State& state) {
-  awrap::aws::RdsTokenCache cache;
-  const awrap::aws::RdsTokenKey key{
+  awrap::internal::aws::RdsTokenCache cache;
+  const awrap::internal::aws::RdsTokenKey key{
       "us-west-2", "orders.cluster-cabc123xyz89.us-west-2.rds.amazonaws.com", 5432, "app_writer"};
   cache.store(key,
-              awrap::aws::generate_rds_auth_token(key.host, key.port, key.user, key.region,
-                                                  temporary_credentials(),
-                                                  std::chrono::system_clock::now()),
+              awrap::internal::aws::generate_rds_auth_token(key.host, key.port, key.user,
+                                                            key.region, temporary_credentials(),
+                                                            std::chrono::system_clock::now()),
               870s);
   // A handful of other users, as in a process serving several roles.
   for (int i = 0; i < 16; ++i) {
@@ -64,8 +64,8 @@ void BM_CachedTokenLookup(benchmark::State& state) {
 BENCHMARK(BM_CachedTokenLookup);
 
 void BM_CachedTokenLookupContended(benchmark::State& state) {
-  static awrap::aws::RdsTokenCache cache;
-  const awrap::aws::RdsTokenKey key{"us-west-2", "db.example.com", 5432, "app"};
+  static awrap::internal::aws::RdsTokenCache cache;
+  const awrap::internal::aws::RdsTokenKey key{"us-west-2", "db.example.com", 5432, "app"};
   if (state.thread_index() == 0) cache.store(key, std::string(1100, 't'), 870s);
   for (auto _ : state) {
     std::string token = cache.find(key);

@@ -144,7 +144,7 @@ void register_noop_plugins() {
 }
 
 void BM_Dispatch_direct_virtual_call(benchmark::State& state) {
-  awrap::testing::FakeDriver driver;
+  awrap::internal::testing::FakeDriver driver;
   awrap::ConnectSpec spec;
   std::unique_ptr<awrap::TargetConnection> conn = driver.connect(spec);
   for (auto _ : state) benchmark::DoNotOptimize(conn->execute("SELECT 1", {}));
@@ -156,32 +156,34 @@ void BM_Dispatch_awrap(benchmark::State& state) {
   std::string plugins;
   for (int i = 0; i < state.range(0); ++i)
     plugins += (i ? "," : "") + ("bench_noop" + std::to_string(i));
-  auto conn = awrap::ConnectionAccess::open("host=fake", {{"wrapper_plugins", plugins}},
-                                            std::make_shared<awrap::testing::FakeDriver>());
+  auto conn = awrap::internal::ConnectionAccess::open(
+      "host=fake", {{"wrapper_plugins", plugins}},
+      std::make_shared<awrap::internal::testing::FakeDriver>());
   for (auto _ : state) benchmark::DoNotOptimize(conn.execute("SELECT 1"));
 }
 BENCHMARK(BM_Dispatch_awrap)->Name("BM_Dispatch/awrap_plugins")->Arg(0)->Arg(1)->Arg(10);
 
 void BM_Dispatch_host_monitoring(benchmark::State& state) {
-  auto conn = awrap::ConnectionAccess::open("host=fake", {{"wrapper_plugins", "host_monitoring"}},
-                                            std::make_shared<awrap::testing::FakeDriver>());
+  auto conn = awrap::internal::ConnectionAccess::open(
+      "host=fake", {{"wrapper_plugins", "host_monitoring"}},
+      std::make_shared<awrap::internal::testing::FakeDriver>());
   for (auto _ : state) benchmark::DoNotOptimize(conn.execute("SELECT 1"));
 }
 BENCHMARK(BM_Dispatch_host_monitoring)->Name("BM_Dispatch/host_monitoring");
 
-awrap::HostMonitorKey bench_monitor_key() {
-  awrap::HostMonitorKey key;
-  key.driver = std::make_shared<awrap::testing::FakeDriver>();
+awrap::internal::HostMonitorKey bench_monitor_key() {
+  awrap::internal::HostMonitorKey key;
+  key.driver = std::make_shared<awrap::internal::testing::FakeDriver>();
   key.host.host = "127.0.0.1";
   key.host.port = 1;  // never probed: no call here lasts failure_detection_time_ms
   return key;
 }
 
 void BM_HostMonitoring_call_register_unregister(benchmark::State& state) {
-  auto monitor =
-      awrap::acquire_host_monitor(*awrap::internal::Runtime::process(), bench_monitor_key());
-  auto registration = std::make_shared<awrap::MonitoredConnection>();
-  awrap::testing::FakeDriver driver;
+  auto monitor = awrap::internal::acquire_host_monitor(*awrap::internal::Runtime::process(),
+                                                       bench_monitor_key());
+  auto registration = std::make_shared<awrap::internal::MonitoredConnection>();
+  awrap::internal::testing::FakeDriver driver;
   auto conn = driver.connect(awrap::ConnectSpec{});
   monitor->attach(registration, conn.get());
   for (auto _ : state) {
@@ -195,10 +197,10 @@ BENCHMARK(BM_HostMonitoring_call_register_unregister)
     ->Name("BM_HostMonitoring/call_register_unregister");
 
 void BM_HostMonitoring_attach_detach(benchmark::State& state) {
-  auto monitor =
-      awrap::acquire_host_monitor(*awrap::internal::Runtime::process(), bench_monitor_key());
-  auto registration = std::make_shared<awrap::MonitoredConnection>();
-  awrap::testing::FakeDriver driver;
+  auto monitor = awrap::internal::acquire_host_monitor(*awrap::internal::Runtime::process(),
+                                                       bench_monitor_key());
+  auto registration = std::make_shared<awrap::internal::MonitoredConnection>();
+  awrap::internal::testing::FakeDriver driver;
   auto conn = driver.connect(awrap::ConnectSpec{});
   for (auto _ : state) {
     monitor->attach(registration, conn.get());

@@ -26,9 +26,9 @@ namespace {
 constexpr std::size_t kConnections = 32;
 
 awrap::Connection open_fake() {
-  static auto driver = std::make_shared<awrap::testing::FakeDriver>();
-  return awrap::ConnectionAccess::open("host=fake user=app password=pw", {{"wrapper_plugins", ""}},
-                                       driver);
+  static auto driver = std::make_shared<awrap::internal::testing::FakeDriver>();
+  return awrap::internal::ConnectionAccess::open("host=fake user=app password=pw",
+                                                 {{"wrapper_plugins", ""}}, driver);
 }
 
 // The baseline: what a hand-written pool does at the least.

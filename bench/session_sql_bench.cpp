@@ -17,7 +17,7 @@
 
 namespace {
 
-using awrap::SqlEngine;
+using awrap::internal::SqlEngine;
 
 const std::string kSelect = "SELECT id, name, balance FROM accounts WHERE id = $1";
 const std::string kInsert =
@@ -25,7 +25,7 @@ const std::string kInsert =
 
 void BM_SessionFirstLook(benchmark::State& state, const std::string* sql) {
   for (auto _ : state)
-    benchmark::DoNotOptimize(awrap::may_change_session(*sql, SqlEngine::kPostgres));
+    benchmark::DoNotOptimize(awrap::internal::may_change_session(*sql, SqlEngine::kPostgres));
 }
 BENCHMARK_CAPTURE(BM_SessionFirstLook, select_52_chars, &kSelect);
 BENCHMARK_CAPTURE(BM_SessionFirstLook, insert_1058_chars, &kInsert);
@@ -42,7 +42,7 @@ BENCHMARK_CAPTURE(BM_CopyStatement, insert_1058_chars, &kInsert);
 void BM_SessionEffects(benchmark::State& state) {
   for (auto _ : state)
     benchmark::DoNotOptimize(
-        awrap::session_effects("SET search_path TO app, public", SqlEngine::kPostgres));
+        awrap::internal::session_effects("SET search_path TO app, public", SqlEngine::kPostgres));
 }
 BENCHMARK(BM_SessionEffects)->Name("BM_SessionEffects/set_search_path");
 

@@ -13,7 +13,7 @@
 
 namespace {
 
-using awrap::aws::ProfileSections;
+using awrap::internal::aws::ProfileSections;
 
 bool blank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -49,7 +49,7 @@ std::optional<std::string> as_ini(const ProfileSections& sections) {
 }
 
 void check_sections(std::string_view text) {
-  ProfileSections sections = awrap::aws::parse_ini(text);
+  ProfileSections sections = awrap::internal::aws::parse_ini(text);
   for (const auto& [name, settings] : sections) {
     FUZZ_CHECK(trimmed(name), describe(sections));
     for (const auto& [key, value] : settings) {
@@ -60,15 +60,15 @@ void check_sections(std::string_view text) {
     }
   }
   if (auto ini = as_ini(sections)) {
-    ProfileSections again = awrap::aws::parse_ini(*ini);
+    ProfileSections again = awrap::internal::aws::parse_ini(*ini);
     FUZZ_CHECK(again == sections,
                *ini + "\n first:" + describe(sections) + "\n second:" + describe(again));
   }
 }
 
 void check_settings(std::string_view credentials, std::string_view config) {
-  auto files = awrap::aws::SharedConfigFiles::from_text(credentials, config);
-  ProfileSections raw_credentials = awrap::aws::parse_ini(credentials);
+  auto files = awrap::internal::aws::SharedConfigFiles::from_text(credentials, config);
+  ProfileSections raw_credentials = awrap::internal::aws::parse_ini(credentials);
   for (const auto& [profile, settings] : raw_credentials) {
     for (const auto& [key, value] : settings) {
       auto found = files.setting(profile, key);
@@ -77,7 +77,7 @@ void check_settings(std::string_view credentials, std::string_view config) {
     }
   }
   // Whatever the config file gives comes from a section that names the profile.
-  ProfileSections raw_config = awrap::aws::parse_ini(config);
+  ProfileSections raw_config = awrap::internal::aws::parse_ini(config);
   for (const auto& [section, settings] : raw_config) {
     for (const auto& [key, value] : settings) {
       std::string_view profile = section;

@@ -32,18 +32,18 @@ std::string amz_form(std::string_view iso) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto iso = awrap::aws::parse_iso8601_utc(text);
-  auto amz = awrap::aws::parse_amz_date(text);
+  auto iso = awrap::internal::aws::parse_iso8601_utc(text);
+  auto amz = awrap::internal::aws::parse_amz_date(text);
   if (iso) {
-    auto same_digits = awrap::aws::parse_amz_date(amz_form(text));
+    auto same_digits = awrap::internal::aws::parse_amz_date(amz_form(text));
     FUZZ_CHECK(same_digits && *same_digits == *iso,
                std::string(text) + " -> " + shown(*iso) + " but " + amz_form(text) + " -> " +
                    (same_digits ? shown(*same_digits) : "refused"));
   }
   for (const auto& t : {iso, amz}) {
     if (!t) continue;
-    std::string formatted = awrap::aws::format_amz_date(*t);
-    auto again = awrap::aws::parse_amz_date(formatted);
+    std::string formatted = awrap::internal::aws::format_amz_date(*t);
+    auto again = awrap::internal::aws::parse_amz_date(formatted);
     FUZZ_CHECK(again && *again == std::chrono::floor<std::chrono::seconds>(*t),
                std::string(text) + " -> " + shown(*t) + " -> '" + formatted + "' -> " +
                    (again ? shown(*again) : "refused"));

@@ -9,7 +9,7 @@
 
 #include "awrap/log.hpp"
 
-namespace awrap::fuzz {
+namespace awrap::internal::fuzz {
 
 // `text` with control bytes (NUL, newlines, ...) shown as \xNN, to print one readable line.
 inline std::string printable(std::string_view text) {
@@ -52,9 +52,9 @@ inline bool shows_secret_marker(std::string_view text) {
          text.find(kSecretTail) != std::string_view::npos;
 }
 
-}  // namespace awrap::fuzz
+}  // namespace awrap::internal::fuzz
 
-#define FUZZ_CHECK(condition, detail)                                              \
-  do {                                                                             \
-    if (!(condition)) ::awrap::fuzz::fail(__FILE__, __LINE__, #condition, detail); \
+#define FUZZ_CHECK(condition, detail)                                                        \
+  do {                                                                                       \
+    if (!(condition)) ::awrap::internal::fuzz::fail(__FILE__, __LINE__, #condition, detail); \
   } while (false)

@@ -17,7 +17,7 @@
 namespace {
 
 using awrap::ConfigError;
-using awrap::ConnInfo;
+using awrap::internal::ConnInfo;
 
 bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -148,7 +148,7 @@ void check_round_trip(const ConnInfo& info, const std::optional<std::string>& te
   if (!text) return;
   ConnInfo again;
   try {
-    again = awrap::parse_conninfo(*text);
+    again = awrap::internal::parse_conninfo(*text);
   } catch (const ConfigError& e) {
     FUZZ_CHECK(false, std::string(form) + " " + *text + " of " + describe(info) +
                           " does not parse: " + e.what());
@@ -160,7 +160,7 @@ void check_round_trip(const ConnInfo& info, const std::optional<std::string>& te
 void check_round_trips(std::string_view input) {
   ConnInfo info;
   try {
-    info = awrap::parse_conninfo(input);
+    info = awrap::internal::parse_conninfo(input);
   } catch (const ConfigError& e) {
     FUZZ_CHECK(std::string_view(e.what()).size() > 0, "empty message");
     return;
@@ -172,27 +172,28 @@ void check_round_trips(std::string_view input) {
 
 void check_hidden(const std::string& text) {
   try {
-    ConnInfo info = awrap::parse_conninfo(text);
+    ConnInfo info = awrap::internal::parse_conninfo(text);
     for (const auto& h : info.hosts)
-      FUZZ_CHECK(!awrap::fuzz::shows_secret_marker(h.host), text + " -> host " + h.host);
+      FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(h.host), text + " -> host " + h.host);
     for (const auto& [key, value] : info.options) {
       if (key == "password") continue;
-      FUZZ_CHECK(!awrap::fuzz::shows_secret_marker(key) && !awrap::fuzz::shows_secret_marker(value),
+      FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(key) &&
+                     !awrap::internal::fuzz::shows_secret_marker(value),
                  text + " -> option '" + key + "'='" + value + "'");
     }
   } catch (const ConfigError& e) {
-    FUZZ_CHECK(!awrap::fuzz::shows_secret_marker(e.what()) &&
-                   !awrap::fuzz::shows_secret_marker(e.property()),
+    FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(e.what()) &&
+                   !awrap::internal::fuzz::shows_secret_marker(e.property()),
                text + " -> " + e.what() + " (property '" + e.property() + "')");
   }
 }
 
 // The input's first line is a password, the rest the remainder of the connection string.
 void check_password_hidden(std::string_view input) {
-  if (awrap::fuzz::shows_secret_marker(input)) return;
+  if (awrap::internal::fuzz::shows_secret_marker(input)) return;
   auto newline = input.find('\n');
   if (newline == std::string_view::npos) return;
-  std::string password = awrap::fuzz::marked_secret(input.substr(0, newline));
+  std::string password = awrap::internal::fuzz::marked_secret(input.substr(0, newline));
   std::string rest(input.substr(newline + 1));
   // An '@' and then a '/' or '?' in a password not percent-encoded cannot be told from a
   // password, a host and a path (libpq and RFC 3986 read it the second way): no claim then.

@@ -17,7 +17,7 @@ namespace {
 
 void check_masked(const std::string& message) {
   std::string masked = awrap::mask_secrets(message);
-  FUZZ_CHECK(!awrap::fuzz::shows_secret_marker(masked), message + "\n  -> " + masked);
+  FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(masked), message + "\n  -> " + masked);
 }
 
 bool has_any(std::string_view s, std::string_view chars) {
@@ -38,11 +38,11 @@ std::string conninfo_quoted(std::string_view value) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   (void)awrap::mask_secrets(input);
-  if (awrap::fuzz::shows_secret_marker(input)) return 0;
+  if (awrap::internal::fuzz::shows_secret_marker(input)) return 0;
   auto newline = input.find('\n');
   if (newline == std::string_view::npos) return 0;
   std::string_view body = input.substr(0, newline);
-  std::string secret = awrap::fuzz::marked_secret(body);
+  std::string secret = awrap::internal::fuzz::marked_secret(body);
   std::string message(input.substr(newline + 1));
   // A message that itself ends inside a quote or escape may swallow what follows: separate them.
   std::string prefix = message + " ";

@@ -45,14 +45,14 @@ PropertyMap map_from(std::string_view input) {
     auto eq = line.find('=');
     std::string name(line.substr(0, eq));
     std::string value(eq == std::string_view::npos ? std::string_view() : line.substr(eq + 1));
-    if (is_secret(name)) value = awrap::fuzz::marked_secret(value);
+    if (is_secret(name)) value = awrap::internal::fuzz::marked_secret(value);
     map[name] = value;
   }
   return map;
 }
 
 void read_every_property(const Properties& p) {
-  for (const auto& def : awrap::builtin_property_definitions()) {
+  for (const auto& def : awrap::internal::builtin_property_definitions()) {
     switch (def.type) {
       case PropertyType::kString:
         (void)p.get_string(def.name);
@@ -87,13 +87,14 @@ void read_every_property(const Properties& p) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  if (awrap::fuzz::shows_secret_marker(input)) return 0;
+  if (awrap::internal::fuzz::shows_secret_marker(input)) return 0;
   PropertyMap map = map_from(input);
   Properties parsed;
   try {
     parsed = Properties::parse(map);
   } catch (const ConfigError& e) {
-    FUZZ_CHECK(!awrap::fuzz::shows_secret_marker(e.what()), describe(map) + " -> " + e.what());
+    FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(e.what()),
+               describe(map) + " -> " + e.what());
     bool named = false;
     for (const auto& [name, value] : map) {
       std::string_view n = name;

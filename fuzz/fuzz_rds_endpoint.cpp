@@ -22,8 +22,8 @@
 
 namespace {
 
-using awrap::RdsEndpoint;
-using awrap::RdsEndpointKind;
+using awrap::internal::RdsEndpoint;
+using awrap::internal::RdsEndpointKind;
 
 bool is_rds_kind(RdsEndpointKind kind) {
   return kind == RdsEndpointKind::kClusterWriter || kind == RdsEndpointKind::kClusterReader ||
@@ -60,59 +60,60 @@ std::string upper(std::string_view s) {
 
 void check_host(std::string_view host) {
   if (host.find('\0') != std::string_view::npos) return;  // C strings end there (inet_pton)
-  RdsEndpoint e = awrap::classify_rds_endpoint(host);
-  std::string shown = "'" + std::string(host) + "' (" + awrap::to_string(e.kind) + ")";
-  FUZZ_CHECK(same(e, awrap::classify_rds_endpoint(upper(host))), shown);
+  RdsEndpoint e = awrap::internal::classify_rds_endpoint(host);
+  std::string shown = "'" + std::string(host) + "' (" + awrap::internal::to_string(e.kind) + ")";
+  FUZZ_CHECK(same(e, awrap::internal::classify_rds_endpoint(upper(host))), shown);
   std::string_view trimmed = trim(host);
   if (!trimmed.empty() && trimmed.back() != '.')
-    FUZZ_CHECK(same(e, awrap::classify_rds_endpoint(std::string(trimmed) + ".")), shown);
+    FUZZ_CHECK(same(e, awrap::internal::classify_rds_endpoint(std::string(trimmed) + ".")), shown);
   if (!is_rds_kind(e.kind)) return;
-  FUZZ_CHECK(awrap::aws::looks_like_region(e.region), shown + " region " + e.region);
+  FUZZ_CHECK(awrap::internal::aws::looks_like_region(e.region), shown + " region " + e.region);
   for (const std::string* field : {&e.cluster_or_instance_name, &e.cluster_id_suffix, &e.region,
                                    &e.domain_suffix, &e.partition_dns})
     FUZZ_CHECK(lower(*field) == *field && !field->empty(), shown + " " + *field);
 
-  std::string pattern_text = awrap::instance_host_pattern_for(e);
+  std::string pattern_text = awrap::internal::instance_host_pattern_for(e);
   if (e.kind == RdsEndpointKind::kProxy) {
     FUZZ_CHECK(pattern_text.empty(), shown);
     return;
   }
-  awrap::HostPattern pattern;
+  awrap::internal::HostPattern pattern;
   try {
-    pattern = awrap::parse_host_pattern(pattern_text);
+    pattern = awrap::internal::parse_host_pattern(pattern_text);
   } catch (const awrap::ConfigError& error) {
     FUZZ_CHECK(false, shown + ": derived pattern '" + pattern_text + "' rejected: " + error.what());
   }
-  std::string instance = awrap::apply_host_pattern(pattern, "instance-1");
-  RdsEndpoint built = awrap::classify_rds_endpoint(instance);
+  std::string instance = awrap::internal::apply_host_pattern(pattern, "instance-1");
+  RdsEndpoint built = awrap::internal::classify_rds_endpoint(instance);
   FUZZ_CHECK(built.kind == RdsEndpointKind::kInstance && built.region == e.region &&
                  built.domain_suffix == e.domain_suffix,
-             shown + " -> " + instance + " (" + awrap::to_string(built.kind) + ")");
+             shown + " -> " + instance + " (" + awrap::internal::to_string(built.kind) + ")");
 
   if (e.kind == RdsEndpointKind::kClusterReader) {
-    std::string id = awrap::default_cluster_id({awrap::HostInfo{.host = std::string(host)}});
-    FUZZ_CHECK(awrap::classify_rds_endpoint(id).kind == RdsEndpointKind::kClusterWriter,
+    std::string id =
+        awrap::internal::default_cluster_id({awrap::HostInfo{.host = std::string(host)}});
+    FUZZ_CHECK(awrap::internal::classify_rds_endpoint(id).kind == RdsEndpointKind::kClusterWriter,
                shown + " -> cluster id " + id);
   }
 }
 
 void check_pattern(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) return;
-  awrap::HostPattern pattern;
+  awrap::internal::HostPattern pattern;
   try {
-    pattern = awrap::parse_host_pattern(text);
+    pattern = awrap::internal::parse_host_pattern(text);
   } catch (const awrap::ConfigError& error) {
     FUZZ_CHECK(error.property() == "cluster_instance_host_pattern", error.what());
     return;
   }
   FUZZ_CHECK(pattern.port >= 0 && pattern.port <= 65535, std::to_string(pattern.port));
-  FUZZ_CHECK(awrap::apply_host_pattern(pattern, "").empty(), std::string(text));
-  std::string host = awrap::apply_host_pattern(pattern, "db-1");
+  FUZZ_CHECK(awrap::internal::apply_host_pattern(pattern, "").empty(), std::string(text));
+  std::string host = awrap::internal::apply_host_pattern(pattern, "db-1");
   FUZZ_CHECK(host.find('?') == std::string::npos, host);
-  RdsEndpointKind kind = awrap::classify_rds_endpoint(host).kind;
+  RdsEndpointKind kind = awrap::internal::classify_rds_endpoint(host).kind;
   FUZZ_CHECK(
       kind == RdsEndpointKind::kInstance || kind == RdsEndpointKind::kOther,
-      "pattern '" + std::string(text) + "' builds " + host + " (" + awrap::to_string(kind) + ")");
+      "pattern '" + std::string(text) + "' builds " + host + " (" + awrap::internal::to_string(kind) + ")");
 }
 
 }  // namespace
@@ -126,12 +127,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     start = end + 1;
     check_host(line);
     check_pattern(line);
-    (void)awrap::aws::region_from_rds_host(line);
+    (void)awrap::internal::aws::region_from_rds_host(line);
     awrap::HostInfo h;
     h.host = std::string(line);
     h.port = static_cast<int>(hosts.size() * 1000);
     hosts.push_back(std::move(h));
   }
-  (void)awrap::default_cluster_id(hosts);
+  (void)awrap::internal::default_cluster_id(hosts);
   return 0;
 }

@@ -30,7 +30,7 @@ std::optional<json> marked_document(std::string_view text) {
   json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) return std::nullopt;
   for (auto& [key, value] : document.items()) {
-    if (value.is_string()) value = awrap::fuzz::marked_secret(value.get<std::string>());
+    if (value.is_string()) value = awrap::internal::fuzz::marked_secret(value.get<std::string>());
   }
   return document;
 }
@@ -41,29 +41,29 @@ std::string dumped(const json& document) {
 
 void response_body(std::string_view body) {
   try {
-    (void)awrap::aws::secret_string_from_response(body, kSecretId);
+    (void)awrap::internal::aws::secret_string_from_response(body, kSecretId);
   } catch (const awrap::AuthError&) {
   }
-  if (awrap::fuzz::shows_secret_marker(body)) return;
+  if (awrap::internal::fuzz::shows_secret_marker(body)) return;
   auto document = marked_document(body);
   if (!document) return;
   std::string text = dumped(*document);
   try {
-    std::string secret = awrap::aws::secret_string_from_response(text, kSecretId);
+    std::string secret = awrap::internal::aws::secret_string_from_response(text, kSecretId);
     auto it = document->find("SecretString");
     FUZZ_CHECK(it != document->end() && it->is_string() && it->get<std::string>() == secret, text);
   } catch (const awrap::AuthError& e) {
-    FUZZ_CHECK(!awrap::fuzz::shows_secret_marker(e.what()), text + " -> " + e.what());
+    FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(e.what()), text + " -> " + e.what());
   }
 }
 
 void secret_string(std::string_view secret) {
-  using awrap::plugin::secrets_manager::credentials_from_secret;
+  using awrap::internal::plugin::secrets_manager::credentials_from_secret;
   try {
     (void)credentials_from_secret(secret, kSecretId, "username", "password");
   } catch (const awrap::AuthError&) {
   }
-  if (awrap::fuzz::shows_secret_marker(secret)) return;
+  if (awrap::internal::fuzz::shows_secret_marker(secret)) return;
   auto document = marked_document(secret);
   if (!document) return;
   std::string text = dumped(*document);
@@ -73,21 +73,21 @@ void secret_string(std::string_view secret) {
                    credentials.password == document->at("password").get<std::string>(),
                text);
   } catch (const awrap::AuthError& e) {
-    FUZZ_CHECK(!awrap::fuzz::shows_secret_marker(e.what()), text + " -> " + e.what());
+    FUZZ_CHECK(!awrap::internal::fuzz::shows_secret_marker(e.what()), text + " -> " + e.what());
   }
 }
 
 void error_body(std::string_view body) {
-  std::string code = awrap::aws::json_error_code(body);
+  std::string code = awrap::internal::aws::json_error_code(body);
   FUZZ_CHECK(code.find('#') == std::string::npos && code.find(':') == std::string::npos, code);
 }
 
 void secret_arn(std::string_view arn) {
-  auto region = awrap::aws::region_from_secret_arn(arn);
+  auto region = awrap::internal::aws::region_from_secret_arn(arn);
   if (!region) return;
-  FUZZ_CHECK(awrap::aws::looks_like_region(*region), *region);
+  FUZZ_CHECK(awrap::internal::aws::looks_like_region(*region), *region);
   for (char c : *region) FUZZ_CHECK(!(c >= 'A' && c <= 'Z'), *region);
-  (void)awrap::aws::secrets_manager_endpoint(*region);
+  (void)awrap::internal::aws::secrets_manager_endpoint(*region);
 }
 
 }  // namespace

@@ -86,20 +86,20 @@ void check_common(const Rows& rows, const std::vector<TopologyEntry>& entries) {
 
 void aurora_pg(std::string_view text) {
   Rows rows(text, {"server_id", "is_writer", "lag", "last_update"});
-  auto entries = awrap::aurora_pg_topology_from_rows(rows);
+  auto entries = awrap::internal::aurora_pg_topology_from_rows(rows);
   check_common(rows, entries);
 }
 
 void multi_az_pg(std::string_view text) {
   Rows rows(text, {"id", "endpoint", "port", "is_writer"});
-  auto entries = awrap::multi_az_pg_topology_from_rows(rows);
+  auto entries = awrap::internal::multi_az_pg_topology_from_rows(rows);
   check_common(rows, entries);
   for (const auto& e : entries) FUZZ_CHECK(!e.endpoint.empty(), describe(entries));
 }
 
 void aurora_mysql(std::string_view text) {
   Rows rows(text, {"server_id", "is_writer", "lag", "last_update", "age"});
-  auto entries = awrap::aurora_mysql_topology_from_rows(rows);
+  auto entries = awrap::internal::aurora_mysql_topology_from_rows(rows);
   check_common(rows, entries);
   bool claimed = false;
   std::size_t non_null = 0;
@@ -119,7 +119,7 @@ void multi_az_mysql(std::string_view text) {
   std::string writer_id(text.substr(0, newline));
   Rows rows(newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1),
             {"id", "endpoint", "port"});
-  auto entries = awrap::multi_az_mysql_topology_from_rows(rows, writer_id);
+  auto entries = awrap::internal::multi_az_mysql_topology_from_rows(rows, writer_id);
   check_common(rows, entries);
   for (const auto& e : entries)
     FUZZ_CHECK(e.is_writer == (!writer_id.empty() && e.instance_id == writer_id),
@@ -140,7 +140,7 @@ void replica_status(std::string_view text) {
   Rows rows(newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1),
             columns);
   if (rows.row_count() == 0) return;
-  std::string id = awrap::source_server_id_from_replica_status(rows);
+  std::string id = awrap::internal::source_server_id_from_replica_status(rows);
   FUZZ_CHECK(id != "0", "the id of a replica that has not reached its source");
 }
 

@@ -3,6 +3,6 @@
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  awrap::fuzz::quiet_logging();
+  awrap::internal::fuzz::quiet_logging();
   return 0;
 }

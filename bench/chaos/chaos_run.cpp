@@ -38,7 +38,7 @@ int usage(const std::string& problem) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  awrap::testing::ChaosOptions options;
+  awrap::internal::testing::ChaosOptions options;
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
     const std::string_view argument = argv[i];
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
         options.seed = std::stoull(value());
       } else if (argument == "--kinds") {
         options.kinds = split(value());
-        const auto& known = awrap::testing::all_chaos_kinds();
+        const auto& known = awrap::internal::testing::all_chaos_kinds();
         for (const auto& kind : options.kinds) {
           if (std::find(known.begin(), known.end(), kind) == known.end()) {
             return usage("unknown fault kind " + kind);
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    const auto report = awrap::testing::run_chaos(options);
+    const auto report = awrap::internal::testing::run_chaos(options);
     std::cout << report.table();
     if (!report.violations.empty()) {
       std::cout << "violations:\n" << report.describe_violations(200);

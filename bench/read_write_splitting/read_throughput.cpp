@@ -29,7 +29,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using awrap::testing::LabCluster;
+using awrap::internal::testing::LabCluster;
 
 struct Tally {
   long reads = 0;
@@ -53,7 +53,7 @@ Setup bring_up(bool pg, int readers) {
                                  .nodes = readers + 1,
                                  .base = base});
   auto status = cluster.status();
-  std::string endpoint = awrap::bench::cluster_endpoint_conninfo(status, pg);
+  std::string endpoint = awrap::internal::bench::cluster_endpoint_conninfo(status, pg);
   awrap::PropertyMap props{
       {"wrapper_plugins", "aurora_connection_tracker,read_write_splitting,failover"},
       {"cluster_endpoint_role", "writer"},

@@ -22,9 +22,9 @@
 
 namespace {
 
-using awrap::bench::Clock;
-using awrap::bench::micros;
-using awrap::bench::percentile;
+using awrap::internal::bench::Clock;
+using awrap::internal::bench::micros;
+using awrap::internal::bench::percentile;
 
 struct Side {
   std::vector<double> us;
@@ -46,13 +46,14 @@ int main(int argc, char** argv) {
   }
   bool pg = engine == "pg";
   try {
-    auto cluster = awrap::testing::LabCluster::up({.name = pg ? "rywb-pg" : "rywb-my",
-                                                   .engine = pg ? "pg" : "mariadb",
-                                                   .flavour = "aurora",
-                                                   .nodes = 2,
-                                                   .base = pg ? "127.0.0.226" : "127.0.0.236"});
+    auto cluster =
+        awrap::internal::testing::LabCluster::up({.name = pg ? "rywb-pg" : "rywb-my",
+                                                  .engine = pg ? "pg" : "mariadb",
+                                                  .flavour = "aurora",
+                                                  .nodes = 2,
+                                                  .base = pg ? "127.0.0.226" : "127.0.0.236"});
     auto status = cluster.status();
-    std::string endpoint = awrap::bench::cluster_endpoint_conninfo(status, pg);
+    std::string endpoint = awrap::internal::bench::cluster_endpoint_conninfo(status, pg);
     std::string who =
         pg ? "SELECT pg_catalog.aurora_db_instance_identifier()" : "SELECT @@aurora_server_id";
     cluster.sql(status.writer, "CREATE TABLE rywb (id INT PRIMARY KEY)");

@@ -9,7 +9,7 @@
 
 #include "support/lab_cluster.hpp"
 
-namespace awrap::bench {
+namespace awrap::internal::bench {
 
 using Clock = std::chrono::steady_clock;
 
@@ -30,4 +30,4 @@ inline std::string cluster_endpoint_conninfo(const testing::LabStatus& status, b
             : "mysql://awrap:awrap-lab-password@" + status.cluster_endpoint + ":3306/awrap";
 }
 
-}  // namespace awrap::bench
+}  // namespace awrap::internal::bench

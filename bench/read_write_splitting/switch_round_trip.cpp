@@ -24,9 +24,9 @@
 
 namespace {
 
-using awrap::bench::Clock;
-using awrap::bench::micros;
-using awrap::bench::percentile;
+using awrap::internal::bench::Clock;
+using awrap::internal::bench::micros;
+using awrap::internal::bench::percentile;
 
 }  // namespace
 
@@ -40,16 +40,17 @@ int main(int argc, char** argv) {
   }
   bool pg = engine == "pg";
   try {
-    auto cluster = awrap::testing::LabCluster::up({.name = pg ? "rwsb-pg" : "rwsb-my",
-                                                   .engine = pg ? "pg" : "mariadb",
-                                                   .flavour = "aurora",
-                                                   .nodes = 2,
-                                                   .base = pg ? "127.0.0.226" : "127.0.0.236"});
+    auto cluster =
+        awrap::internal::testing::LabCluster::up({.name = pg ? "rwsb-pg" : "rwsb-my",
+                                                  .engine = pg ? "pg" : "mariadb",
+                                                  .flavour = "aurora",
+                                                  .nodes = 2,
+                                                  .base = pg ? "127.0.0.226" : "127.0.0.236"});
     auto status = cluster.status();
     std::string reader;
     for (const auto& n : status.nodes)
       if (!n.is_writer()) reader = n.name;
-    std::string endpoint = awrap::bench::cluster_endpoint_conninfo(status, pg);
+    std::string endpoint = awrap::internal::bench::cluster_endpoint_conninfo(status, pg);
     awrap::PropertyMap props{
         {"wrapper_plugins", "aurora_connection_tracker,read_write_splitting,failover"},
         {"cluster_endpoint_role", "writer"},

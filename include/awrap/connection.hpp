@@ -38,6 +38,7 @@ namespace awrap {
 
 namespace internal {
 class ConnectionImpl;  // src/core/connection_impl.hpp
+struct ConnectionAccess;
 }  // namespace internal
 
 // A server-side prepared statement. Valid for the Connection that made it; if the Connection
@@ -112,8 +113,8 @@ class AWRAP_EXPORT Connection {
   std::string_view engine() const;
 
  private:
-  friend struct ConnectionAccess;  // internal: builds Connections around an implementation (tests,
-                                   // benches)
+  friend struct internal::ConnectionAccess;  // internal: builds Connections around an
+                                             // implementation (tests, benches)
   explicit Connection(std::unique_ptr<internal::ConnectionImpl> impl);
   internal::ConnectionImpl& impl() const;
   std::unique_ptr<internal::ConnectionImpl> impl_;

@@ -41,6 +41,7 @@ namespace awrap {
 namespace internal {
 class PoolImpl;  // src/pool/pool_impl.hpp
 struct PoolSlot;
+struct PoolAccess;
 }  // namespace internal
 
 // Where a lease was taken, for leak reports: std::source_location's fields, filled at the call
@@ -166,7 +167,7 @@ class AWRAP_EXPORT Pool {
   void close() noexcept;
 
  private:
-  friend struct PoolAccess;  // internal: injects a clock and cluster facts (tests)
+  friend struct internal::PoolAccess;  // internal: injects a clock and cluster facts (tests)
   explicit Pool(std::shared_ptr<internal::PoolImpl> impl);
   std::shared_ptr<internal::PoolImpl> impl_;
 };

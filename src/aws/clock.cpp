@@ -1,6 +1,6 @@
 #include "aws/clock.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 class SystemClock final : public Clock {
@@ -17,4 +17,4 @@ std::shared_ptr<const Clock> system_clock() {
   return clock;
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

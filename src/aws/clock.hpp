@@ -1,7 +1,7 @@
 // The wall clock that AWS code reads (signing times, credential and token expiry), injected so
 // tests can move time without waiting.
 //
-//   auto clock = awrap::aws::system_clock();
+//   auto clock = aws::system_clock();
 //   auto now = clock->now();
 //
 // Thread-safety: implementations must allow concurrent now() calls.
@@ -10,7 +10,7 @@
 #include <chrono>
 #include <memory>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 class Clock {
  public:
@@ -21,4 +21,4 @@ class Clock {
 // The process's real clock (std::chrono::system_clock). Shared, never null.
 std::shared_ptr<const Clock> system_clock();
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

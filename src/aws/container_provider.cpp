@@ -2,7 +2,7 @@
 #include "awrap/errors.hpp"
 #include "aws/credential_sources.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 constexpr std::string_view kEcsEndpoint = "http://169.254.170.2";
@@ -83,4 +83,4 @@ std::unique_ptr<CredentialsProvider> make_container_provider(
   return std::make_unique<ContainerProvider>(options);
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -7,7 +7,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 Credentials credentials_from_json(std::string_view body, std::string_view source) {
   nlohmann::json document = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -74,4 +74,4 @@ std::string read_secret_file(const std::string& path, std::string_view what) {
   return text;
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

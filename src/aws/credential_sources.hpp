@@ -8,7 +8,7 @@
 
 #include "aws/credentials.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 // The JSON document of the container and IMDS endpoints: AccessKeyId, SecretAccessKey, Token,
 // Expiration (and for IMDS Code = "Success"). Throws awrap::AuthError naming `source` and the
@@ -26,4 +26,4 @@ std::string error_code_for_messages(std::string_view code);
 // awrap::AuthError naming the path (the content is secret).
 std::string read_secret_file(const std::string& path, std::string_view what);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -9,7 +9,7 @@
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 class EnvironmentProvider final : public CredentialsProvider {
@@ -175,4 +175,4 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
   return utc_time_from_fields(text, {{{0, 4}, {5, 2}, {8, 2}, {11, 2}, {14, 2}, {17, 2}}});
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

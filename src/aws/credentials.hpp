@@ -1,8 +1,8 @@
 // AWS credentials and where they come from: a chain of providers like the AWS SDKs' default
 // chain, with expiry-aware caching.
 //
-//   auto provider = awrap::aws::make_default_credentials_chain({.profile = "analytics"});
-//   awrap::aws::Credentials credentials = provider->credentials();  // AuthError when none
+//   auto provider = aws::make_default_credentials_chain({.profile = "analytics"});
+//   aws::Credentials credentials = provider->credentials();  // AuthError when none
 //
 // Order of the default chain (the first that is configured answers):
 //   1. environment   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
@@ -31,7 +31,7 @@
 #include "aws/http_client.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 struct Credentials {
   std::string access_key_id;
@@ -126,4 +126,4 @@ std::unique_ptr<CachingCredentialsProvider> make_default_credentials_chain(
 // accepted). nullopt when malformed.
 std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::string_view text);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

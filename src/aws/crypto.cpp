@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 Digest256 sha256(std::string_view data) {
   Digest256 out{};
@@ -39,4 +39,4 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

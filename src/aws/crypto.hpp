@@ -1,7 +1,7 @@
 // SHA-256 and HMAC-SHA256 on OpenSSL's libcrypto, plus lowercase hex: the primitives of SigV4.
 //
-//   auto digest = awrap::aws::sha256("payload");
-//   std::string hex = awrap::aws::to_hex(digest);
+//   auto digest = aws::sha256("payload");
+//   std::string hex = aws::to_hex(digest);
 //
 // Thread-safety: every function is pure and safe to call concurrently.
 #pragma once
@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 using Digest256 = std::array<std::uint8_t, 32>;
 
@@ -29,4 +29,4 @@ inline std::string sha256_hex(std::string_view data) {
   return to_hex(sha256(data));
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 EnvironmentLookup process_environment() {
   return [](std::string_view name) -> std::optional<std::string> {
@@ -43,4 +43,4 @@ std::string expand_home(std::string_view path, const EnvironmentLookup& env) {
   return std::string(path);
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

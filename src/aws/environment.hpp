@@ -1,7 +1,7 @@
 // Environment variables as AWS code reads them, injected so tests never touch the process's
 // environment (setenv is not thread-safe) and never inherit the developer's AWS settings.
 //
-//   auto env = awrap::aws::process_environment();
+//   auto env = aws::process_environment();
 //   if (auto region = env("AWS_REGION")) use(*region);
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 // The value of a variable; nullopt when unset. An empty value counts as unset, as the AWS SDKs
 // treat it.
@@ -27,4 +27,4 @@ std::string home_directory(const EnvironmentLookup& env);
 // Replaces a leading "~/" by the home directory.
 std::string expand_home(std::string_view path, const EnvironmentLookup& env);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

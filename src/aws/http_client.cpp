@@ -6,7 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 struct CurlEasyDeleter {
@@ -111,4 +111,4 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) const {
   return response;
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

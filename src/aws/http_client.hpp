@@ -2,7 +2,7 @@
 // Manager): one request at a time, certificate verification always on, a timeout on every
 // request.
 //
-//   awrap::aws::CurlHttpClient http({.ca_bundle = env("AWS_CA_BUNDLE").value_or("")});
+//   aws::CurlHttpClient http({.ca_bundle = env("AWS_CA_BUNDLE").value_or("")});
 //   auto response = http.send({.method = "GET", .url = "https://example.com/",
 //                              .timeout = std::chrono::seconds(2)});
 //
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 struct HttpRequest {
   std::string method = "GET";
@@ -66,4 +66,4 @@ class CurlHttpClient final : public HttpClient {
 // The scheme-less host[:port] of a URL, for messages.
 std::string url_host_for_messages(const std::string& url);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -4,7 +4,7 @@
 #include "awrap/errors.hpp"
 #include "aws/credential_sources.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 constexpr std::string_view kDefaultEndpoint = "http://169.254.169.254";
@@ -90,4 +90,4 @@ std::unique_ptr<CredentialsProvider> make_imds_provider(const CredentialsChainOp
   return std::make_unique<ImdsProvider>(options);
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -5,7 +5,7 @@
 #include "aws/sigv4.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 std::string generate_rds_auth_token(std::string_view host, int port, std::string_view user,
                                     std::string_view region, const Credentials& credentials,
@@ -89,4 +89,4 @@ std::string RdsTokenCache::get_or_generate(const RdsTokenKey& key, std::chrono::
   return token;
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

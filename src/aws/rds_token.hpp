@@ -1,7 +1,7 @@
 // RDS IAM authentication tokens, byte for byte as `aws rds generate-db-auth-token` (botocore's
 // generate_db_auth_token) makes them, and a process-wide cache of them.
 //
-//   std::string token = awrap::aws::generate_rds_auth_token(
+//   std::string token = aws::generate_rds_auth_token(
 //       "mydb.c1abc.us-east-1.rds.amazonaws.com", 5432, "iam_user", "us-east-1", credentials,
 //       std::chrono::system_clock::now());
 //   // "mydb.c1abc.us-east-1.rds.amazonaws.com:5432/?Action=connect&DBUser=iam_user&X-Amz-..."
@@ -21,7 +21,7 @@
 #include "aws/credentials.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 // botocore hard-codes 900 s; RDS accepts at most 900 s.
 inline constexpr std::chrono::seconds kRdsTokenMaxLifetime{900};
@@ -81,4 +81,4 @@ class RdsTokenCache {
   std::unordered_map<RdsTokenKey, Entry, RdsTokenKeyHash> entries_ GUARDED_BY(mutex_);
 };
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

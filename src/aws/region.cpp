@@ -6,7 +6,7 @@
 #include "awrap/errors.hpp"
 #include "aws/shared_config.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 std::vector<std::string> labels_of(std::string_view host) {
@@ -99,4 +99,4 @@ std::string resolve_region(const RegionSources& sources) {
                     sources.property_name);
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -1,6 +1,6 @@
 // Which AWS region to sign for.
 //
-//   std::string region = awrap::aws::resolve_region({.explicit_region = props_region,
+//   std::string region = aws::resolve_region({.explicit_region = props_region,
 //                                                    .host =
 //                                                    "db.abc.eu-west-1.rds.amazonaws.com"});
 //
@@ -15,7 +15,7 @@
 
 #include "aws/environment.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 // The region inside an RDS endpoint name, or nullopt:
 //   <name>.<id>.<region>.rds.amazonaws.com          (commercial and GovCloud)
@@ -38,4 +38,4 @@ struct RegionSources {
 
 std::string resolve_region(const RegionSources& sources);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -12,7 +12,7 @@
 #include "aws/sigv4.hpp"
 #include "base/logging.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 constexpr std::string_view kTarget = "secretsmanager.GetSecretValue";
@@ -280,4 +280,4 @@ std::string SecretsManagerClient::get_secret_string(const std::string& secret_id
                   std::to_string(options_.max_attempts) + " attempts: " + last_failure);
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -1,12 +1,12 @@
 // AWS Secrets Manager GetSecretValue over HTTPS (JSON 1.1 protocol, SigV4 for service
 // "secretsmanager"), with the region and endpoint rules the AWS SDKs use.
 //
-//   awrap::aws::SecretsManagerClient client({.credentials = [&](bool refresh) {
+//   aws::SecretsManagerClient client({.credentials = [&](bool refresh) {
 //     if (refresh) provider->invalidate();
 //     return provider->credentials();
 //   }});
 //   std::string secret_string = client.get_secret_string(
-//       "prod/orders/db", {"eu-west-1", awrap::aws::secrets_manager_endpoint("eu-west-1")});
+//       "prod/orders/db", {"eu-west-1", aws::secrets_manager_endpoint("eu-west-1")});
 //
 // Errors are awrap::AuthError (secret not found, access denied, throttled after the retries,
 // network, malformed response) whose messages name the secret id, the endpoint's host and the
@@ -27,7 +27,7 @@
 #include "aws/credentials.hpp"
 #include "aws/http_client.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 // The region of a secret ARN (arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME), or
 // nullopt when `secret_id` is not such an ARN (a plain name).
@@ -98,4 +98,4 @@ class SecretsManagerClient {
   std::shared_ptr<const HttpClient> http_;
 };
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 std::string_view trim(std::string_view text) {
@@ -113,4 +113,4 @@ std::string selected_profile(std::string_view explicit_profile, const Environmen
   return env("AWS_PROFILE").value_or("default");
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

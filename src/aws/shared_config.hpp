@@ -1,6 +1,6 @@
 // The AWS shared files: ~/.aws/credentials and ~/.aws/config (INI).
 //
-//   auto files = awrap::aws::SharedConfigFiles::load(env);
+//   auto files = aws::SharedConfigFiles::load(env);
 //   const auto* profile = files.credentials_profile("default");
 //
 // Rules, as the AWS CLI reads them: sections are `[name]` in the credentials file and
@@ -19,7 +19,7 @@
 
 #include "aws/environment.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 using ProfileSettings = std::map<std::string, std::string, std::less<>>;
 using ProfileSections = std::map<std::string, ProfileSettings, std::less<>>;
@@ -53,4 +53,4 @@ class SharedConfigFiles {
 // AWS_PROFILE, else "default".
 std::string selected_profile(std::string_view explicit_profile, const EnvironmentLookup& env);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

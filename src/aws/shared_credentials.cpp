@@ -1,6 +1,6 @@
 #include "aws/shared_credentials.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 CachingCredentialsProvider& SharedCredentialsProviders::get(const std::string& profile,
                                                             const std::string& region) {
@@ -21,4 +21,4 @@ CachingCredentialsProvider& shared_credentials_provider(internal::Runtime& runti
   return runtime.get<SharedCredentialsProviders>().get(profile, region);
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -2,9 +2,9 @@
 // so a new connection never costs an STS or IMDS round trip for credentials another connection
 // already has.
 //
-//   awrap::aws::CachingCredentialsProvider& provider =
-//       awrap::aws::shared_credentials_provider(runtime, profile, region);
-//   awrap::aws::Credentials credentials = provider.credentials();
+//   aws::CachingCredentialsProvider& provider =
+//       aws::shared_credentials_provider(runtime, profile, region);
+//   aws::Credentials credentials = provider.credentials();
 //
 // Thread-safety: safe to call concurrently; the provider returned lives as long as `runtime`.
 #pragma once
@@ -17,7 +17,7 @@
 #include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 // The chains of one Runtime, by profile.
 class SharedCredentialsProviders {
@@ -36,4 +36,4 @@ CachingCredentialsProvider& shared_credentials_provider(internal::Runtime& runti
                                                         const std::string& profile,
                                                         const std::string& region);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

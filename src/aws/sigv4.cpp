@@ -9,7 +9,7 @@
 
 #include "aws/utc_time.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
@@ -290,4 +290,4 @@ PresignedQuery presign_query(std::string_view method, std::string_view path,
   return result;
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -1,11 +1,11 @@
 // AWS Signature Version 4: canonical request, string to sign, signing key, Authorization header
 // and query-string presigning (the form of RDS IAM tokens).
 //
-//   awrap::aws::HttpRequestToSign request{.method = "POST", .path = "/"};
+//   aws::HttpRequestToSign request{.method = "POST", .path = "/"};
 //   request.headers = {{"Host", "sts.us-east-1.amazonaws.com"},
 //                      {"Content-Type", "application/x-www-form-urlencoded"}};
 //   request.payload = "Action=GetCallerIdentity&Version=2011-06-15";
-//   awrap::aws::sign_request(request, {key_id, secret, session_token},
+//   aws::sign_request(request, {key_id, secret, session_token},
 //                            {"us-east-1", "sts", std::chrono::system_clock::now()});
 //   // request.headers now also holds X-Amz-Date, X-Amz-Security-Token (when there is a session
 //   // token) and Authorization: send exactly these headers.
@@ -29,7 +29,7 @@
 
 #include "aws/crypto.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 // The key material to sign with. Views: the caller keeps the strings alive during the call.
 struct SigningIdentity {
@@ -110,4 +110,4 @@ PresignedQuery presign_query(std::string_view method, std::string_view path,
                              const SigningIdentity& identity, const SigningScope& scope,
                              std::chrono::seconds expires);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

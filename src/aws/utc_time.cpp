@@ -1,6 +1,6 @@
 #include "aws/utc_time.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 std::optional<std::chrono::system_clock::time_point> utc_time_from_fields(
     std::string_view text, const std::array<DigitField, 6>& fields) {
@@ -28,4 +28,4 @@ std::optional<std::chrono::system_clock::time_point> utc_time_from_fields(
   return time;
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

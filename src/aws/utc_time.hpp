@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 
 // Where each field's digits stand in the text: {offset, length}.
 struct DigitField {
@@ -27,4 +27,4 @@ inline constexpr int kMaxUtcYear = 2261;
 std::optional<std::chrono::system_clock::time_point> utc_time_from_fields(
     std::string_view text, const std::array<DigitField, 6>& fields);
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

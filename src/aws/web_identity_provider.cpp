@@ -7,7 +7,7 @@
 #include "aws/shared_config.hpp"
 #include "aws/sigv4.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 // "<tag>" or "</tag>". Built by append: GCC 12 at -O3 reports a false -Wrestrict for
@@ -144,4 +144,4 @@ std::unique_ptr<CredentialsProvider> make_web_identity_provider(
   return std::make_unique<WebIdentityProvider>(options);
 }
 
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

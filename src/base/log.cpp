@@ -13,6 +13,10 @@
 namespace awrap {
 namespace {
 
+using internal::Mutex;
+using internal::MutexLock;
+using internal::NoDestructor;
+
 // The process-wide logging configuration, set by the application (set_log_sink, set_log_level):
 // one sink and one level. Process configuration, not awrap state, so not in the Runtime
 // (docs/architecture.md, "Runtime"; docs/logging.md).

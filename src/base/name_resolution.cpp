@@ -17,7 +17,7 @@
 #include "base/no_destructor.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -227,4 +227,4 @@ std::vector<std::string> PendingLookup::addresses() const {
   return addresses_of(lookup_->request.ar_result, lookup_->name, endpoint_);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

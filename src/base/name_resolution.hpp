@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace awrap {
+namespace awrap::internal {
 
 // The addresses of `host` (numeric text, in the resolver's order, duplicates removed), resolved
 // through the system resolver (getaddrinfo_a, so /etc/hosts and nsswitch apply) by `deadline`
@@ -50,4 +50,4 @@ class PendingLookup {
 #endif
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,7 +10,7 @@
 #include <new>
 #include <utility>
 
-namespace awrap {
+namespace awrap::internal {
 
 template <class T>
 class NoDestructor {
@@ -30,4 +30,4 @@ class NoDestructor {
   alignas(T) unsigned char storage_[sizeof(T)];
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

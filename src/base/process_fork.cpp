@@ -10,7 +10,7 @@
 #include "base/no_destructor.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 std::atomic<std::uint64_t> generation{0};
@@ -95,4 +95,4 @@ void detach_inherited_socket(int fd) noexcept {
   ::close(fresh);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

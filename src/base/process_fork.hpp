@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <functional>
 
-namespace awrap {
+namespace awrap::internal {
 
 // Changes in the child of every fork() (a pthread_atfork child handler) and never otherwise:
 // an object that records it when made can tell whether it belongs to this process. Lock-free.
@@ -41,4 +41,4 @@ class ForkHandlers {
   std::uint64_t id_;
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

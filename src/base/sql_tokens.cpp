@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 bool is_blank(char c) {
@@ -104,4 +104,4 @@ std::optional<std::vector<SqlToken>> tokenize_sql(std::string_view sql, SqlEngin
   return out;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace awrap {
+namespace awrap::internal {
 
 enum class SqlEngine { kPostgres, kMysql };
 
@@ -42,4 +42,4 @@ bool is_sql_word_char(char c) noexcept;
 // its content), or a backslash inside quotes (whether it escapes depends on server settings).
 std::optional<std::vector<SqlToken>> tokenize_sql(std::string_view sql, SqlEngine engine);
 
-}  // namespace awrap
+}  // namespace awrap::internal

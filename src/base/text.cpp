@@ -6,7 +6,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::text {
+namespace awrap::internal::text {
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -58,4 +58,4 @@ bool is_ip_literal(std::string_view host) noexcept {
   return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
 }
 
-}  // namespace awrap::text
+}  // namespace awrap::internal::text

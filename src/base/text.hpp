@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace awrap::text {
+namespace awrap::internal::text {
 
 std::string_view trim(std::string_view s) noexcept;
 std::string lower(std::string_view s);
@@ -15,4 +15,4 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 std::string percent_decode(std::string_view s);
 bool is_ip_literal(std::string_view host) noexcept;
 
-}  // namespace awrap::text
+}  // namespace awrap::internal::text

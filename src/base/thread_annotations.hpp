@@ -28,7 +28,7 @@
 #define ASSERT_CAPABILITY(x) AWRAP_THREAD_ANNOTATION(assert_capability(x))
 #define NO_THREAD_SAFETY_ANALYSIS AWRAP_THREAD_ANNOTATION(no_thread_safety_analysis)
 
-namespace awrap {
+namespace awrap::internal {
 
 // std::mutex as a Clang capability. BasicLockable, so std::condition_variable_any waits on a
 // MutexLock directly.
@@ -73,4 +73,4 @@ class SCOPED_CAPABILITY MutexLock {
   bool locked_ = true;
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

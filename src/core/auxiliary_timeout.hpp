@@ -13,7 +13,7 @@
 
 #include "awrap/ext/target_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // The tighter of two wait budgets, where zero stands for "no limit".
 inline std::chrono::milliseconds tighter_timeout(std::chrono::milliseconds a,
@@ -48,4 +48,4 @@ class ScopedSocketTimeout {
   std::chrono::milliseconds previous_;
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

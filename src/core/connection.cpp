@@ -5,6 +5,9 @@
 
 namespace awrap {
 
+// The public API implemented with awrap's internals.
+using namespace internal;
+
 Connection ConnectionAccess::open(std::string_view conninfo, const PropertyMap& properties,
                                   std::shared_ptr<TargetDriver> driver) {
   auto impl = std::make_unique<internal::ConnectionImpl>(parse_conninfo(conninfo), properties,

@@ -15,7 +15,7 @@
 #include <cstdlib>
 #include <sstream>
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // A positive value never rounds down to 0 ms, which the drivers read as "wait forever".
@@ -612,4 +612,4 @@ std::shared_ptr<internal::Runtime> runtime_of(const PluginService& service) {
   return internal::Runtime::process();
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

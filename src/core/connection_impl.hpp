@@ -25,9 +25,9 @@
 #include "topology/rds_endpoint.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
-class internal::ConnectionImpl final : public PluginService, private ChainTerminal {
+class ConnectionImpl final : public PluginService, private ChainTerminal {
  public:
   // Validates everything and builds the plugins; does not connect. Throws ConfigError.
   ConnectionImpl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver);
@@ -183,4 +183,4 @@ struct ConnectionAccess {
   static internal::ConnectionImpl& impl(Connection& connection) { return connection.impl(); }
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -6,7 +6,7 @@
 #include "awrap/errors.hpp"
 #include "base/text.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 int parse_port(std::string_view text) {
@@ -239,4 +239,4 @@ ConnInfo parse_conninfo(std::string_view text_in) {
   return parse_keywords(t);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

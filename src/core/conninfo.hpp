@@ -9,7 +9,7 @@
 #include "awrap/host_info.hpp"
 #include "awrap/properties.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 struct ConnInfo {
   std::string engine;           // "pg" or "mysql"
@@ -20,4 +20,4 @@ struct ConnInfo {
 // Throws ConfigError naming the problem (never echoing a password).
 ConnInfo parse_conninfo(std::string_view text);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -1,6 +1,6 @@
 #include "core/credentials_chain.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 class CredentialsChain final : public BackgroundCredentials {
@@ -31,4 +31,4 @@ std::shared_ptr<const BackgroundCredentials> chain_background_credentials(
   return std::make_shared<CredentialsChain>(std::move(sources));
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

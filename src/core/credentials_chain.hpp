@@ -8,10 +8,10 @@
 #include "awrap/ext/background_credentials.hpp"
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // Null when no plugin offers background credentials.
 std::shared_ptr<const BackgroundCredentials> chain_background_credentials(
     const std::vector<Plugin*>& plugins_outermost_first);
 
-}  // namespace awrap
+}  // namespace awrap::internal

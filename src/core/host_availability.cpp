@@ -4,7 +4,7 @@
 
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 HostAvailabilityRecord record_availability(HostAvailabilityRecord record, HostAvailability observed,
                                            HostAvailabilityRecord::TimePoint now) noexcept {
@@ -75,4 +75,4 @@ void HostAvailabilityRegistry::clear() {
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -30,7 +30,7 @@
 #include "base/thread_annotations.hpp"
 #include "base/time_source.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 struct HostAvailabilityStrategy {
   enum class Kind : std::uint8_t { kSimple, kExponentialBackoff };
@@ -78,4 +78,4 @@ class HostAvailabilityRegistry {
   std::atomic<std::uint64_t> generation_{0};
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

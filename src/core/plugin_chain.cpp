@@ -2,6 +2,9 @@
 
 namespace awrap {
 
+// The public API implemented with awrap's internals.
+using namespace internal;
+
 PluginChain::PluginChain(const std::vector<Plugin*>& plugins, ChainTerminal* terminal)
     : terminal_(terminal) {
   for (std::size_t m = 0; m < chains_.size(); ++m)

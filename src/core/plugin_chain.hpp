@@ -7,7 +7,7 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // What sits at the end of every chain: the native driver (DefaultPlugin).
 class ChainTerminal {
@@ -44,4 +44,4 @@ class PluginChain {
   ChainTerminal* terminal_;
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,6 +7,9 @@
 #include "base/thread_annotations.hpp"
 
 namespace awrap {
+
+// The public API implemented with awrap's internals.
+using namespace internal;
 namespace {
 
 struct PluginRegistry {
@@ -56,8 +59,8 @@ std::vector<PluginRegistration> registered_plugins() {
   return out;
 }
 
-std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes,
-                                                bool auto_sort) {
+std::vector<PluginRegistration> internal::resolve_plugins(const std::vector<std::string>& codes,
+                                                          bool auto_sort) {
   std::vector<PluginRegistration> out;
   MutexLock lock(registry().mutex);
   for (const auto& code : codes) {

@@ -9,7 +9,7 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // The built-in plugins, in their documentation order. Defined by the plugin layer
 // (src/plugin/builtin_plugins.cpp, the one place that lists them); the registry calls it once.
@@ -24,4 +24,4 @@ std::vector<std::span<const PropertyDefinition>> builtin_plugin_property_groups(
 std::vector<PluginRegistration> resolve_plugins(const std::vector<std::string>& codes,
                                                 bool auto_sort);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -8,10 +8,10 @@
 #include "awrap/ext/plugin.hpp"
 #include "base/runtime.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // The Runtime of the Connection behind `service`. A PluginService that is not awrap's own (a
 // test's stand-in) gets the process's current Runtime.
 std::shared_ptr<internal::Runtime> runtime_of(const PluginService& service);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,6 +10,9 @@
 #include "base/text.hpp"
 
 namespace awrap {
+
+// The public API implemented with awrap's internals.
+using namespace internal;
 namespace {
 
 constexpr std::string_view kMonitoringPrefix = "monitoring-";

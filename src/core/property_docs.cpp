@@ -10,7 +10,7 @@
 #include "core/plugin_registry.hpp"
 #include "core/property_table.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 const char* type_name(PropertyType t) {
@@ -123,4 +123,4 @@ std::string error_class_name(const std::exception& e) {
   return "std::exception";
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -4,11 +4,11 @@
 
 #include <string>
 
-namespace awrap {
+namespace awrap::internal {
 
 std::string render_properties_help();
 std::string render_configuration_markdown();
 // The name of the error class of an exception object ("FailoverSuccessError", …).
 std::string error_class_name(const std::exception& error);
 
-}  // namespace awrap
+}  // namespace awrap::internal

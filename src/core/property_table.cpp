@@ -11,6 +11,9 @@
 #include "core/property_table.hpp"
 
 namespace awrap {
+
+// The public API implemented with awrap's internals.
+using namespace internal;
 namespace {
 
 using T = PropertyType;
@@ -215,7 +218,7 @@ const PropertyDefinition* find_builtin(std::string_view name) {
 
 }  // namespace
 
-std::vector<PropertyDefinition> builtin_property_definitions() {
+std::vector<PropertyDefinition> internal::builtin_property_definitions() {
   std::vector<PropertyDefinition> all;
   for (auto group : builtin_groups()) all.insert(all.end(), group.begin(), group.end());
   return all;

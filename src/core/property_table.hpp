@@ -5,9 +5,9 @@
 
 #include "awrap/properties.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // The built-in definitions only (no user registrations): what docs/configuration.md documents.
 std::vector<PropertyDefinition> builtin_property_definitions();
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 const std::string* find_value(const SettingValues& values, std::string_view name) {
@@ -44,4 +44,4 @@ std::vector<Param> restore_setting_parameters(SqlEngine engine, std::string_view
   return {Param(value)};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

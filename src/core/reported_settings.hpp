@@ -12,7 +12,7 @@
 #include "awrap/params.hpp"
 #include "base/sql_tokens.hpp"  // SqlEngine
 
-namespace awrap {
+namespace awrap::internal {
 
 using SettingValues = std::vector<std::pair<std::string, std::string>>;  // name, value
 
@@ -30,4 +30,4 @@ std::string restore_setting_statement(SqlEngine engine, std::string_view name);
 std::vector<Param> restore_setting_parameters(SqlEngine engine, std::string_view name,
                                               std::string_view value);
 
-}  // namespace awrap
+}  // namespace awrap::internal

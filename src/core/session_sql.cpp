@@ -9,7 +9,7 @@
 
 #include "base/sql_tokens.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 char upper(char c) {
@@ -414,4 +414,4 @@ bool commits_transaction(std::string_view sql, SqlEngine engine) {
   return s.word(0) == "COMMIT" && s.word(1) != "PREPARED";
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

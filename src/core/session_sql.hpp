@@ -19,7 +19,7 @@
 
 #include "base/sql_tokens.hpp"  // SqlEngine
 
-namespace awrap {
+namespace awrap::internal {
 
 struct SessionEffect {
   enum class Kind {
@@ -58,4 +58,4 @@ bool may_open_transaction(std::string_view sql) noexcept;
 // (not COMMIT PREPARED).
 bool commits_transaction(std::string_view sql, SqlEngine engine);
 
-}  // namespace awrap
+}  // namespace awrap::internal

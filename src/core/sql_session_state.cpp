@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // Whether a ','-joined key names `name`.
@@ -63,4 +63,4 @@ void SqlSessionState::keep_after_replay(const std::vector<bool>& replayed) {
   untracked_.clear();
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

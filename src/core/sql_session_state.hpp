@@ -9,7 +9,7 @@
 
 #include "core/session_sql.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 class SqlSessionState {
  public:
@@ -37,4 +37,4 @@ class SqlSessionState {
   std::vector<std::pair<std::string, std::string>> untracked_;  // key, label
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -11,7 +11,7 @@
 #include <optional>
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 std::optional<std::chrono::system_clock::time_point> parse_server_utc_time(std::string_view text) {
   constexpr int kMinYear = 1678;
@@ -91,4 +91,4 @@ std::shared_ptr<const Dialect> detect_dialect_cached(internal::Runtime& runtime,
   return dialect;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -12,7 +12,7 @@
 #include "awrap/ext/dialect.hpp"
 #include "base/runtime.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // "YYYY-MM-DD HH:MM:SS" (how the topology queries format a UTC time; anything after the seconds
 // is ignored) -> time point. nullopt when malformed or outside the years system_clock can hold
@@ -30,4 +30,4 @@ std::shared_ptr<const Dialect> detect_dialect_cached(internal::Runtime& runtime,
 // Runs the detection queries on `connection` and returns the best-fitting dialect.
 std::unique_ptr<Dialect> detect_dialect(TargetConnection& connection, std::string_view engine);
 
-}  // namespace awrap
+}  // namespace awrap::internal

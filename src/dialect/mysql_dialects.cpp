@@ -8,7 +8,7 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // Aurora lists instances it has not heard from for a while; older than this they are dead.
@@ -209,4 +209,4 @@ std::unique_ptr<Dialect> detect_mysql_dialect(TargetConnection& c) {
   return make_plain_mysql_dialect("mysql");
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

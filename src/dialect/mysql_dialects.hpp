@@ -12,7 +12,7 @@
 
 #include "dialect/dialect.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // "mysql", "mariadb" or "rds-mysql": no topology of their own.
 std::unique_ptr<Dialect> make_plain_mysql_dialect(std::string_view code);
@@ -44,4 +44,4 @@ std::vector<TopologyEntry> multi_az_mysql_topology_from_rows(const ResultData& r
 // replica has not reached its source or the columns are missing. REQUIRES: a row.
 std::string source_server_id_from_replica_status(const ResultData& status);
 
-}  // namespace awrap
+}  // namespace awrap::internal

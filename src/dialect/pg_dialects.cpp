@@ -5,7 +5,7 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 std::optional<std::string> single_value(TargetConnection& c, std::string_view sql) {
@@ -164,4 +164,4 @@ std::unique_ptr<Dialect> detect_pg_dialect(TargetConnection& c) {
   return make_plain_pg_dialect("rds-pg");
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

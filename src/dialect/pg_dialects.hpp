@@ -6,7 +6,7 @@
 
 #include "dialect/dialect.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 std::unique_ptr<Dialect> make_plain_pg_dialect(std::string_view code);  // "pg" or "rds-pg"
 std::unique_ptr<Dialect> make_aurora_pg_dialect();
@@ -21,4 +21,4 @@ std::vector<TopologyEntry> aurora_pg_topology_from_rows(const ResultData& rows);
 // multi-az-pg: id, endpoint, port, is_writer (t/f).
 std::vector<TopologyEntry> multi_az_pg_topology_from_rows(const ResultData& rows);
 
-}  // namespace awrap
+}  // namespace awrap::internal

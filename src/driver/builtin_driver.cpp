@@ -8,8 +8,8 @@
 namespace awrap {
 
 std::shared_ptr<TargetDriver> make_builtin_driver(std::string_view engine) {
-  if (engine == "pg") return pg::make_pg_driver();
-  if (engine == "mysql") return mysql::make_mysql_driver();
+  if (engine == "pg") return internal::pg::make_pg_driver();
+  if (engine == "mysql") return internal::mysql::make_mysql_driver();
   throw ConfigError("no driver for engine '" + std::string(engine) + "' (expected pg or mysql)",
                     "conninfo");
 }

@@ -1,6 +1,6 @@
 #include "host_selection/fastest_response.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 std::optional<std::size_t> fastest_index(
     std::span<const std::optional<std::chrono::nanoseconds>> times) {
@@ -27,4 +27,4 @@ std::optional<std::size_t> choose_fastest(
   return best;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

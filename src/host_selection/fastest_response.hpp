@@ -14,7 +14,7 @@
 
 #include "awrap/host_info.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // Where a fastest_response selector gets its figures. Thread safety: used by one selector (one
 // thread) at a time; implementations may share state with background threads.
@@ -49,4 +49,4 @@ std::optional<std::size_t> choose_fastest(
     std::optional<FastestChoice>& cache, std::chrono::steady_clock::time_point now,
     std::chrono::milliseconds interval);
 
-}  // namespace awrap
+}  // namespace awrap::internal

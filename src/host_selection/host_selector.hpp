@@ -32,7 +32,7 @@
 #include "base/thread_annotations.hpp"
 #include "host_selection/fastest_response.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // The strategies, as accepted by the *_host_selector_strategy properties.
 inline constexpr std::string_view kHostSelectorStrategies =
@@ -95,4 +95,4 @@ class HostSelector {
 std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& config,
                                                  HostSelectorSources sources = {});
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,7 +7,7 @@
 #include "host_selection/host_selector.hpp"
 #include "host_selection/host_weights.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // Hosts of `role` marked available, sorted by host name (the order round_robin cycles in).
@@ -253,4 +253,4 @@ std::unique_ptr<HostSelector> make_host_selector(const HostSelectorConfig& confi
                     property);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

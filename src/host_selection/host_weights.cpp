@@ -5,7 +5,7 @@
 #include "awrap/errors.hpp"
 #include "base/text.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 [[noreturn]] void reject(std::string_view value, std::string_view property, std::string_view pair,
@@ -49,4 +49,4 @@ std::int64_t weight_of(const HostInfo& host, const HostWeights& weights,
   return default_weight;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

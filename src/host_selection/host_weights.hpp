@@ -9,7 +9,7 @@
 
 #include "awrap/host_info.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // host name (or instance id) -> weight, at least 1.
 using HostWeights = std::map<std::string, std::int64_t, std::less<>>;
@@ -23,4 +23,4 @@ HostWeights parse_host_weight_pairs(std::string_view value, std::string_view pro
 std::int64_t weight_of(const HostInfo& host, const HostWeights& weights,
                        std::int64_t default_weight);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -8,11 +8,11 @@
 #include "plugin/read_write_splitting/read_write_splitting_properties.hpp"
 #include "plugin/srw/srw_properties.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 std::vector<std::span<const PropertyDefinition>> builtin_plugin_property_groups() {
   return {plugin::iam::kIamProperties, plugin::secrets_manager::kSecretsManagerProperties,
           plugin::read_write_splitting::kReadWriteSplittingProperties, plugin::srw::kSrwProperties};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -14,7 +14,7 @@
 #include "plugin/read_write_splitting/read_write_splitting_plugin.hpp"
 #include "plugin/srw/srw_plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 std::vector<PluginRegistration> builtin_plugin_registrations() {
   // This order is the order of the plugins' property groups in docs/configuration.md.
@@ -36,4 +36,4 @@ std::vector<PluginRegistration> builtin_plugin_registrations() {
   // clang-format on
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

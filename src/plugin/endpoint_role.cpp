@@ -2,7 +2,7 @@
 
 #include "topology/rds_endpoint.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 EndpointRole endpoint_role(const Properties& properties, std::string_view host) {
   std::string role = properties.get_choice("cluster_endpoint_role");
@@ -19,4 +19,4 @@ EndpointRole endpoint_role(const Properties& properties, std::string_view host) 
   }
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

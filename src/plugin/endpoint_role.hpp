@@ -5,11 +5,11 @@
 
 #include "awrap/properties.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 enum class EndpointRole { kWriter, kReader, kInstance };
 
 // cluster_endpoint_role, with "auto" resolved from the RDS name of `host`.
 EndpointRole endpoint_role(const Properties& properties, std::string_view host);
 
-}  // namespace awrap
+}  // namespace awrap::internal

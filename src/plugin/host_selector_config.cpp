@@ -4,7 +4,7 @@
 #include "plugin/response_time/response_time_monitor.hpp"
 #include "topology/open_connection_registry.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 std::unique_ptr<HostSelector> host_selector_from(const PluginService& service,
                                                  const Properties& props,
@@ -41,4 +41,4 @@ std::unique_ptr<HostSelector> host_selector_from(const PluginService& service,
   return make_host_selector(config, std::move(sources));
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

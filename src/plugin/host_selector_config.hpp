@@ -12,11 +12,11 @@
 #include "awrap/properties.hpp"
 #include "host_selection/host_selector.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // Throws ConfigError naming the property when the strategy or its weights are invalid.
 std::unique_ptr<HostSelector> host_selector_from(const PluginService& service,
                                                  const Properties& props,
                                                  std::string_view strategy_property);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -19,7 +19,7 @@
 #include "base/thread_annotations.hpp"
 #include "core/host_availability.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -238,4 +238,4 @@ MonitorLoopStats monitor_loop_stats(internal::Runtime& runtime, std::string_view
   return service ? service->stats(kind) : MonitorLoopStats{};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

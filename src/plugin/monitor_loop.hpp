@@ -23,7 +23,7 @@
 #include "awrap/host_info.hpp"
 #include "base/runtime.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 class LoopTask {
  public:
@@ -72,4 +72,4 @@ struct MonitorLoopStats {
 // Zero when `runtime` has no loop yet.
 MonitorLoopStats monitor_loop_stats(internal::Runtime& runtime, std::string_view kind);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,7 +10,7 @@
 #include "base/name_resolution.hpp"
 #include "base/text.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 class ResolvingProbe final : public HostProbe {
@@ -95,4 +95,4 @@ std::unique_ptr<HostProbe> make_resolving_probe(std::shared_ptr<const TargetDriv
   return std::make_unique<ResolvingProbe>(std::move(driver), std::move(spec));
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

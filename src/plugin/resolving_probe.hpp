@@ -8,7 +8,7 @@
 
 #include "awrap/ext/target_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // `driver`'s probe of spec.host; a host given as an IP literal, or with spec.addresses set, goes
 // to the driver's probe directly. The lookup is bounded by the caller's deadline like any other
@@ -16,4 +16,4 @@ namespace awrap {
 std::unique_ptr<HostProbe> make_resolving_probe(std::shared_ptr<const TargetDriver> driver,
                                                 ConnectSpec spec);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -3,7 +3,7 @@
 #include "core/connection_impl.hpp"
 #include "core/host_availability.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 bool connection_broken(Connection& connection) noexcept {
   if (connection.is_closed()) return true;
@@ -42,4 +42,4 @@ pool_policy::HostFacts cluster_facts(Connection& connection, ClusterFactsCache& 
   return facts;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -9,7 +9,7 @@
 #include "awrap/ext/cluster_topology.hpp"
 #include "pool/pool_policy.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // Per connection, so a borrow usually costs two atomic loads and the topology snapshot's copy:
 // the answers are recomputed only when the snapshot or the registry changed.
@@ -26,4 +26,4 @@ pool_policy::HostFacts cluster_facts(Connection& connection, ClusterFactsCache& 
 // True when the Connection is closed or its physical connection is lost or aborted.
 bool connection_broken(Connection& connection) noexcept;
 
-}  // namespace awrap
+}  // namespace awrap::internal

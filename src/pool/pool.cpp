@@ -12,6 +12,9 @@
 #include "pool/pool_impl.hpp"
 
 namespace awrap {
+
+// The public API implemented with awrap's internals.
+using namespace internal;
 using internal::PoolImpl;
 using internal::PoolSlot;
 
@@ -51,7 +54,7 @@ bool reset_session(Connection& connection) noexcept {
 
 }  // namespace
 
-pool_policy::TimePoint coarse_steady_now() noexcept {
+pool_policy::TimePoint internal::coarse_steady_now() noexcept {
   timespec now{};
   // Same origin as CLOCK_MONOTONIC, which steady_clock reads on Linux.
   if (::clock_gettime(CLOCK_MONOTONIC_COARSE, &now) != 0) return pool_policy::Clock::now();
@@ -59,7 +62,7 @@ pool_policy::TimePoint coarse_steady_now() noexcept {
       std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec)));
 }
 
-bool validate_with_select_1(Connection& connection, std::chrono::milliseconds timeout) {
+bool internal::validate_with_select_1(Connection& connection, std::chrono::milliseconds timeout) {
   if (connection_broken(connection)) return false;
   TargetConnection* physical = ConnectionAccess::impl(connection).current_connection();
   try {

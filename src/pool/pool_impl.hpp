@@ -17,9 +17,9 @@
 #include "pool/cluster_facts.hpp"
 #include "pool/pool_policy.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
-struct internal::PoolSlot {
+struct PoolSlot {
   explicit PoolSlot(Connection opened) : connection(std::move(opened)) {}
   Connection connection;
   std::uint64_t id = 0;
@@ -49,7 +49,7 @@ struct PoolEnvironment {
 // dead host costs validation_timeout, never a failover).
 bool validate_with_select_1(Connection& connection, std::chrono::milliseconds timeout);
 
-class internal::PoolImpl {
+class PoolImpl {
  public:
   using ConnectionFactory = Pool::ConnectionFactory;
   PoolImpl(ConnectionFactory factory, PoolOptions options, PoolEnvironment environment);
@@ -120,4 +120,4 @@ struct PoolAccess {
                    PoolEnvironment environment);
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

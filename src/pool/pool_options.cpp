@@ -4,6 +4,9 @@
 #include "awrap/pool.hpp"
 
 namespace awrap {
+
+// The public API implemented with awrap's internals.
+using namespace internal;
 namespace {
 
 constexpr std::chrono::milliseconds kSecond{1'000};

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace awrap::pool_policy {
+namespace awrap::internal::pool_policy {
 
 TimePoint end_of_life(TimePoint created, std::uint64_t connection_id, const PoolOptions& options) {
   if (options.max_lifetime.count() == 0) return TimePoint::max();
@@ -67,4 +67,4 @@ HousekeepingPlan plan_housekeeping(std::span<const IdleRecord> idle,
   return plan;
 }
 
-}  // namespace awrap::pool_policy
+}  // namespace awrap::internal::pool_policy

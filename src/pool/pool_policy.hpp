@@ -11,7 +11,7 @@
 
 #include "awrap/pool.hpp"
 
-namespace awrap::pool_policy {
+namespace awrap::internal::pool_policy {
 
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
@@ -76,4 +76,4 @@ HousekeepingPlan plan_housekeeping(std::span<const IdleRecord> idle,
                                    std::span<const LentRecord> lent, std::size_t open_or_opening,
                                    const PoolOptions& options, TimePoint now);
 
-}  // namespace awrap::pool_policy
+}  // namespace awrap::internal::pool_policy

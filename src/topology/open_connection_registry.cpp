@@ -3,7 +3,7 @@
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 void OpenConnectionRegistry::add(const HostInfo& host, TargetConnection* connection) {
   MutexLock lock(mutex_);
@@ -43,4 +43,4 @@ std::size_t OpenConnectionRegistry::count(const HostInfo& host) const {
   return it == by_endpoint_.end() ? 0 : it->second.size();
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -18,7 +18,7 @@
 #include "awrap/host_info.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 class OpenConnectionRegistry {
  public:
@@ -35,4 +35,4 @@ class OpenConnectionRegistry {
   std::map<std::string, std::set<TargetConnection*>> by_endpoint_ GUARDED_BY(mutex_);
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -6,7 +6,7 @@
 #include "awrap/errors.hpp"
 #include "base/text.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 constexpr std::string_view kPatternProperty = "cluster_instance_host_pattern";
@@ -320,4 +320,4 @@ std::string default_cluster_id(const std::vector<HostInfo>& hosts) {
   return joined;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -29,7 +29,7 @@
 
 #include "awrap/host_info.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 enum class RdsEndpointKind : std::uint8_t {
   kClusterWriter,  // <name>.cluster-<id>...: always resolves to the current writer
@@ -93,4 +93,4 @@ std::string apply_host_pattern(const HostPattern& pattern, std::string_view inst
 // is 0; IPv6 in brackets). Empty for an empty list.
 std::string default_cluster_id(const std::vector<HostInfo>& hosts);
 
-}  // namespace awrap
+}  // namespace awrap::internal

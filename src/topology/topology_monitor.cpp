@@ -10,7 +10,7 @@
 #include "topology/probe_schedule.hpp"
 #include "topology/topology_update.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // Sleeps up to `interval`, waking early when `stop` is requested or `wake()` holds.
@@ -63,7 +63,7 @@ TopologyPtr TopologyMonitor::build_topology(const std::vector<TopologyEntry>& en
                                             const HostInfo* confirmed_writer) const {
   // Through topology(): probers build topologies while the monitor thread publishes.
   TopologyPtr current = this->topology();
-  BuiltTopology built = awrap::build_topology(
+  BuiltTopology built = internal::build_topology(
       {config_.dialect->reports_topology(), config_.map_entry, config_.seed_hosts}, entries,
       confirmed_writer, current.get());
   if (built.writer_rows > 1) {
@@ -370,4 +370,4 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
   // Probers stuck in a connect to a dead host finish at their connect deadline; joined here.
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

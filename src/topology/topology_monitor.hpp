@@ -42,7 +42,7 @@
 #include "dialect/dialect.hpp"
 #include "topology/writer_replaced.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 struct TopologyMonitorConfig {
   std::string cluster_id;
@@ -138,4 +138,4 @@ std::shared_ptr<TopologyMonitor> find_topology_monitor(internal::Runtime& runtim
 // Monitors alive now (for tests: thread counts before and after).
 int live_topology_monitors(internal::Runtime& runtime);
 
-}  // namespace awrap
+}  // namespace awrap::internal

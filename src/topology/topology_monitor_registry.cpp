@@ -9,7 +9,7 @@
 #include "base/time_source.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 class TopologyMonitorRegistry {
@@ -88,4 +88,4 @@ int live_topology_monitors(internal::Runtime& runtime) {
   return registry ? registry->live() : 0;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 bool same_roles(const Topology& a, const Topology& b) {
@@ -114,4 +114,4 @@ const char* to_string(TopologyUpdate::Action action) noexcept {
   return "?";
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

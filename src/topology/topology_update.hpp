@@ -13,7 +13,7 @@
 #include "awrap/host_info.hpp"
 #include "dialect/dialect.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 struct TopologySource {
   bool reports_topology = false;  // Aurora, Multi-AZ: the cluster lists its instances
@@ -55,4 +55,4 @@ TopologyUpdate next_topology(const Topology* current, const Topology& fresh, boo
 
 const char* to_string(TopologyUpdate::Action action) noexcept;
 
-}  // namespace awrap
+}  // namespace awrap::internal

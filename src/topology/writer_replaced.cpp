@@ -4,7 +4,7 @@
 
 #include "base/logging.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 std::uint64_t WriterReplacedListeners::add(WriterReplacedListener listener) {
   MutexLock lock(mutex_);
@@ -37,4 +37,4 @@ std::size_t WriterReplacedListeners::size() const {
   return listeners_.size();
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -23,7 +23,7 @@
 #include "awrap/ext/cluster_topology.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // One monitor's listeners.
 class WriterReplacedListeners {
@@ -57,4 +57,4 @@ class WriterReplacedSubscription final : public TopologySubscription {
   std::uint64_t id_;
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

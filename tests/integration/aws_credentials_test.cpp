@@ -13,10 +13,10 @@
 #include "aws/sigv4.hpp"
 #include "support/aws_endpoint_server.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
-using awrap::testing::AwsEndpointServer;
+using awrap::internal::testing::AwsEndpointServer;
 using Environment = std::map<std::string, std::string, std::less<>>;
 using namespace std::chrono_literals;
 
@@ -227,4 +227,4 @@ TEST_F(AwsEndpoints, SecretsManagerGetSecretValueIsVerifiedAndServed) {
 }
 
 }  // namespace
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

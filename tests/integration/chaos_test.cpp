@@ -11,7 +11,7 @@
 
 #include "support/chaos.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 std::uint64_t seed_from_environment(std::uint64_t fallback) {
@@ -42,4 +42,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, Chaos, ::testing::Values("pg", "mariadb"),
                          [](const auto& engine) { return engine.param; });
 
 }  // namespace
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

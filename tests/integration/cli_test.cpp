@@ -10,7 +10,7 @@
 #include "awrap/properties.hpp"
 #include "support/test_env.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 struct Output {
@@ -58,4 +58,4 @@ TEST(Cli, HelpListsEveryProperty) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

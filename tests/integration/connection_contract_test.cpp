@@ -17,7 +17,7 @@
 #include "support/server_activity.hpp"
 #include "support/test_env.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -385,4 +385,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, ConnectionContract, ::testing::Values(&kPostgr
                          [](const auto& engine) { return std::string(engine.param->name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -13,7 +13,7 @@
 #include "support/test_env.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -108,4 +108,4 @@ TEST_F(ConnectionMysql, PlainServerIsDetectedAsMariaDbAndIsAWriter) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,7 +7,7 @@
 #include "awrap/awrap.hpp"
 #include "support/test_env.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using testing::pg_conninfo;
@@ -33,4 +33,4 @@ TEST_F(ConnectionPg, ColumnTypesAreTheServersOids) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

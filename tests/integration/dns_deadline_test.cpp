@@ -29,7 +29,7 @@
 
 #include "awrap/awrap.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -281,4 +281,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, OnceAnsweringDns, ::testing::Values(&kPostgres
                          [](const auto& engine) { return std::string(engine.param->name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

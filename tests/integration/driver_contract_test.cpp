@@ -22,7 +22,7 @@
 #include "support/silent_listener.hpp"
 #include "support/test_env.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using std::chrono::milliseconds;
@@ -681,4 +681,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, DriverContract, ::testing::Values(&kPostgres, 
                          [](const auto& engine) { return std::string(engine.param->name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

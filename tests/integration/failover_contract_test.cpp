@@ -23,7 +23,7 @@
 #include "support/thread_count.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -481,4 +481,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, FailoverContract,
                          [](const auto& param_info) { return param_info.param.id(); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

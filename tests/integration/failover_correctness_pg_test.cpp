@@ -12,7 +12,7 @@
 #include "awrap/awrap.hpp"
 #include "support/lab_cluster.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -109,4 +109,4 @@ TEST_F(FailoverCorrectnessPg, RemoteConnectionErrorFromDblinkIsAQueryErrorNotAFa
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -27,7 +27,7 @@
 #include "awrap/awrap.hpp"
 #include "support/lab_cluster.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -205,4 +205,4 @@ TEST(FailoverMysqlAudit, NoAcknowledgedInsertIsLostAcrossRepeatedWriterCrashes) 
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

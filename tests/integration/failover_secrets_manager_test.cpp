@@ -14,7 +14,7 @@
 #include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 
-namespace awrap::secrets_manager_test {
+namespace awrap::internal::secrets_manager_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -26,11 +26,11 @@ class SecretsManagerFailover : public SecretsManagerIntegration {
  protected:
   void SetUp() override {
     SecretsManagerIntegration::SetUp();
-    cluster_.emplace(awrap::testing::LabCluster::up({.name = "sm-failover",
-                                                     .engine = "pg",
-                                                     .flavour = "plain",
-                                                     .nodes = 2,
-                                                     .base = "127.0.0.176"}));
+    cluster_.emplace(awrap::internal::testing::LabCluster::up({.name = "sm-failover",
+                                                               .engine = "pg",
+                                                               .flavour = "plain",
+                                                               .nodes = 2,
+                                                               .base = "127.0.0.176"}));
     writer_ = cluster_->writer().name;
     for (const auto& node : cluster_->status().nodes) {
       if (!node.is_writer()) reader_ = node.name;
@@ -57,11 +57,11 @@ class SecretsManagerFailover : public SecretsManagerIntegration {
         "host=" + hosts_ + " port=5432 dbname=postgres user=sm_nobody password=wrong", props);
   }
   void crash_writer_and_fail_over() {
-    cluster_->fault(writer_, awrap::testing::LabFault::kCrash);
+    cluster_->fault(writer_, awrap::internal::testing::LabFault::kCrash);
     cluster_->failover();
   }
 
-  std::optional<awrap::testing::LabCluster> cluster_;
+  std::optional<awrap::internal::testing::LabCluster> cluster_;
   std::string writer_, reader_, hosts_;
 };
 
@@ -203,4 +203,4 @@ TEST_F(SecretsManagerFailover, RotationUnderHostMonitoringFailsNothingOver) {
 }
 
 }  // namespace
-}  // namespace awrap::secrets_manager_test
+}  // namespace awrap::internal::secrets_manager_test

@@ -25,7 +25,7 @@
 #include "support/lab_cluster.hpp"
 #include "support/server_activity.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -266,4 +266,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, SessionEnd,
                          });
 
 }  // namespace
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -18,7 +18,7 @@
 #include "support/test_env.hpp"
 #include "support/thread_count.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -146,4 +146,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, ForkedChild, ::testing::Values(&kPostgres, &kM
                          [](const auto& engine) { return std::string(engine.param->name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

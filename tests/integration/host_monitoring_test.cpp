@@ -26,7 +26,7 @@
 #include "support/lab_cluster.hpp"
 #include "support/thread_count.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -416,4 +416,4 @@ TEST(HostMonitoringMariadb, HungServerDuringLongQueryIsAborted) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

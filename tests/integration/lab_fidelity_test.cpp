@@ -20,7 +20,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "support/lab_cluster.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -242,4 +242,4 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

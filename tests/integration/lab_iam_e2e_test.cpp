@@ -39,7 +39,7 @@
 #include "support/lab_cluster.hpp"
 #include "support/log_capture.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -804,4 +804,4 @@ TEST(LabIamE2ePg, ReadWriteSplittingLogsInToTheReaderWithItsOwnToken) {
 }
 
 }  // namespace
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -19,7 +19,7 @@
 #include "support/lab_cluster.hpp"
 #include "support/lab_leftovers.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -172,4 +172,4 @@ TEST(LabMariaDbTest, BlackholeAndHangMakeConnectsTimeOutAndHealRestores) {
 }
 
 }  // namespace
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -26,7 +26,7 @@
 
 #include "support/lab_cluster.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -272,4 +272,4 @@ TEST(LabNetworkFaults, DownRemovesEveryNetworkFaultAndTheDelayer) {
 }
 
 }  // namespace
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

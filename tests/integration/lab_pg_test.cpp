@@ -23,7 +23,7 @@
 #include "support/lab_cluster.hpp"
 #include "support/lab_leftovers.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -317,4 +317,4 @@ TEST(LabPgTest, SyncSwitchoverKeepsEveryAcknowledgedWrite) {
 }
 
 }  // namespace
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

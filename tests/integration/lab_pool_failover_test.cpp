@@ -25,7 +25,7 @@
 #include "support/thread_count.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -329,4 +329,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, PoolFailover,
                          [](const auto& test_info) { return std::string(test_info.param.name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

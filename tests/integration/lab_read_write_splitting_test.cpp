@@ -21,7 +21,7 @@
 #include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -436,4 +436,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, ReadWriteSplitting,
                          [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -17,7 +17,7 @@
 #include "support/eventually.hpp"
 #include "support/lab_cluster.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -219,4 +219,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, ReadYourWrites,
                          [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -23,7 +23,7 @@
 #include "support/log_capture.hpp"
 #include "support/thread_count.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -447,4 +447,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, LabSrw,
                          [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -19,7 +19,7 @@
 #include "support/server_activity.hpp"
 #include "support/test_env.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -355,4 +355,4 @@ TEST_F(MysqlDriverTest, LocalInfileIsRefused) {
 }
 
 }  // namespace
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

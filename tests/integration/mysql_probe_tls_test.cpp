@@ -14,7 +14,7 @@
 #include "driver/mysql/mysql_driver.hpp"
 #include "support/test_env.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -81,4 +81,4 @@ TEST(MysqlProbeTls, ProbeRefusesPlainTextWhenTlsIsRequiredAsTheApplicationDoes) 
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

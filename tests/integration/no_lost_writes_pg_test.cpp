@@ -16,7 +16,7 @@
 #include "support/lab_cluster.hpp"
 #include "support/thread_count.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -129,4 +129,4 @@ TEST(NoLostWritesPg, AcknowledgedInsertsSurviveTwentyRandomizedFailovers) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

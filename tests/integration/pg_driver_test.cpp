@@ -14,7 +14,7 @@
 #include "driver/pg/pg_driver.hpp"
 #include "support/test_env.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 namespace {
 
 bool contains(const std::string& text, const std::string& part) {
@@ -210,4 +210,4 @@ TEST_F(PgDriverTest, NativeOptionsPassThroughAndBadOnesAreConfigErrors) {
 }
 
 }  // namespace
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -16,7 +16,7 @@
 #include "support/test_env.hpp"
 #include "support/thread_count.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -152,4 +152,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, PoolSession,
                          [](const auto& test_info) { return std::string(test_info.param.name); });
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

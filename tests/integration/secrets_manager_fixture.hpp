@@ -20,11 +20,11 @@
 #include "support/log_capture.hpp"
 #include "support/test_env.hpp"
 
-namespace awrap::secrets_manager_test {
+namespace awrap::internal::secrets_manager_test {
 
-using awrap::testing::AwsEndpointServer;
+using awrap::internal::testing::AwsEndpointServer;
 using namespace std::chrono_literals;
-using awrap::testing::LogCapture;
+using awrap::internal::testing::LogCapture;
 
 inline constexpr const char* kAccessKeyId = "AKIASECRETSMANAGERIT";
 inline constexpr const char* kSecretAccessKey = "sm/integration+secret-access-key";
@@ -92,10 +92,11 @@ class SecretsManagerIntegration : public ::testing::Test {
     return "mysql://sm_nobody:wrong@127.0.0.41:3306/awrap";
   }
   static Connection pg_admin() {
-    return Connection::open(awrap::testing::pg_conninfo(), {{"wrapper_plugins", ""}});
+    return Connection::open(awrap::internal::testing::pg_conninfo(), {{"wrapper_plugins", ""}});
   }
   static Connection mariadb_admin() {
-    return Connection::open(awrap::testing::mariadb_conninfo(), {{"wrapper_plugins", ""}});
+    return Connection::open(awrap::internal::testing::mariadb_conninfo(),
+                            {{"wrapper_plugins", ""}});
   }
   static void create_pg_role(const std::string& role, const std::string& password) {
     Connection admin = pg_admin();
@@ -119,4 +120,4 @@ class SecretsManagerIntegration : public ::testing::Test {
   nlohmann::json secrets_ = nlohmann::json::object();
 };
 
-}  // namespace awrap::secrets_manager_test
+}  // namespace awrap::internal::secrets_manager_test

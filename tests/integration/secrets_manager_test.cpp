@@ -12,7 +12,7 @@
 
 #include "integration/secrets_manager_fixture.hpp"
 
-namespace awrap::secrets_manager_test {
+namespace awrap::internal::secrets_manager_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -261,4 +261,4 @@ TEST_F(SecretsManagerIntegration, NoSecretValueInAnyLogLineOrError) {
 }
 
 }  // namespace
-}  // namespace awrap::secrets_manager_test
+}  // namespace awrap::internal::secrets_manager_test

@@ -18,7 +18,7 @@
 
 extern char** environ;
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 std::string read_file(const std::filesystem::path& path) {
@@ -167,4 +167,4 @@ nlohmann::json AwsEndpointServer::verify_rds_token(const std::string& token) {
   return admin("POST", "/__admin/verify-rds-token", nlohmann::json{{"token", token}}.dump());
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -2,7 +2,7 @@
 // credentials and Secrets Manager, verifying SigV4 with botocore) for one test, with a fresh
 // self-signed CA made by openssl, on 127.0.0.1 and a free port.
 //
-//   auto server = awrap::testing::AwsEndpointServer::start();
+//   auto server = awrap::internal::testing::AwsEndpointServer::start();
 //   server->configure({{"secrets", {{"prod/db", R"({"username":"u","password":"p"})"}}}});
 //   env["AWS_CA_BUNDLE"] = server->ca_bundle();
 //   env["AWS_ENDPOINT_URL_STS"] = server->url("/");
@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 class AwsEndpointServer {
  public:
@@ -55,4 +55,4 @@ class AwsEndpointServer {
   int port_ = 0;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

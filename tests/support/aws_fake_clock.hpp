@@ -6,9 +6,9 @@
 
 #include "aws/clock.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
-class FakeAwsClock final : public awrap::aws::Clock {
+class FakeAwsClock final : public awrap::internal::aws::Clock {
  public:
   explicit FakeAwsClock(std::chrono::system_clock::time_point start =
                             std::chrono::sys_days{std::chrono::year{2024} / 1 / 15})
@@ -22,4 +22,4 @@ class FakeAwsClock final : public awrap::aws::Clock {
   std::atomic<std::chrono::system_clock::rep> now_;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -11,7 +11,7 @@
 #include "support/lab_cluster.hpp"
 #include "support/thread_count.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 using namespace std::chrono_literals;
 
@@ -420,4 +420,4 @@ ChaosReport run_chaos(const ChaosOptions& options) {
   return ChaosRun(options).run();
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -37,7 +37,7 @@
 
 #include "support/write_audit.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 // Every fault kind the chaos run knows, in a fixed order.
 const std::vector<std::string>& all_chaos_kinds();
@@ -95,4 +95,4 @@ struct ChaosReport {
 // itself fails.
 ChaosReport run_chaos(const ChaosOptions& options);
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -5,7 +5,7 @@
 
 #include "support/chaos.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 const std::vector<std::string>& outcome_columns() {
@@ -112,4 +112,4 @@ nlohmann::json ChaosReport::to_json() const {
   return json;
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

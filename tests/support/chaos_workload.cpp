@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 using namespace std::chrono_literals;
 
@@ -267,4 +267,4 @@ void WorkloadThread::session_state() {
   }
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -15,7 +15,7 @@
 #include "awrap/awrap.hpp"
 #include "support/write_audit.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 using ChaosClock = std::chrono::steady_clock;
 
@@ -96,4 +96,4 @@ class WorkloadThread {
 // The error class of an exception, most derived first ("FailoverSuccessError", ...).
 std::string error_class(const std::exception& error);
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -6,7 +6,7 @@
 #include <functional>
 #include <thread>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 // True as soon as `check` returns true (an exception counts as "not yet"); false when it has not
 // by `timeout`. Polls every `poll` (50 ms: most checks ask a server) and once more at the
@@ -29,4 +29,4 @@ inline bool eventually(const std::function<bool()>& check,
   }
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -15,7 +15,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "support/fake_result.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 struct FakeServerLog {
   std::vector<std::string> calls;  // "host:port execute SELECT 1", "host:port begin", …
@@ -201,4 +201,4 @@ class FakeDriver final : public TargetDriver {
   std::shared_ptr<const FakeHooks> hooks_;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -7,7 +7,7 @@
 
 #include "awrap/result.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 class FakeResult final : public ResultData {
  public:
@@ -32,4 +32,4 @@ class FakeResult final : public ResultData {
   std::int64_t affected_;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

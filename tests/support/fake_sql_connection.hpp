@@ -22,7 +22,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "support/fake_result.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 class FakeSqlConnection final : public TargetConnection {
  public:
@@ -85,4 +85,4 @@ class FakeSqlConnection final : public TargetConnection {
   std::vector<std::pair<std::string, std::function<std::shared_ptr<const ResultData>()>>> answers_;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

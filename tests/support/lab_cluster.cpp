@@ -17,7 +17,7 @@
 
 extern char** environ;
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 // Owns a file descriptor; closes it on destruction.
@@ -402,4 +402,4 @@ LabCluster& LabClusterTest::cluster() {
   return *cluster_;
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

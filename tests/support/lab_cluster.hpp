@@ -1,9 +1,9 @@
 // Test access to the lab (lab/awlab): real PostgreSQL / MariaDB clusters on 127.0.0.0/8 with
 // Aurora and Multi-AZ emulation, fault injection and failover. See docs/lab.md.
 //
-//   auto cluster = awrap::testing::LabCluster::up(
+//   auto cluster = awrap::internal::testing::LabCluster::up(
 //       {.name = "failover-pg", .engine = "pg", .flavour = "aurora", .base = "127.0.0.31"});
-//   cluster.fault("instance-1", awrap::testing::LabFault::kCrash);
+//   cluster.fault("instance-1", awrap::internal::testing::LabFault::kCrash);
 //   cluster.failover();
 //   std::string writer = cluster.writer().name;        // e.g. "instance-2"
 //   std::string conninfo = cluster.conninfo(writer);   // for libpq or awrap
@@ -29,7 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 // A failure of the lab script; what() carries its exit status and stderr.
 class LabError : public std::runtime_error {
@@ -181,4 +181,4 @@ class LabClusterTest : public ::testing::Test {
   std::optional<LabCluster> cluster_;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -7,7 +7,7 @@
 #include <iterator>
 #include <memory>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 std::string command_output(const std::string& command) {
@@ -46,4 +46,4 @@ std::string lab_state_dir(const LabStatus& status) {
   return std::filesystem::path(status.events_path).parent_path().string();
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -6,7 +6,7 @@
 
 #include "support/lab_cluster.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 struct LabLeftovers {
   int processes = 0;  // processes whose command line names the cluster's state folder
@@ -20,4 +20,4 @@ LabLeftovers lab_leftovers(const std::string& cluster_name, const std::string& s
 // The cluster's state folder (where its data, logs and events live).
 std::string lab_state_dir(const LabStatus& status);
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -11,7 +11,7 @@
 
 #include "awrap/log.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 class LogCapture {
  public:
@@ -53,4 +53,4 @@ class LogCapture {
   std::vector<std::string> messages_;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

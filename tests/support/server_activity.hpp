@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 // A query returning 1 while session `session` (pg_backend_pid() / CONNECTION_ID()) executes a
 // statement whose text contains `fragment` (case-insensitive; plain letters only), else 0.
@@ -29,4 +29,4 @@ inline std::string session_count_sql(bool postgres, std::int64_t session) {
   return "SELECT COUNT(*) FROM information_schema.processlist WHERE id = " + id;
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -9,7 +9,7 @@
 
 #include <stdexcept>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 class SilentListener {
  public:
@@ -43,4 +43,4 @@ inline int refused_port() {
   return SilentListener().port();
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -10,7 +10,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "core/conninfo.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 // The conninfo of the single PostgreSQL server the lab starts for the integration suite.
 inline std::string pg_conninfo() {
@@ -45,4 +45,4 @@ inline ConnectSpec connect_spec(const std::string& conninfo) {
   return spec;
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <thread>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 inline int process_thread_count() {
   // ThreadSanitizer's runtime starts a background thread of its own at the first pthread_create;
@@ -34,4 +34,4 @@ inline int wait_for_thread_count(int expected,
   return n;
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

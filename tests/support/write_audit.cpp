@@ -3,7 +3,7 @@
 #include <sstream>
 #include <utility>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 const char* to_string(WriteOutcome outcome) noexcept {
   switch (outcome) {
@@ -85,4 +85,4 @@ AuditResult WriteLedger::audit(const std::set<std::int64_t>& present) const {
   return result;
 }
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 enum class WriteOutcome {
   kAcknowledged,  // the call (or the COMMIT) returned: committed
@@ -76,4 +76,4 @@ class WriteLedger {
   std::map<std::int64_t, TransactionEntry> transactions_;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -14,7 +14,7 @@
 #include "aws/shared_config.hpp"
 #include "support/aws_fake_clock.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 using namespace std::chrono_literals;
@@ -75,7 +75,7 @@ CredentialsChainOptions options_with(
   env.try_emplace("AWS_EC2_METADATA_DISABLED", "true");
   options.environment = fixed_environment(std::move(env));
   options.http = std::move(http);
-  options.clock = std::make_shared<awrap::testing::FakeAwsClock>();
+  options.clock = std::make_shared<awrap::internal::testing::FakeAwsClock>();
   return options;
 }
 
@@ -196,7 +196,8 @@ TEST(AwsCredentials, WebIdentityCallsStsAndCachesUntilNearExpiry) {
                                {"AWS_ROLE_SESSION_NAME", "sess"},
                                {"AWS_ENDPOINT_URL_STS", "https://sts.test/"}},
                               http);
-  auto clock = std::static_pointer_cast<const awrap::testing::FakeAwsClock>(options.clock);
+  auto clock =
+      std::static_pointer_cast<const awrap::internal::testing::FakeAwsClock>(options.clock);
   auto chain = make_default_credentials_chain(options);
   Credentials credentials = chain->credentials();
   EXPECT_EQ(credentials.access_key_id, "ASIAWEBIDENTITY");
@@ -210,10 +211,10 @@ TEST(AwsCredentials, WebIdentityCallsStsAndCachesUntilNearExpiry) {
 
   chain->credentials();  // cached: clock at 00:00, expiry 01:00
   EXPECT_EQ(http->requests.size(), 1u);
-  const_cast<awrap::testing::FakeAwsClock&>(*clock).advance(54min);
+  const_cast<awrap::internal::testing::FakeAwsClock&>(*clock).advance(54min);
   chain->credentials();  // 6 minutes left > 5 minute margin
   EXPECT_EQ(http->requests.size(), 1u);
-  const_cast<awrap::testing::FakeAwsClock&>(*clock).advance(2min);
+  const_cast<awrap::internal::testing::FakeAwsClock&>(*clock).advance(2min);
   chain->credentials();  // 4 minutes left: refresh
   EXPECT_EQ(http->requests.size(), 2u);
 }
@@ -382,9 +383,9 @@ TEST(AwsCredentials, Iso8601Parsing) {
 }
 
 }  // namespace
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 TEST(AwsCredentials, EndpointErrorCodesAreCutToAShortWord) {
@@ -395,4 +396,4 @@ TEST(AwsCredentials, EndpointErrorCodesAreCutToAShortWord) {
 }
 
 }  // namespace
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -2,7 +2,7 @@
 
 #include "aws/http_client.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 TEST(AwsHttpClient, MessagesNameOnlyTheHost) {
@@ -30,4 +30,4 @@ TEST(AwsHttpClient, NoListenerIsATransportErrorWithoutTheQuery) {
 }
 
 }  // namespace
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

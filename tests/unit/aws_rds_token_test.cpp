@@ -13,7 +13,7 @@
 #include "support/aws_fake_clock.hpp"
 #include "support/eventually.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 using namespace std::chrono_literals;
@@ -56,7 +56,7 @@ RdsTokenKey key(std::string user = "app") {
 }
 
 TEST(AwsRdsTokenCache, ReusesTokenUntilLifetimePasses) {
-  auto clock = std::make_shared<awrap::testing::FakeAwsClock>();
+  auto clock = std::make_shared<awrap::internal::testing::FakeAwsClock>();
   RdsTokenCache cache(clock);
   int generated = 0;
   auto generate = [&] { return "token-" + std::to_string(++generated); };
@@ -69,7 +69,7 @@ TEST(AwsRdsTokenCache, ReusesTokenUntilLifetimePasses) {
 }
 
 TEST(AwsRdsTokenCache, KeysAreRegionHostPortAndUser) {
-  auto clock = std::make_shared<awrap::testing::FakeAwsClock>();
+  auto clock = std::make_shared<awrap::internal::testing::FakeAwsClock>();
   RdsTokenCache cache(clock);
   cache.store(key("a"), "ta", 870s);
   cache.store(key("b"), "tb", 870s);
@@ -86,7 +86,7 @@ TEST(AwsRdsTokenCache, KeysAreRegionHostPortAndUser) {
 }
 
 TEST(AwsRdsTokenCache, GenerationFailureStoresNothing) {
-  RdsTokenCache cache(std::make_shared<awrap::testing::FakeAwsClock>());
+  RdsTokenCache cache(std::make_shared<awrap::internal::testing::FakeAwsClock>());
   EXPECT_THROW(
       cache.get_or_generate(key(), 870s, []() -> std::string { throw std::runtime_error("no"); }),
       std::runtime_error);
@@ -94,7 +94,7 @@ TEST(AwsRdsTokenCache, GenerationFailureStoresNothing) {
 }
 
 TEST(AwsRdsTokenCache, ExpiredEntriesAreDroppedOnStore) {
-  auto clock = std::make_shared<awrap::testing::FakeAwsClock>();
+  auto clock = std::make_shared<awrap::internal::testing::FakeAwsClock>();
   RdsTokenCache cache(clock);
   cache.store(key("a"), "ta", 10s);
   clock->advance(11s);
@@ -103,7 +103,7 @@ TEST(AwsRdsTokenCache, ExpiredEntriesAreDroppedOnStore) {
 }
 
 TEST(AwsRdsTokenCache, ConcurrentUseIsSafe) {
-  auto clock = std::make_shared<awrap::testing::FakeAwsClock>();
+  auto clock = std::make_shared<awrap::internal::testing::FakeAwsClock>();
   RdsTokenCache cache(clock);
   std::vector<std::jthread> threads;
   std::atomic<int> mismatches{0};
@@ -113,7 +113,7 @@ TEST(AwsRdsTokenCache, ConcurrentUseIsSafe) {
   std::atomic<bool> overlapped{false};
   auto await_overlap = [&] {
     if (!overlapped &&
-        awrap::testing::eventually([&] { return overlapped || inside == 4; }, 5s, 1ms))
+        awrap::internal::testing::eventually([&] { return overlapped || inside == 4; }, 5s, 1ms))
       overlapped = true;
   };
   for (int t = 0; t < 4; ++t) {
@@ -138,4 +138,4 @@ TEST(AwsRdsTokenCache, ConcurrentUseIsSafe) {
 }
 
 }  // namespace
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -6,7 +6,7 @@
 #include "awrap/errors.hpp"
 #include "aws/region.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 TEST(AwsRegion, FromRdsHostNames) {
@@ -89,4 +89,4 @@ TEST(AwsRegion, NoneIsAConfigErrorNamingWhatToSet) {
 }
 
 }  // namespace
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -8,7 +8,7 @@
 
 #include "aws/sigv4.hpp"
 
-namespace awrap::aws {
+namespace awrap::internal::aws {
 namespace {
 
 namespace fs = std::filesystem;
@@ -215,4 +215,4 @@ TEST(AwsSigV4, SecretsManagerRequestsMatchBotocore) {
 }
 
 }  // namespace
-}  // namespace awrap::aws
+}  // namespace awrap::internal::aws

@@ -16,7 +16,7 @@
 #include "support/eventually.hpp"
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -191,4 +191,4 @@ TEST(BackgroundCredentials, TheChainAppliesPluginsInPipelineOrder) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -8,7 +8,7 @@
 #include "core/connection_impl.hpp"
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using testing::FakeDriver;
@@ -49,4 +49,4 @@ TEST(ConnectionExchange, KeepsTheOldConnectionOpenAndPreparesOncePerPhysicalConn
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

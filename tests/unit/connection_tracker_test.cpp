@@ -20,7 +20,7 @@
 #include "topology/open_connection_registry.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -224,4 +224,4 @@ TEST(WriterReplacedListeners, AListenerRemovedIsNeverCalledAndAFailingOneDoesNot
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

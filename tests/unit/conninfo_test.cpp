@@ -4,7 +4,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 TEST(ConnInfo, PostgresUrlWithEverything) {
@@ -77,4 +77,4 @@ TEST(ConnInfo, BadInputNamesTheProblemAndHidesPasswords) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

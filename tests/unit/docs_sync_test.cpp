@@ -9,7 +9,7 @@
 #include "awrap/properties.hpp"
 #include "core/property_docs.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 TEST(Docs, ConfigurationReferenceMatchesTheRegistry) {
@@ -30,4 +30,4 @@ TEST(Docs, HelpListsEveryPropertyAndPlugin) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -4,7 +4,7 @@
 #include "plugin/failover/session_loss.hpp"
 #include "plugin/failover/statement_kind.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 TEST(StatementKind, ReadsAreRecognisedAndEverythingElseIsAWrite) {
@@ -63,9 +63,9 @@ TEST(FailoverMode, ExplicitModesWinAndReaderEndpointsDefaultToReaderOrWriter) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // Defect 7 of issue 12: one session's end said by a live server (terminated, killed, idle
@@ -87,4 +87,4 @@ TEST(SessionLoss, SessionsEndedByALiveServerAreToldApartFromLostHosts) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -18,7 +18,7 @@
 #include "support/fake_driver.hpp"
 #include "support/thread_count.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -187,13 +187,14 @@ TEST_F(FailoverOutcome, ProbingForAMissingWriterEndsWhenNobodyWaits) {
                     {"topology_refresh_ms", "1000"}};
   auto failing = open(hooks, props);
   auto idle = open(hooks, props);  // keeps the cluster's monitor alive after `failing` closes
-  int threads_when_idle = ::awrap::testing::process_thread_count();
+  int threads_when_idle = ::awrap::internal::testing::process_thread_count();
   down = true;
   EXPECT_THROW(failing.execute("SELECT 1"), FailoverFailedError);
   int while_waiting = refused.load();
   EXPECT_GE(while_waiting, 20) << "probing at the high rate while the failover waited";
   // The probers end (cluster_topology_unattended_probe_ms after the wait)...
-  EXPECT_EQ(::awrap::testing::wait_for_thread_count(threads_when_idle, 3s), threads_when_idle)
+  EXPECT_EQ(::awrap::internal::testing::wait_for_thread_count(threads_when_idle, 3s),
+            threads_when_idle)
       << "the probers ended";
   // ...and then the rate is the point: tries in one topology_refresh_ms.
   int before_quiet = refused.load();
@@ -293,4 +294,4 @@ TEST_F(FailoverOutcome, CancelInFlightDoesNotBlockClose) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

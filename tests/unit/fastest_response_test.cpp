@@ -14,7 +14,7 @@
 #include "plugin/response_time/response_time_monitor.hpp"
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -214,4 +214,4 @@ TEST(ResponseTimeMonitors, OneLoopThreadOneSessionPerHostAndAllGoneWhenUnwatched
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

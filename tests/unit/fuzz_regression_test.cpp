@@ -15,7 +15,7 @@
 #include "support/fake_result.hpp"
 #include "topology/rds_endpoint.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -136,9 +136,9 @@ TEST(FuzzRegression, SecretsHoldingAnotherRulesKeywordAreMaskedWhole) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // fuzz_rds_endpoint (long run), "a derived host pattern is accepted": a cluster label longer than
@@ -155,4 +155,4 @@ TEST(FuzzRegression, RdsLabelsLongerThanDnsAllowsAreNotRdsEndpoints) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,7 +10,7 @@
 #include "core/host_availability.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Machine = MonitorStateMachine;
@@ -105,12 +105,12 @@ TEST(HostAvailabilityScenarios, EveryStepOfEveryScenarioHoldsOnAFakeClock) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal
 
 // Host availability strategies (src/core/host_availability.hpp) from the scenario table
 // tests/data/host_monitoring/availability_strategy_scenarios.json, on a fake clock.
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 TEST(HostAvailabilityScenarios, EveryStrategyScenarioHoldsOnAFakeClock) {
@@ -148,4 +148,4 @@ TEST(HostAvailabilityScenarios, EveryStrategyScenarioHoldsOnAFakeClock) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

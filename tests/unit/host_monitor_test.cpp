@@ -14,7 +14,7 @@
 #include "support/eventually.hpp"
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -161,12 +161,12 @@ TEST(HostMonitorState, NextEventNeverInThePastWhileIdle) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal
 
 // The real event loop, with a probe that cannot even be created (an engine no probe exists
 // for): the failure is logged and retried once per interval, never in a tight loop; the loop
 // thread ends after disposal.
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 TEST(HostMonitorLoop, AProbeThatThrowsIsRetriedPerIntervalAndTheLoopEnds) {
@@ -218,4 +218,4 @@ TEST(HostMonitorState, ACancelledProbeWaitsForTheNextInterval) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

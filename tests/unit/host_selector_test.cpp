@@ -12,7 +12,7 @@
 #include "host_selection/host_selector.hpp"
 #include "host_selection/host_weights.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 HostInfo host(std::string name, HostRole role, std::int64_t weight = 100,
@@ -294,4 +294,4 @@ TEST(HostWeights, ParsesPairsByHostNameOrInstanceId) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,7 +10,7 @@
 #include "plugin/iam/iam_properties.hpp"
 #include "support/aws_fake_clock.hpp"
 
-namespace awrap::plugin::iam {
+namespace awrap::internal::plugin::iam {
 namespace {
 
 using namespace std::chrono_literals;
@@ -33,8 +33,8 @@ class CountingTokenSource final : public IamTokenSource {
 };
 
 struct Fixture {
-  std::shared_ptr<awrap::testing::FakeAwsClock> clock =
-      std::make_shared<awrap::testing::FakeAwsClock>();
+  std::shared_ptr<awrap::internal::testing::FakeAwsClock> clock =
+      std::make_shared<awrap::internal::testing::FakeAwsClock>();
   aws::RdsTokenCache cache{clock};
   std::shared_ptr<CountingTokenSource> tokens = std::make_shared<CountingTokenSource>();
 
@@ -346,9 +346,9 @@ TEST(IamPlugin, PropertyTableIsComplete) {
 }
 
 }  // namespace
-}  // namespace awrap::plugin::iam
+}  // namespace awrap::internal::plugin::iam
 
-namespace awrap::plugin::iam {
+namespace awrap::internal::plugin::iam {
 namespace {
 
 // Background connections (host-monitoring probes, the topology monitor, cancel) through
@@ -386,4 +386,4 @@ TEST(IamPlugin, BackgroundLoginsGetTheCachedTokenThenAFreshOne) {
 }
 
 }  // namespace
-}  // namespace awrap::plugin::iam
+}  // namespace awrap::internal::plugin::iam

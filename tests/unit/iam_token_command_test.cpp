@@ -48,7 +48,7 @@ struct CommandRun {
 CommandRun run_command(std::vector<std::string> args) {
   CLI::App app;
   int exit_code = -1;
-  awrap::cli::add_iam_token_command(app, exit_code);
+  awrap::internal::cli::add_iam_token_command(app, exit_code);
   std::vector<const char*> argv{"awrap", "iam-token"};
   for (const auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;

@@ -3,7 +3,7 @@
 
 #include "support/lab_cluster.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 constexpr const char* kStatusJson = R"({
@@ -50,4 +50,4 @@ TEST(LabStatusTest, FaultNamesMatchTheCli) {
 }
 
 }  // namespace
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

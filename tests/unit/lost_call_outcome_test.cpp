@@ -11,7 +11,7 @@
 
 #include "plugin/failover/lost_call.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 nlohmann::json load_cases() {
@@ -56,4 +56,4 @@ TEST(LostCallOutcome, EveryRowOfTheTableHolds) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

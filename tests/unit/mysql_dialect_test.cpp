@@ -9,7 +9,7 @@
 #include "dialect/mysql_dialects.hpp"
 #include "support/fake_sql_connection.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using testing::FakeSqlConnection;
@@ -259,4 +259,4 @@ TEST(MultiAzMysqlDialect, OlderMysqlFallsBackToShowSlaveStatus) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,7 +7,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 struct ClassificationCase {
@@ -131,4 +131,4 @@ TEST(MysqlErrorThrow, EmptySqlstateIsLeftOutOfTheMessage) {
 }
 
 }  // namespace
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

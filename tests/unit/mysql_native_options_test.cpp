@@ -8,7 +8,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 struct CloseHandle {
@@ -57,4 +57,4 @@ TEST_F(MysqlNativeOptions, BadValuesAreConfigErrors) {
 }
 
 }  // namespace
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -6,7 +6,7 @@
 
 #include "awrap/result.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 TEST(MysqlResult, KeepsValuesNullsAndEmptyStringsApart) {
@@ -43,4 +43,4 @@ TEST(MysqlResult, OutOfRangeCellsThrow) {
 }
 
 }  // namespace
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

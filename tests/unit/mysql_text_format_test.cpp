@@ -4,7 +4,7 @@
 
 #include <limits>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 // Expected strings are what MariaDB 10.11 sends in the text protocol for the same values.
@@ -62,4 +62,4 @@ TEST(MysqlTextFormat, DatesAndTimes) {
 }
 
 }  // namespace
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -16,7 +16,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -62,4 +62,4 @@ TEST(ResolveHost, ANameFromEtcHostsWithinTheDeadline) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

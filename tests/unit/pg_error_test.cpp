@@ -6,7 +6,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 namespace {
 
 struct ClassificationCase {
@@ -185,4 +185,4 @@ TEST(PgErrorMessages, RejectedConnectionOption) {
 }
 
 }  // namespace
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -10,7 +10,7 @@
 #include "core/connection_impl.hpp"
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using testing::FakeDriver;
@@ -268,4 +268,4 @@ TEST_F(PipelineTest, CloseIsIdempotentAndUseAfterCloseFails) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

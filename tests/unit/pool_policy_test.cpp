@@ -4,7 +4,7 @@
 #include "awrap/pool.hpp"
 #include "pool/pool_policy.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -214,4 +214,4 @@ TEST(PoolOptionsDefaults, AreValid) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

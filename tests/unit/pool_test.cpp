@@ -15,7 +15,7 @@
 #include "support/eventually.hpp"
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -448,4 +448,4 @@ TEST_F(PoolTest, ManyThreadsOnFewConnectionsKeepTheCountersConsistent) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

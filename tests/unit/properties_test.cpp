@@ -5,7 +5,7 @@
 #include "awrap/errors.hpp"
 #include "core/plugin_registry.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 std::string config_error_of(const PropertyMap& map) {
@@ -116,9 +116,9 @@ TEST(Properties, TypeMismatchIsAProgrammingError) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 TEST(Properties, FailoverModeAcceptsHyphensAndRejectsTheRest) {
@@ -139,4 +139,4 @@ TEST(Properties, FailoverModeAcceptsHyphensAndRejectsTheRest) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -8,7 +8,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Kind = RdsEndpointKind;
@@ -402,4 +402,4 @@ TEST(RdsEndpoint, NeverThrowsOnGarbage) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -12,7 +12,7 @@
 #include "awrap/properties.hpp"
 #include "plugin/read_write_splitting/read_consistency.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -119,4 +119,4 @@ TEST(ReadConsistency, PropertiesDefaultsAndBadValues) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

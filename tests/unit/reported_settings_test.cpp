@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 struct Case {
@@ -89,4 +89,4 @@ TEST(MayOpenTransaction, OnlyOneStatementNotStartingWithBeginOrStartIsSurelyNot)
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

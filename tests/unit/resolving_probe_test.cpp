@@ -14,7 +14,7 @@
 
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // Answers at once; records the spec it was made with.
@@ -105,4 +105,4 @@ TEST(ResolvingProbe, AbandonedWhileResolvingItMakesNoProbeAndCanStartAgain) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -6,7 +6,7 @@
 #include "awrap/params.hpp"
 #include "support/fake_result.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 Result make_result() {
@@ -90,4 +90,4 @@ TEST(Param, KeepsKindAndText) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

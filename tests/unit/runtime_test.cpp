@@ -21,7 +21,7 @@
 #include "support/fake_driver.hpp"
 #include "topology/open_connection_registry.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using internal::Runtime;
@@ -223,4 +223,4 @@ TEST(RuntimeTest, ForkHandlersRunWhileRegistered) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,7 +7,7 @@
 #include "awrap/log.hpp"
 #include "base/logging.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 constexpr const char* kSecrets[] = {"hunter2",
@@ -85,4 +85,4 @@ TEST(MaskSecrets, ErrorsAndLogLinesAreMasked) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

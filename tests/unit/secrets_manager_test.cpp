@@ -19,7 +19,7 @@
 #include "support/aws_fake_clock.hpp"
 #include "support/eventually.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -664,9 +664,9 @@ TEST(SecretsManagerPlugin, PropertiesAreRegisteredWithTheirDefaults) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // Background connections (host-monitoring probes, the topology monitor, cancel) through
@@ -703,4 +703,4 @@ TEST(SecretsManagerPlugin, BackgroundLoginsFetchARotatedSecretAfterARefusalAtABo
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,7 +10,7 @@
 #include "core/connection_impl.hpp"
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using testing::FakeDriver;
@@ -91,4 +91,4 @@ TEST(SessionReplay, ANewConnectionLostDuringTheReplayIsRefusedAndTheRecordKept) 
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -13,7 +13,7 @@
 #include "core/session_sql.hpp"
 #include "core/sql_session_state.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 nlohmann::json load_table() {
@@ -112,4 +112,4 @@ TEST(SessionSql, CommitsTransaction) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

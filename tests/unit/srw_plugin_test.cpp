@@ -15,7 +15,7 @@
 #include "plugin/srw/srw_properties.hpp"
 #include "support/fake_driver.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -488,4 +488,4 @@ TEST_F(SrwPipeline, ALostReaderSaysSoAndIsReplacedOnTheNextSwitch) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

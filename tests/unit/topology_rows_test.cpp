@@ -11,7 +11,7 @@
 #include "dialect/pg_dialects.hpp"
 #include "support/fake_result.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using testing::FakeResult;
@@ -63,4 +63,4 @@ TEST(TopologyRows, MultiAzMysqlRowsWithoutAnIdAreSkipped) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

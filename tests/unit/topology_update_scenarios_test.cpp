@@ -14,7 +14,7 @@
 
 #include "topology/topology_update.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -117,4 +117,4 @@ TEST(TopologyUpdateScenarios, EveryStepOfEveryScenarioHolds) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 namespace {
 
 TEST(WriteLedger, AcceptsEveryTrueOutcome) {
@@ -46,4 +46,4 @@ TEST(WriteLedger, ReportsEachBrokenPromise) {
 }
 
 }  // namespace
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

@@ -10,7 +10,7 @@
 #include "aws/region.hpp"
 #include "aws/sigv4.hpp"
 
-namespace awrap::cli {
+namespace awrap::internal::cli {
 namespace {
 
 struct IamTokenOptions {
@@ -100,4 +100,4 @@ void add_iam_token_command(CLI::App& app) {
   });
 }
 
-}  // namespace awrap::cli
+}  // namespace awrap::internal::cli

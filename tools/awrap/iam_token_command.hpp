@@ -8,11 +8,11 @@
 
 #include <CLI/CLI.hpp>
 
-namespace awrap::cli {
+namespace awrap::internal::cli {
 
 // Sets exit_code to 0 on success, 1 when no token could be made (the reason on stderr).
 void add_iam_token_command(CLI::App& app, int& exit_code);
 // Same; a failure ends parsing with CLI::RuntimeError(1) (app.exit(e) returns 1).
 void add_iam_token_command(CLI::App& app);
 
-}  // namespace awrap::cli
+}  // namespace awrap::internal::cli

@@ -13,7 +13,7 @@ class HelpWithProperties : public CLI::Formatter {
   std::string make_help(const CLI::App* app, std::string name,
                         CLI::AppFormatMode mode) const override {
     std::string base = CLI::Formatter::make_help(app, name, mode);
-    if (app->get_parent() == nullptr) base += "\n" + awrap::render_properties_help();
+    if (app->get_parent() == nullptr) base += "\n" + awrap::internal::render_properties_help();
     return base;
   }
 };
@@ -25,11 +25,11 @@ int main(int argc, char** argv) {
   app.formatter(std::make_shared<HelpWithProperties>());
   app.require_subcommand(1);
   int exit_code = 0;
-  awrap::cli::add_query_command(app, exit_code);
-  awrap::cli::add_iam_token_command(app, exit_code);
+  awrap::internal::cli::add_query_command(app, exit_code);
+  awrap::internal::cli::add_iam_token_command(app, exit_code);
   app.add_subcommand("config-reference",
                      "Print docs/configuration.md (generated from the registry)")
-      ->callback([] { std::cout << awrap::render_configuration_markdown(); });
+      ->callback([] { std::cout << awrap::internal::render_configuration_markdown(); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

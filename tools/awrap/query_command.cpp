@@ -7,7 +7,7 @@
 #include "core/property_docs.hpp"
 #include "table_printer.hpp"
 
-namespace awrap::cli {
+namespace awrap::internal::cli {
 namespace {
 
 struct QueryOptions {
@@ -58,4 +58,4 @@ void add_query_command(CLI::App& app, int& exit_code) {
   cmd->callback([opts, &exit_code] { exit_code = run_query(*opts); });
 }
 
-}  // namespace awrap::cli
+}  // namespace awrap::internal::cli

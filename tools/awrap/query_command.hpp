@@ -4,8 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
-namespace awrap::cli {
+namespace awrap::internal::cli {
 
 void add_query_command(CLI::App& app, int& exit_code);
 
-}  // namespace awrap::cli
+}  // namespace awrap::internal::cli

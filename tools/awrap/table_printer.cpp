@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace awrap::cli {
+namespace awrap::internal::cli {
 
 void print_result(std::ostream& out, const Result& result) {
   if (result.column_count() == 0) {
@@ -37,4 +37,4 @@ void print_result(std::ostream& out, const Result& result) {
   out << '(' << result.size() << (result.size() == 1 ? " row)\n" : " rows)\n");
 }
 
-}  // namespace awrap::cli
+}  // namespace awrap::internal::cli

@@ -5,8 +5,8 @@
 
 #include "awrap/result.hpp"
 
-namespace awrap::cli {
+namespace awrap::internal::cli {
 
 void print_result(std::ostream& out, const Result& result);
 
-}  // namespace awrap::cli
+}  // namespace awrap::internal::cli

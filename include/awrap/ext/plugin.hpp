@@ -117,27 +117,30 @@ struct AWRAP_EXPORT ConnectRequest {
   bool initial = false;  // true for Connection::open, false for failover and other reconnects
 };
 
-class PluginChain;
+namespace internal {
+class PluginChain;  // src/core/plugin_chain.hpp
+}  // namespace internal
 
 // The rest of the chain after the current plugin. Cheap to copy.
 class AWRAP_EXPORT NextCall {
  public:
-  NextCall(const PluginChain* chain, std::size_t index) noexcept : chain_(chain), index_(index) {}
+  NextCall(const internal::PluginChain* chain, std::size_t index) noexcept
+      : chain_(chain), index_(index) {}
   CallResult operator()(Call& call) const;
 
  private:
-  const PluginChain* chain_;
+  const internal::PluginChain* chain_;
   std::size_t index_;
 };
 
 class AWRAP_EXPORT NextConnect {
  public:
-  NextConnect(const PluginChain* chain, std::size_t index) noexcept
+  NextConnect(const internal::PluginChain* chain, std::size_t index) noexcept
       : chain_(chain), index_(index) {}
   std::unique_ptr<TargetConnection> operator()(ConnectRequest& request) const;
 
  private:
-  const PluginChain* chain_;
+  const internal::PluginChain* chain_;
   std::size_t index_;
 };
 

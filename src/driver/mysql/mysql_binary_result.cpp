@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 struct FreeResult {
@@ -191,4 +191,4 @@ bool read_binary_rows(MYSQL_STMT* stmt, std::int64_t affected_rows,
   return true;
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -12,7 +12,7 @@
 
 #include "driver/mysql/mysql_result.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 // REQUIRES: stmt executed and its rows buffered with mysql_stmt_store_result after
 // STMT_ATTR_UPDATE_MAX_LENGTH was set (so the buffers can be sized exactly). Does no network I/O.
@@ -20,4 +20,4 @@ namespace awrap::mysql {
 bool read_binary_rows(MYSQL_STMT* stmt, std::int64_t affected_rows,
                       std::shared_ptr<const MysqlResult>& result);
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

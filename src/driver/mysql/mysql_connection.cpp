@@ -21,7 +21,7 @@
 #include "driver/mysql/mysql_param_binding.hpp"
 #include "driver/mysql/mysql_result.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 constexpr int kDefaultPort = 3306;
@@ -592,4 +592,4 @@ TransactionStatus MysqlConnection::transaction_status() const noexcept {
                                                          : TransactionStatus::kIdle;
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

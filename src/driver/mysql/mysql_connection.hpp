@@ -34,7 +34,7 @@
 #include "driver/mysql/mysql_native_options.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 class MysqlConnection final : public TargetConnection {
  public:
@@ -149,4 +149,4 @@ class MysqlConnection final : public TargetConnection {
   std::map<std::string, Statement, std::less<>> statements_;
 };
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

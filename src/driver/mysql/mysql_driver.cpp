@@ -3,7 +3,7 @@
 #include "driver/mysql/mysql_connection.hpp"
 #include "driver/mysql/mysql_probe.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 std::unique_ptr<TargetConnection> MysqlDriver::connect(const ConnectSpec& spec) {
   return MysqlConnection::open(spec);
@@ -17,4 +17,4 @@ std::unique_ptr<TargetDriver> make_mysql_driver() {
   return std::make_unique<MysqlDriver>();
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

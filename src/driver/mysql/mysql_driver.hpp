@@ -1,6 +1,6 @@
 // The MySQL/MariaDB TargetDriver (MariaDB Connector/C 3.3).
 //
-//   std::unique_ptr<awrap::TargetDriver> driver = awrap::mysql::make_mysql_driver();
+//   std::unique_ptr<awrap::TargetDriver> driver = mysql::make_mysql_driver();
 //   auto connection = driver->connect(spec);  // engine "mysql", default port 3306
 //
 // Stateless: one instance may be shared by all threads.
@@ -11,7 +11,7 @@
 
 #include "awrap/ext/target_driver.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 class MysqlDriver final : public TargetDriver {
  public:
@@ -26,4 +26,4 @@ class MysqlDriver final : public TargetDriver {
 
 std::unique_ptr<TargetDriver> make_mysql_driver();
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

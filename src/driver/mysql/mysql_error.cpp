@@ -7,7 +7,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 // The session can no longer be used. Client errors (2xxx, 5xxx) come from Connector/C itself.
@@ -144,4 +144,4 @@ void throw_mysql_error(MysqlPhase phase, const MysqlErrorInfo& info, std::string
   throw QueryError(message, info.sqlstate, code, host);
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

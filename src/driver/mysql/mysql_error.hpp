@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 enum class MysqlErrorClass : std::uint8_t {
   kConnectionLost,  // the session is gone: network error, server shutdown, connection killed
@@ -48,4 +48,4 @@ struct MysqlErrorInfo {
 [[noreturn]] void throw_mysql_error(MysqlPhase phase, const MysqlErrorInfo& info,
                                     std::string_view action, const std::string& host);
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -10,7 +10,7 @@
 
 #include "base/process_fork.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 struct MysqlHandleCloser {
   MysqlHandleCloser() noexcept : fork_generation_at_connect(fork_generation()) {}
@@ -25,4 +25,4 @@ struct MysqlHandleCloser {
 
 using MysqlHandle = std::unique_ptr<MYSQL, MysqlHandleCloser>;
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

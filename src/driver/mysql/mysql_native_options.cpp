@@ -8,7 +8,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 constexpr const char* kAcceptedNames =
@@ -168,4 +168,4 @@ const char* accepted_native_option_names() noexcept {
   return kAcceptedNames;
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -28,7 +28,7 @@
 
 struct st_mysql;
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 // What the caller must check itself after connecting.
 struct NativeOptionChecks {
@@ -49,4 +49,4 @@ NativeOptionChecks apply_native_options(
 // The option names apply_native_options accepts, comma-separated (for error messages, docs).
 const char* accepted_native_option_names() noexcept;
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

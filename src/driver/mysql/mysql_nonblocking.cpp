@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <climits>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 int WaitBudget::next_wait_ms() const noexcept {
   using std::chrono::ceil;
@@ -58,4 +58,4 @@ void shut_down_socket(MYSQL* handle) noexcept {
   if (fd != MARIADB_INVALID_SOCKET) ::shutdown(static_cast<int>(fd), SHUT_RDWR);
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -20,7 +20,7 @@
 
 #include <mysql.h>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 class WaitBudget {
  public:
@@ -82,4 +82,4 @@ void abandon_operation(MYSQL* handle, int status, Continue&& resume) noexcept {
     status = resume(MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

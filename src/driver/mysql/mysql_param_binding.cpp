@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 void bind_text(MYSQL_BIND& bind, const std::string& text) {
@@ -65,4 +65,4 @@ ParamBinding::ParamBinding(std::span<const Param> params)
   }
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -16,7 +16,7 @@
 
 #include "awrap/params.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 class ParamBinding {
  public:
@@ -39,4 +39,4 @@ class ParamBinding {
   std::vector<Number> numbers_;
 };
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

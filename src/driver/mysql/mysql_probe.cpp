@@ -9,7 +9,7 @@
 #include "driver/mysql/mysql_native_options.hpp"
 #include "driver/mysql/mysql_nonblocking.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 constexpr unsigned int kDefaultPort = 3306;
@@ -185,4 +185,4 @@ std::unique_ptr<HostProbe> make_mysql_probe(ConnectSpec spec) {
   return std::make_unique<MysqlProbe>(std::move(spec));
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -6,9 +6,9 @@
 
 #include "awrap/ext/target_driver.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 // REQUIRES: Connector/C is initialised (a MySQL connection was opened before in this process).
 std::unique_ptr<HostProbe> make_mysql_probe(ConnectSpec spec);
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 std::string_view MysqlResult::column_name(std::size_t column) const {
   if (column >= column_names_.size())
@@ -68,4 +68,4 @@ std::shared_ptr<const MysqlResult> MysqlResultBuilder::finish(std::int64_t affec
   return std::move(result_);
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -21,7 +21,7 @@
 
 #include "awrap/result.hpp"
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 class MysqlResult final : public ResultData {
  public:
@@ -62,4 +62,4 @@ class MysqlResultBuilder {
   std::shared_ptr<MysqlResult> result_;
 };
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 namespace {
 
 // The server switches to exponent notation beyond this decimal exponent (DBL_DIG).
@@ -123,4 +123,4 @@ std::string format_time(bool negative, unsigned long hours, unsigned int minute,
   return out;
 }
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace awrap::mysql {
+namespace awrap::internal::mysql {
 
 // The server's my_gcvt rule: the shortest digits that read back as the same double, written in
 // fixed notation unless the decimal exponent is far out (below 1e-15, or above 1e15 with fewer
@@ -28,4 +28,4 @@ std::string format_time(bool negative, unsigned long hours, unsigned int minute,
                         unsigned int second, unsigned long microseconds,
                         unsigned int fraction_digits);
 
-}  // namespace awrap::mysql
+}  // namespace awrap::internal::mysql

@@ -12,7 +12,7 @@
 #include "driver/pg/pg_error.hpp"
 #include "driver/pg/pg_socket_wait.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 namespace {
 
 // Server notices (e.g. "there is already a transaction in progress") would go to stderr by
@@ -150,4 +150,4 @@ PgConnHandle open_pg_connection(const ConnectSpec& spec) {
   return conn;
 }
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

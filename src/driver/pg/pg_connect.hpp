@@ -12,7 +12,7 @@
 #include "awrap/host_info.hpp"
 #include "driver/pg/pg_handles.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 inline constexpr int kPgDefaultPort = 5432;
 
@@ -38,4 +38,4 @@ HostAddressLists host_address_lists(const std::string& name,
 // deadline applies.
 PgConnHandle open_pg_connection(const ConnectSpec& spec);
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -13,7 +13,7 @@
 #include "driver/pg/pg_error.hpp"
 #include "driver/pg/pg_socket_wait.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 namespace {
 
 // SQLSTATE given to losses libpq detects itself (it has none): connection_failure.
@@ -431,4 +431,4 @@ void PgConnection::fail_from_result(const PGresult* result) {
   throw_pg_statement_error(error_class, message, std::move(sqlstate), endpoint_);
 }
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -21,7 +21,7 @@
 #include "driver/pg/pg_handles.hpp"
 #include "driver/pg/pg_result.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 class PgConnection final : public TargetConnection {
  public:
@@ -111,4 +111,4 @@ class PgConnection final : public TargetConnection {
   std::shared_ptr<PGcancel> cancel_;  // guarded by cancel_mutex_
 };
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

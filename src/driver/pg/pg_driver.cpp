@@ -6,7 +6,7 @@
 #include "driver/pg/pg_connection.hpp"
 #include "driver/pg/pg_probe.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 // libpq starts OpenSSL at its first TLS connection, and OpenSSL registers its exit handler then:
 // after the process Runtime (made when the first Connection is), so OpenSSL cleaned up before
@@ -35,4 +35,4 @@ std::unique_ptr<TargetDriver> make_pg_driver() {
   return std::make_unique<PgDriver>();
 }
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

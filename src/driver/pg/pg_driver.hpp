@@ -1,6 +1,6 @@
 // The PostgreSQL target driver (libpq).
 //
-//   std::unique_ptr<awrap::TargetDriver> driver = awrap::pg::make_pg_driver();
+//   std::unique_ptr<awrap::TargetDriver> driver = pg::make_pg_driver();
 //   awrap::ConnectSpec spec;
 //   spec.host.host = "127.0.0.40";
 //   spec.user = "awrap";
@@ -14,7 +14,7 @@
 
 #include "awrap/ext/target_driver.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 class PgDriver final : public TargetDriver {
  public:
@@ -28,4 +28,4 @@ class PgDriver final : public TargetDriver {
 
 std::unique_ptr<TargetDriver> make_pg_driver();
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -5,7 +5,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 namespace {
 
 bool contains(std::string_view text, std::string_view part) noexcept {
@@ -195,4 +195,4 @@ std::optional<std::string> rejected_connection_option(std::string_view message) 
   return std::nullopt;
 }
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 enum class PgErrorClass : std::uint8_t {
   kConnectionLost,     // class 08, 57P01/57P02/57P03, or the connection itself is bad
@@ -68,4 +68,4 @@ std::string tidy_pg_message(std::string_view message);
 // "port"" -> "port". nullopt when the message is not about an option.
 std::optional<std::string> rejected_connection_option(std::string_view message);
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

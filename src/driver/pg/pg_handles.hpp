@@ -8,7 +8,7 @@
 
 #include "base/process_fork.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 struct PgConnDeleter {
   // In a fork() child the socket is the parent's too: PQfinish's Terminate must not reach it.
@@ -38,4 +38,4 @@ struct PgConninfoDeleter {
 };
 using PgConninfoHandle = std::unique_ptr<PQconninfoOption, PgConninfoDeleter>;
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

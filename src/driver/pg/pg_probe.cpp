@@ -11,7 +11,7 @@
 #include "driver/pg/pg_error.hpp"
 #include "driver/pg/pg_handles.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 namespace {
 
 void ignore_notice(void* /*context*/, const char* /*message*/) {}
@@ -188,4 +188,4 @@ std::unique_ptr<HostProbe> make_pg_probe(ConnectSpec spec) {
   return std::make_unique<PgProbe>(std::move(spec));
 }
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -6,8 +6,8 @@
 
 #include "awrap/ext/target_driver.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 std::unique_ptr<HostProbe> make_pg_probe(ConnectSpec spec);
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 namespace {
 
 std::int64_t parse_affected_rows(PGresult* result) noexcept {
@@ -83,4 +83,4 @@ std::string_view PgResult::command_tag() const noexcept {
   return PQcmdStatus(result_.get());
 }
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

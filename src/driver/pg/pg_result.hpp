@@ -9,7 +9,7 @@
 #include "awrap/result.hpp"
 #include "driver/pg/pg_handles.hpp"
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 class PgResult final : public ResultData {
  public:
@@ -37,4 +37,4 @@ class PgResult final : public ResultData {
   std::int64_t affected_rows_ = 0;
 };
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

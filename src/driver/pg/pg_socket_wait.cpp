@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <climits>
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 Deadline deadline_after(std::chrono::milliseconds budget) {
   if (budget <= std::chrono::milliseconds::zero()) return std::nullopt;
@@ -40,4 +40,4 @@ SocketWaitResult wait_for_socket(int socket, bool want_read, bool want_write, De
   }
 }
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace awrap::pg {
+namespace awrap::internal::pg {
 
 using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
@@ -27,4 +27,4 @@ enum class SocketWaitResult : std::uint8_t {
 // with the remaining time. Thread-safe (no shared state).
 SocketWaitResult wait_for_socket(int socket, bool want_read, bool want_write, Deadline deadline);
 
-}  // namespace awrap::pg
+}  // namespace awrap::internal::pg

@@ -3,7 +3,7 @@
 #include "core/plugin_runtime.hpp"
 #include "topology/open_connection_registry.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // What a tracker does when its cluster's writer was replaced: every connection still open to the
@@ -74,4 +74,4 @@ PluginRegistration make_aurora_connection_tracker_registration() {
       "After a failover, closes connections still open to the old writer so they fail over too."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -5,8 +5,8 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 PluginRegistration make_aurora_connection_tracker_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -5,7 +5,7 @@
 #include "plugin/aws_secrets_manager/secrets_manager_authenticator.hpp"
 #include "plugin/aws_secrets_manager/secrets_manager_properties.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using plugin::secrets_manager::SecretsManagerAuthenticator;
@@ -113,4 +113,4 @@ PluginRegistration make_aws_secrets_manager_registration() {
   return registration;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -13,10 +13,10 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // Code "aws_secrets_manager". The caller sets the weight (outside failover and monitoring, so
 // that their reconnects use the cached secret too).
 PluginRegistration make_aws_secrets_manager_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

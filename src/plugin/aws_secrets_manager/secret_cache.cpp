@@ -6,7 +6,7 @@
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::plugin::secrets_manager {
+namespace awrap::internal::plugin::secrets_manager {
 
 SecretCache::SecretCache(std::shared_ptr<const aws::Clock> clock) : clock_(std::move(clock)) {}
 
@@ -81,4 +81,4 @@ std::size_t SecretCache::size() const {
   return count;
 }
 
-}  // namespace awrap::plugin::secrets_manager
+}  // namespace awrap::internal::plugin::secrets_manager

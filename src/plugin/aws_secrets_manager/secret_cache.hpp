@@ -25,7 +25,7 @@
 #include "aws/clock.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::plugin::secrets_manager {
+namespace awrap::internal::plugin::secrets_manager {
 
 struct SecretCacheKey {
   std::string secret_id;
@@ -79,4 +79,4 @@ class SecretCache {
   std::map<SecretCacheKey, std::shared_ptr<Slot>> slots_ GUARDED_BY(mutex_);
 };
 
-}  // namespace awrap::plugin::secrets_manager
+}  // namespace awrap::internal::plugin::secrets_manager

@@ -12,7 +12,7 @@
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::plugin::secrets_manager {
+namespace awrap::internal::plugin::secrets_manager {
 namespace {
 
 // Bounds the rotation loop even with a long secrets_manager_rotation_timeout_sec.
@@ -241,4 +241,4 @@ void SecretsManagerAuthenticator::drop() const noexcept {
   background_refused_ = true;
 }
 
-}  // namespace awrap::plugin::secrets_manager
+}  // namespace awrap::internal::plugin::secrets_manager

@@ -24,7 +24,7 @@
 #include "base/thread_annotations.hpp"
 #include "plugin/aws_secrets_manager/secret_cache.hpp"
 
-namespace awrap::plugin::secrets_manager {
+namespace awrap::internal::plugin::secrets_manager {
 
 // Default of secrets_manager_expiration: one hour, as AWS's own caching clients
 // (aws-secretsmanager-caching, the Secrets Manager JDBC driver) refresh. A rotated secret does
@@ -106,4 +106,4 @@ class SecretsManagerAuthenticator {
       GUARDED_BY(background_mutex_){};
 };
 
-}  // namespace awrap::plugin::secrets_manager
+}  // namespace awrap::internal::plugin::secrets_manager

@@ -6,7 +6,7 @@
 
 #include "awrap/properties.hpp"
 
-namespace awrap::plugin::secrets_manager {
+namespace awrap::internal::plugin::secrets_manager {
 
 inline constexpr std::string_view kSecretId = "secrets_manager_secret_id";
 inline constexpr std::string_view kRegion = "secrets_manager_region";
@@ -64,4 +64,4 @@ inline constexpr std::array<PropertyDefinition, 7> kSecretsManagerProperties{{
      .max = 600},
 }};
 
-}  // namespace awrap::plugin::secrets_manager
+}  // namespace awrap::internal::plugin::secrets_manager

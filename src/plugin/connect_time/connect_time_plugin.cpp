@@ -4,7 +4,7 @@
 
 #include "base/logging.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 class ConnectTimePlugin final : public Plugin {
@@ -46,4 +46,4 @@ PluginRegistration make_connect_time_registration() {
           "Logs the duration of every physical connect (level info)."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -3,7 +3,7 @@
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 class DevPlugin final : public Plugin {
@@ -68,4 +68,4 @@ PluginRegistration make_dev_registration() {
           "Injects an error on the next call of a chosen method (testing only)."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

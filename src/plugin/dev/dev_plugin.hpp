@@ -5,7 +5,7 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 PluginRegistration make_dev_registration();
 
@@ -14,4 +14,4 @@ PluginRegistration make_dev_registration();
 [[noreturn]] void throw_injected_error(std::string_view error_class, const HostInfo& host,
                                        std::string_view method);
 
-}  // namespace awrap
+}  // namespace awrap::internal

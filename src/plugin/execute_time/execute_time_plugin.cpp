@@ -5,7 +5,7 @@
 #include "awrap/log.hpp"
 #include "base/logging.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 constexpr std::size_t kMaxSqlInLog = 120;
@@ -54,4 +54,4 @@ PluginRegistration make_execute_time_registration() {
           "Logs the duration of every statement and transaction call (level info)."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

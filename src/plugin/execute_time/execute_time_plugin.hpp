@@ -3,8 +3,8 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 PluginRegistration make_execute_time_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

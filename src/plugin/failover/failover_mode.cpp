@@ -1,6 +1,6 @@
 #include "plugin/failover/failover_mode.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 FailoverMode resolve_failover_mode(std::string_view configured, bool reader_endpoint) {
   if (configured == "strict_writer") return FailoverMode::kStrictWriter;
@@ -21,4 +21,4 @@ const char* to_string(FailoverMode mode) noexcept {
   return "strict_writer";
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

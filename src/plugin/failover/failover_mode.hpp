@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-namespace awrap {
+namespace awrap::internal {
 
 enum class FailoverMode { kStrictWriter, kReaderOrWriter, kStrictReader };
 
@@ -12,4 +12,4 @@ enum class FailoverMode { kStrictWriter, kReaderOrWriter, kStrictReader };
 FailoverMode resolve_failover_mode(std::string_view configured, bool reader_endpoint);
 const char* to_string(FailoverMode mode) noexcept;
 
-}  // namespace awrap
+}  // namespace awrap::internal

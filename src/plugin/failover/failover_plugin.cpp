@@ -17,7 +17,7 @@
 #include "plugin/host_selector_config.hpp"
 #include "plugin/reader_choice.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using internal::TimeSource;
@@ -352,4 +352,4 @@ PluginRegistration make_failover_registration() {
           "FailoverSuccessError, TransactionResolutionUnknownError or FailoverFailedError."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

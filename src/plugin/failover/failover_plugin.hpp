@@ -6,8 +6,8 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 PluginRegistration make_failover_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

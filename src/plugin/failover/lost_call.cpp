@@ -1,6 +1,6 @@
 #include "plugin/failover/lost_call.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 LostCallOutcome outcome_of_lost_call(const LostCall& call) {
   TransactionStatus status =
@@ -34,4 +34,4 @@ const char* to_string(LostCallOutcome outcome) noexcept {
   return "?";
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,7 +10,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "plugin/failover/statement_kind.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 enum class LostCallOutcome {
   kNotApplied,        // nothing the call or its session did can have committed
@@ -36,4 +36,4 @@ LostCallOutcome outcome_of_lost_call(const LostCall& call);
 
 const char* to_string(LostCallOutcome outcome) noexcept;
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -1,6 +1,6 @@
 #include "plugin/failover/session_loss.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 bool session_ended_by_live_server(std::string_view sqlstate, int native_code) noexcept {
   switch (native_code) {
@@ -20,4 +20,4 @@ bool session_ended_by_live_server(std::string_view sqlstate, int native_code) no
          || sqlstate == "25P03";  // idle_in_transaction_session_timeout
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,7 +7,7 @@
 
 #include <string_view>
 
-namespace awrap {
+namespace awrap::internal {
 
 // sqlstate: the error's SQLSTATE (may be empty); native_code: MySQL's error number (0 for
 // PostgreSQL). 57P01 is also what a fast shutdown sends, and MySQL's end of stream (2013, 2006:
@@ -15,4 +15,4 @@ namespace awrap {
 // follows then fails at once and failover carries on as for a lost host.
 bool session_ended_by_live_server(std::string_view sqlstate, int native_code) noexcept;
 
-}  // namespace awrap
+}  // namespace awrap::internal

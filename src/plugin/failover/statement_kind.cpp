@@ -8,7 +8,7 @@
 
 #include "base/sql_tokens.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 bool listed(const std::string& word, std::initializer_list<std::string_view> list) {
@@ -201,4 +201,4 @@ bool is_read_only_sql(std::string_view sql, SqlEngine engine) {
   return calls_only_functions_without_writes(t, end);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -13,7 +13,7 @@
 
 #include "base/sql_tokens.hpp"  // SqlEngine
 
-namespace awrap {
+namespace awrap::internal {
 
 // True only for one statement (an optional trailing ';') that starts with SELECT, SHOW, VALUES,
 // TABLE, EXPLAIN (without ANALYZE/ANALYSE), DESCRIBE/DESC, SET, BEGIN, START TRANSACTION,
@@ -27,4 +27,4 @@ namespace awrap {
 // Not detected: a SELECT from a view whose definition calls a function that writes.
 bool is_read_only_sql(std::string_view sql, SqlEngine engine = SqlEngine::kPostgres);
 
-}  // namespace awrap
+}  // namespace awrap::internal

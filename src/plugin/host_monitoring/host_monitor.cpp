@@ -7,7 +7,7 @@
 #include "plugin/monitor_loop.hpp"
 #include "plugin/resolving_probe.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -252,4 +252,4 @@ HostMonitoringStats host_monitoring_stats(internal::Runtime& runtime) {
           .attached = loop.attached};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

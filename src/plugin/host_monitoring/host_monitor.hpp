@@ -32,7 +32,7 @@
 #include "plugin/host_monitoring/monitor_state.hpp"
 #include "plugin/monitor_loop.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // One Connection's registration with a monitor. Owned by the plugin (shared with the monitor).
 class MonitoredConnection {
@@ -149,4 +149,4 @@ struct HostMonitoringStats {
 };
 HostMonitoringStats host_monitoring_stats(internal::Runtime& runtime);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -5,7 +5,7 @@
 #include "core/plugin_runtime.hpp"
 #include "plugin/host_monitoring/host_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 MonitorSettings settings_from(const Properties& props) {
@@ -143,4 +143,4 @@ PluginRegistration make_host_monitoring_registration() {
           "starts at once."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -8,8 +8,8 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 PluginRegistration make_host_monitoring_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace awrap {
+namespace awrap::internal {
 
 void MonitorStateMachine::observe(TimePoint now, std::optional<TimePoint> oldest_call_start,
                                   TimePoint last_call_start) {
@@ -66,4 +66,4 @@ MonitorStateMachine::TimePoint MonitorStateMachine::next_event(TimePoint now) co
   return std::max(next, now);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

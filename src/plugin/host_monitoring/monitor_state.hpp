@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace awrap {
+namespace awrap::internal {
 
 struct MonitorSettings {
   std::chrono::milliseconds detection_time{30000};
@@ -80,4 +80,4 @@ class MonitorStateMachine {
   TimePoint probe_deadline_{};
 };
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -9,7 +9,7 @@
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
 
-namespace awrap::plugin::iam {
+namespace awrap::internal::plugin::iam {
 namespace {
 
 std::string lowercase(std::string_view text) {
@@ -223,4 +223,4 @@ void IamAuthenticator::drop(const ConnectSpec& spec, int engine_default_port) co
   }
 }
 
-}  // namespace awrap::plugin::iam
+}  // namespace awrap::internal::plugin::iam

@@ -2,7 +2,7 @@
 // (cached) RDS IAM token into the connect request as the password, and retry once with a fresh
 // token when the server refuses a cached one.
 //
-//   IamAuthenticator auth(config, token_source, runtime.get<awrap::aws::RdsTokenCache>());
+//   IamAuthenticator auth(config, token_source, runtime.get<aws::RdsTokenCache>());
 //   auto connection = auth.connect(request, engine, default_port,
 //                                  [&](ConnectRequest& r) { return next(r); });
 //
@@ -23,7 +23,7 @@
 #include "aws/rds_token.hpp"
 #include "base/runtime.hpp"
 
-namespace awrap::plugin::iam {
+namespace awrap::internal::plugin::iam {
 
 struct IamConfig {
   std::string iam_host;                 // empty: the connection's host
@@ -92,4 +92,4 @@ class IamAuthenticator {
   mutable std::atomic<bool> refresh_credentials_{false};
 };
 
-}  // namespace awrap::plugin::iam
+}  // namespace awrap::internal::plugin::iam

@@ -4,7 +4,7 @@
 #include "plugin/iam/iam_authenticator.hpp"
 #include "plugin/iam/iam_properties.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using plugin::iam::IamAuthenticator;
@@ -95,4 +95,4 @@ PluginRegistration make_iam_plugin_registration() {
   return registration;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

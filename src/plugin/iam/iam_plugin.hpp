@@ -12,10 +12,10 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // Code "iam", weight 100 (outside the failover and monitoring plugins, so that every reconnect
 // they make is authenticated too).
 PluginRegistration make_iam_plugin_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

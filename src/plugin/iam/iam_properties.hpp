@@ -5,7 +5,7 @@
 
 #include "awrap/properties.hpp"
 
-namespace awrap::plugin::iam {
+namespace awrap::internal::plugin::iam {
 
 inline constexpr std::string_view kIamHost = "iam_host";
 inline constexpr std::string_view kIamDefaultPort = "iam_default_port";
@@ -57,4 +57,4 @@ inline constexpr std::array<PropertyDefinition, 6> kIamProperties{{
      .group = "iam"},
 }};
 
-}  // namespace awrap::plugin::iam
+}  // namespace awrap::internal::plugin::iam

@@ -9,7 +9,7 @@
 #include "plugin/host_selector_config.hpp"
 #include "plugin/initial_connection/initial_connection_step.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using internal::TimeSource;
@@ -147,4 +147,4 @@ PluginRegistration make_initial_connection_registration() {
       "role (DNS lags behind failover) and moves it to the right one."};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

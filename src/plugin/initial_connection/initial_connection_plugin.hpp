@@ -5,8 +5,8 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 PluginRegistration make_initial_connection_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace awrap::read_consistency {
+namespace awrap::internal::read_consistency {
 
 std::optional<std::chrono::milliseconds> next_replay_poll(std::chrono::milliseconds waited,
                                                           int polls_done,
@@ -45,4 +45,4 @@ ReplayNeed replay_need(const std::optional<std::string>& position,
   return ReplayNeed::kWait;
 }
 
-}  // namespace awrap::read_consistency
+}  // namespace awrap::internal::read_consistency

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace awrap::read_consistency {
+namespace awrap::internal::read_consistency {
 
 // How long to sleep before the next poll of a PostgreSQL reader's replay position, after
 // `polls_done` polls and `waited` since the wait began: 1, 2, 4, 8 then 16 ms, never past
@@ -44,4 +44,4 @@ enum class ReplayNeed { kNone, kWait, kUnknown };
 ReplayNeed replay_need(const std::optional<std::string>& position,
                        std::string_view reached_position, bool same_reader_session);
 
-}  // namespace awrap::read_consistency
+}  // namespace awrap::internal::read_consistency

@@ -13,7 +13,7 @@
 #include "plugin/read_write_splitting/read_consistency.hpp"
 #include "plugin/read_write_splitting/read_write_splitting_properties.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 // The session settings a physical connection carries (what the application set through the API).
@@ -467,4 +467,4 @@ PluginRegistration make_read_write_splitting_registration() {
           plugin::read_write_splitting::kReadWriteSplittingProperties};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

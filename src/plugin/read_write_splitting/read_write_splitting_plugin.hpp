@@ -7,8 +7,8 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 PluginRegistration make_read_write_splitting_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,7 +7,7 @@
 
 #include "awrap/properties.hpp"
 
-namespace awrap::plugin::read_write_splitting {
+namespace awrap::internal::plugin::read_write_splitting {
 
 inline constexpr std::string_view kReaderHostSelectorStrategy = "reader_host_selector_strategy";
 
@@ -43,4 +43,4 @@ inline constexpr std::array<PropertyDefinition, 3> kReadWriteSplittingProperties
      .max = 600000},
 }};
 
-}  // namespace awrap::plugin::read_write_splitting
+}  // namespace awrap::internal::plugin::read_write_splitting

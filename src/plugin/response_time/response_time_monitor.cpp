@@ -5,7 +5,7 @@
 #include "base/logging.hpp"
 #include "plugin/resolving_probe.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -184,4 +184,4 @@ ResponseTimeStats response_time_stats(internal::Runtime& runtime) {
           .users = loop.attached};
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -31,7 +31,7 @@
 #include "host_selection/fastest_response.hpp"
 #include "plugin/monitor_loop.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 inline constexpr std::chrono::milliseconds kMinimumMeasurementDeadline{1000};
 
@@ -145,4 +145,4 @@ struct ResponseTimeStats {
 };
 ResponseTimeStats response_time_stats(internal::Runtime& runtime);
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -5,7 +5,7 @@
 
 #include "awrap/errors.hpp"
 
-namespace awrap::plugin::srw {
+namespace awrap::internal::plugin::srw {
 
 VerifiedConnection connect_with_role(HostRole wanted, std::chrono::milliseconds timeout,
                                      std::chrono::milliseconds interval,
@@ -47,4 +47,4 @@ VerifiedConnection connect_with_role(HostRole wanted, std::chrono::milliseconds 
   }
 }
 
-}  // namespace awrap::plugin::srw
+}  // namespace awrap::internal::plugin::srw

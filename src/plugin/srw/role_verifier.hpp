@@ -19,7 +19,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "awrap/host_info.hpp"
 
-namespace awrap::plugin::srw {
+namespace awrap::internal::plugin::srw {
 
 using Clock = std::chrono::steady_clock;
 
@@ -49,4 +49,4 @@ VerifiedConnection connect_with_role(HostRole wanted, std::chrono::milliseconds 
                                      std::chrono::milliseconds interval,
                                      const RoleVerifySteps& steps);
 
-}  // namespace awrap::plugin::srw
+}  // namespace awrap::internal::plugin::srw

@@ -6,7 +6,7 @@
 #include "base/text.hpp"
 #include "plugin/srw/srw_properties.hpp"
 
-namespace awrap::plugin::srw {
+namespace awrap::internal::plugin::srw {
 namespace {
 
 constexpr std::string_view kAccepted =
@@ -85,4 +85,4 @@ SrwConfig srw_config_from(const Properties& properties, int default_port) {
   return config;
 }
 
-}  // namespace awrap::plugin::srw
+}  // namespace awrap::internal::plugin::srw

@@ -13,7 +13,7 @@
 #include "awrap/host_info.hpp"
 #include "awrap/properties.hpp"
 
-namespace awrap::plugin::srw {
+namespace awrap::internal::plugin::srw {
 
 struct SrwConfig {
   HostInfo read_endpoint;   // role kReader
@@ -32,4 +32,4 @@ HostInfo parse_srw_endpoint(std::string_view property, std::string_view value, i
 
 SrwConfig srw_config_from(const Properties& properties, int default_port);
 
-}  // namespace awrap::plugin::srw
+}  // namespace awrap::internal::plugin::srw

@@ -3,7 +3,7 @@
 #include "base/text.hpp"
 #include "topology/rds_endpoint.hpp"
 
-namespace awrap::plugin::srw {
+namespace awrap::internal::plugin::srw {
 namespace {
 
 bool same_endpoint(const HostInfo& host, const HostInfo& endpoint) {
@@ -69,4 +69,4 @@ std::optional<HostRole> initial_verification_role(const SrwConfig& config, const
   }
 }
 
-}  // namespace awrap::plugin::srw
+}  // namespace awrap::internal::plugin::srw

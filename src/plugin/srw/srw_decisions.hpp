@@ -8,7 +8,7 @@
 #include "awrap/host_info.hpp"
 #include "plugin/srw/srw_config.hpp"
 
-namespace awrap::plugin::srw {
+namespace awrap::internal::plugin::srw {
 
 // Which endpoint a physical connection was opened to.
 enum class Side : std::uint8_t {
@@ -52,4 +52,4 @@ Switch decide_switch(const SwitchInput& input);
 // RDS endpoint `host` is (cluster: writer, cluster-ro: reader).
 std::optional<HostRole> initial_verification_role(const SrwConfig& config, const HostInfo& host);
 
-}  // namespace awrap::plugin::srw
+}  // namespace awrap::internal::plugin::srw

@@ -10,7 +10,7 @@
 #include "plugin/srw/srw_decisions.hpp"
 #include "plugin/srw/srw_properties.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using plugin::srw::Clock;
@@ -299,4 +299,4 @@ PluginRegistration make_srw_registration() {
   return registration;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

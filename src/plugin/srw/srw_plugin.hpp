@@ -16,11 +16,11 @@
 
 #include "awrap/ext/plugin.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 // Code "srw", weight 310: inside the authentication plugins (its connections log in like any
 // other), outside failover and host_monitoring (it sees their outcomes, as the AWS wrappers
 // require of read/write splitting).
 PluginRegistration make_srw_registration();
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -7,7 +7,7 @@
 
 #include "awrap/properties.hpp"
 
-namespace awrap::plugin::srw {
+namespace awrap::internal::plugin::srw {
 
 inline constexpr std::string_view kReadEndpoint = "srw_read_endpoint";
 inline constexpr std::string_view kWriteEndpoint = "srw_write_endpoint";
@@ -65,4 +65,4 @@ inline constexpr std::array<PropertyDefinition, 6> kSrwProperties{{
      .max = 3600000},
 }};
 
-}  // namespace awrap::plugin::srw
+}  // namespace awrap::internal::plugin::srw
