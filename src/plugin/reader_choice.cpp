@@ -1,6 +1,6 @@
 #include "plugin/reader_choice.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 std::vector<HostInfo> readers_with_availability(const Topology& topology,
                                                 const AvailabilityOf& availability,
@@ -21,4 +21,4 @@ std::optional<HostInfo> choose_reader(std::vector<HostInfo> readers, HostSelecto
   return selector.select(readers, HostRole::kReader);
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -10,7 +10,7 @@
 #include "awrap/host_info.hpp"
 #include "host_selection/host_selector.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 using AvailabilityOf = std::function<HostAvailability(const HostInfo&)>;
 
@@ -24,4 +24,4 @@ std::vector<HostInfo> readers_with_availability(const Topology& topology,
 // among all of them (a mark is a guess; the connect is the test). nullopt when there is none.
 std::optional<HostInfo> choose_reader(std::vector<HostInfo> readers, HostSelector& selector);
 
-}  // namespace awrap
+}  // namespace awrap::internal

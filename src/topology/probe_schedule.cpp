@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace awrap {
+namespace awrap::internal {
 
 std::chrono::milliseconds probe_pause(std::chrono::milliseconds high_rate_interval,
                                       bool connection_waiting, int fruitless_probes) {
@@ -14,4 +14,4 @@ bool starts_probing(bool last_round_abandoned, bool connection_waiting) {
   return !last_round_abandoned || connection_waiting;
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

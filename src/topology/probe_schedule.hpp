@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-namespace awrap {
+namespace awrap::internal {
 
 // A prober's pause after `fruitless_probes` probes that found no writer. A Connection waiting for
 // a writer gets cluster_topology_high_refresh_rate_ms (`high_rate_interval`); with nobody waiting
@@ -18,4 +18,4 @@ std::chrono::milliseconds probe_pause(std::chrono::milliseconds high_rate_interv
 // round already ended unattended without a writer (it then tries each host once per refresh).
 bool starts_probing(bool last_round_abandoned, bool connection_waiting);
 
-}  // namespace awrap
+}  // namespace awrap::internal

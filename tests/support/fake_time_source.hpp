@@ -20,7 +20,7 @@
 #include "base/runtime.hpp"
 #include "base/time_source.hpp"
 
-namespace awrap::testing {
+namespace awrap::internal::testing {
 
 class FakeTimeSource final : public internal::TimeSource {
  public:
@@ -69,4 +69,4 @@ class FakeTimeRuntime {
   FakeTimeRuntime& operator=(const FakeTimeRuntime&) = delete;
 };
 
-}  // namespace awrap::testing
+}  // namespace awrap::internal::testing

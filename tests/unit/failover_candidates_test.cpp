@@ -14,7 +14,7 @@
 #include "plugin/failover/failover_candidates.hpp"
 #include "plugin/reader_choice.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using std::chrono::milliseconds;
@@ -154,4 +154,4 @@ TEST(FailoverCandidateScenarios, ACandidateOfTheWrongRoleIsToldApart) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -19,7 +19,7 @@
 #include "support/fake_driver.hpp"
 #include "support/fake_time_source.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -127,4 +127,4 @@ TEST_F(FailoverLoop, FailoverTimeoutCutsAHungWriterCheck) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -17,7 +17,7 @@
 #include "support/fake_driver.hpp"
 #include "support/fake_time_source.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -94,4 +94,4 @@ TEST_F(InitialConnectionLoop, AnEndpointReachingTheRoleWantedCostsNoWait) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -13,7 +13,7 @@
 
 #include "plugin/initial_connection/initial_connection_step.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using std::chrono::milliseconds;
@@ -89,4 +89,4 @@ TEST(InitialConnectionStepScenarios, EveryRowDecidesAsTheTableSays) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

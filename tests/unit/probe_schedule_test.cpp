@@ -10,7 +10,7 @@
 
 #include "topology/probe_schedule.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using std::chrono::milliseconds;
@@ -44,4 +44,4 @@ TEST(ProbeScheduleScenarios, AnAbandonedSearchStartsAgainOnlyForAWaitingConnecti
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

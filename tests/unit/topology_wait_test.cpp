@@ -13,7 +13,7 @@
 #include "support/fake_time_source.hpp"
 #include "topology/topology_monitor.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 namespace {
 
 using namespace std::chrono_literals;
@@ -70,4 +70,4 @@ TEST(TopologyWait, AWriterConfirmedByAProbeEndsTheWaitWithoutMovingTheClock) {
 }
 
 }  // namespace
-}  // namespace awrap
+}  // namespace awrap::internal

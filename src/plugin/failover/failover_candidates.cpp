@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace awrap {
+namespace awrap::internal {
 
 FailoverRound plan_failover_round(FailoverTime now, FailoverTime deadline, bool failed_host_first,
                                   std::chrono::milliseconds auxiliary_query_timeout) {
@@ -61,4 +61,4 @@ const char* to_string(FailoverRound::Source source) noexcept {
   return "?";
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

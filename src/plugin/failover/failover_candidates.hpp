@@ -19,7 +19,7 @@
 #include "plugin/failover/failover_mode.hpp"
 #include "plugin/reader_choice.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 using FailoverTime = std::chrono::steady_clock::time_point;
 
@@ -68,4 +68,4 @@ std::optional<std::string> role_misfit(FailoverMode mode, const HostInfo& candid
 
 const char* to_string(FailoverRound::Source source) noexcept;
 
-}  // namespace awrap
+}  // namespace awrap::internal

@@ -4,7 +4,7 @@
 
 #include "plugin/reader_choice.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 namespace {
 
@@ -60,4 +60,4 @@ const char* to_string(InitialConnectionStep::Action action) noexcept {
   return "?";
 }
 
-}  // namespace awrap
+}  // namespace awrap::internal

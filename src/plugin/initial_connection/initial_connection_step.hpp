@@ -17,7 +17,7 @@
 #include "host_selection/host_selector.hpp"
 #include "plugin/endpoint_role.hpp"
 
-namespace awrap {
+namespace awrap::internal {
 
 struct InitialConnectionSituation {
   using TimePoint = std::chrono::steady_clock::time_point;
@@ -57,4 +57,4 @@ InitialConnectionStep next_initial_connection_step(const InitialConnectionSituat
 
 const char* to_string(InitialConnectionStep::Action action) noexcept;
 
-}  // namespace awrap
+}  // namespace awrap::internal
