@@ -111,9 +111,9 @@ void check_pattern(std::string_view text) {
   std::string host = awrap::internal::apply_host_pattern(pattern, "db-1");
   FUZZ_CHECK(host.find('?') == std::string::npos, host);
   RdsEndpointKind kind = awrap::internal::classify_rds_endpoint(host).kind;
-  FUZZ_CHECK(
-      kind == RdsEndpointKind::kInstance || kind == RdsEndpointKind::kOther,
-      "pattern '" + std::string(text) + "' builds " + host + " (" + awrap::internal::to_string(kind) + ")");
+  FUZZ_CHECK(kind == RdsEndpointKind::kInstance || kind == RdsEndpointKind::kOther,
+             "pattern '" + std::string(text) + "' builds " + host + " (" +
+                 awrap::internal::to_string(kind) + ")");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "awrap/connection.hpp"
 #include "awrap/errors.hpp"
+#include "awrap/events.hpp"
 #include "awrap/host_info.hpp"
 #include "awrap/log.hpp"
 #include "awrap/params.hpp"

@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "awrap/errors.hpp"
+#include "awrap/events.hpp"
 #include "awrap/host_info.hpp"
 #include "awrap/params.hpp"
 #include "awrap/properties.hpp"
@@ -63,6 +64,10 @@ class AWRAP_EXPORT Connection {
   // values (docs/configuration.md). Throws ConfigError before connecting when a property is
   // wrong; ConnectError/AuthError when no connection could be made.
   static Connection open(std::string_view conninfo, const PropertyMap& properties = {});
+  // The same, and tells `events`' listeners what happens to this Connection from now on
+  // (failovers, aborted calls: awrap/events.hpp, docs/events.md).
+  static Connection open(std::string_view conninfo, const PropertyMap& properties,
+                         ConnectionEvents events);
 
   Connection(Connection&&) noexcept;
   Connection& operator=(Connection&&) noexcept;

@@ -34,6 +34,7 @@
 
 #include "awrap/connection.hpp"
 #include "awrap/errors.hpp"
+#include "awrap/events.hpp"
 #include "awrap/properties.hpp"
 
 namespace awrap {
@@ -81,6 +82,10 @@ struct AWRAP_EXPORT PoolOptions {
   std::chrono::milliseconds leak_detection_threshold{0};
   // How often acquire/release look at idle timeouts, lifetimes, min_idle and leaks. 1 ms..1 h.
   std::chrono::milliseconds housekeeping_interval{1'000};
+  // Listeners given to every connection the pool opens (awrap/events.hpp; they may run on
+  // several threads at once). Only for Pool(conninfo, properties, options): a ConnectionFactory
+  // gives its Connections their listeners itself (Connection::open's events argument).
+  ConnectionEvents events{};
 
   // Throws ConfigError naming the field, its value and what is accepted.
   void validate() const;

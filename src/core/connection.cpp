@@ -9,14 +9,19 @@ namespace awrap {
 using namespace internal;
 
 Connection ConnectionAccess::open(std::string_view conninfo, const PropertyMap& properties,
-                                  std::shared_ptr<TargetDriver> driver) {
+                                  std::shared_ptr<TargetDriver> driver, ConnectionEvents events) {
   auto impl = std::make_unique<internal::ConnectionImpl>(parse_conninfo(conninfo), properties,
-                                                         std::move(driver));
+                                                         std::move(driver), std::move(events));
   impl->open();
   return Connection(std::move(impl));
 }
 
 Connection Connection::open(std::string_view conninfo, const PropertyMap& properties) {
+  return open(conninfo, properties, ConnectionEvents{});
+}
+
+Connection Connection::open(std::string_view conninfo, const PropertyMap& properties,
+                            ConnectionEvents events) {
   ConnInfo info = parse_conninfo(conninfo);
   // Validate every property before anything else, so a bad value is reported as such even when
   // the engine's driver is missing.
@@ -24,8 +29,8 @@ Connection Connection::open(std::string_view conninfo, const PropertyMap& proper
   for (const auto& [k, v] : properties) merged[k] = v;
   (void)Properties::parse(merged);
   auto driver = make_builtin_driver(info.engine);
-  auto impl =
-      std::make_unique<internal::ConnectionImpl>(std::move(info), properties, std::move(driver));
+  auto impl = std::make_unique<internal::ConnectionImpl>(std::move(info), properties,
+                                                         std::move(driver), std::move(events));
   impl->open();
   return Connection(std::move(impl));
 }

@@ -33,11 +33,13 @@ PropertyMap merge(PropertyMap base, const PropertyMap& overrides) {
 }  // namespace
 
 internal::ConnectionImpl::ConnectionImpl(ConnInfo info, const PropertyMap& overrides,
-                                         std::shared_ptr<TargetDriver> driver)
+                                         std::shared_ptr<TargetDriver> driver,
+                                         ConnectionEvents events)
     : properties_(Properties::parse(merge(std::move(info.options), overrides))),
       hosts_(std::move(info.hosts)),
       driver_(std::move(driver)),
-      sql_engine_(driver_->engine() == "mysql" ? SqlEngine::kMysql : SqlEngine::kPostgres) {
+      sql_engine_(driver_->engine() == "mysql" ? SqlEngine::kMysql : SqlEngine::kPostgres),
+      events_(events.empty() ? nullptr : std::make_shared<const EventDelivery>(std::move(events))) {
   if (hosts_.empty()) hosts_.push_back(HostInfo{});
   for (auto& h : hosts_)
     if (h.port == 0 && !h.host.empty()) h.port = driver_->default_port();
@@ -99,6 +101,7 @@ void internal::ConnectionImpl::open() {
         generation_ = ++last_generation_;
       }
       if (const auto* reported = current_->reported_settings()) login_reported_ = reported->values;
+      new_abort_listener();
       for (auto& plugin : plugins_) plugin->on_connection_changed(HostInfo{}, current_host_);
       return;
     } catch (const AuthError&) {
@@ -198,8 +201,31 @@ CallResult internal::ConnectionImpl::call_chain(Call& call) {
     // The documented state after FailoverFailedError: closed, so nothing that follows (a
     // Transaction's destructor, a retry loop) starts a second full failover on its own.
     close();
+    if (failed_failover_ && events_) events_->failover(*failed_failover_);
+    failed_failover_.reset();
     throw;
   }
+}
+
+void internal::ConnectionImpl::report_failover_started(const FailoverStartedEvent& event) noexcept {
+  if (events_) events_->failover_started(event);
+}
+
+void internal::ConnectionImpl::report_failover(const FailoverEvent& event) noexcept {
+  if (!events_) return;
+  if (event.result != FailoverResult::kFailed) {
+    events_->failover(event);
+    return;
+  }
+  try {
+    failed_failover_ = event;  // told once call_chain has closed the Connection
+  } catch (const std::exception&) {
+    events_->failover(event);  // no memory to keep it: told now rather than never
+  }
+}
+
+void internal::ConnectionImpl::new_abort_listener() {
+  if (events_) abort_listener_ = abort_listener_for_one_connection(events_);
 }
 
 void internal::ConnectionImpl::remember_session_change(const Call& call) {
@@ -312,6 +338,7 @@ void internal::ConnectionImpl::set_current_connection(
   pending_sql_.clear();  // settings made in the transaction the failover lost ended with it
   pending_doomed_ = false;
   in_reported_transaction_ = false;
+  new_abort_listener();
   // Plugins hear of the change before the old connection closes, so registries that track it
   // (aurora_connection_tracker) drop it first.
   for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
@@ -338,6 +365,7 @@ std::shared_ptr<TargetConnection> internal::ConnectionImpl::exchange_connection(
         break;
       }
   }
+  new_abort_listener();
   for (auto& plugin : plugins_) plugin->on_connection_changed(old_host, current_host_);
   return old;
 }

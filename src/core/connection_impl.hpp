@@ -16,6 +16,7 @@
 #include "base/runtime.hpp"
 #include "base/time_source.hpp"
 #include "core/conninfo.hpp"
+#include "core/event_delivery.hpp"
 #include "core/host_availability.hpp"
 #include "core/plugin_chain.hpp"
 #include "core/reported_settings.hpp"
@@ -30,7 +31,8 @@ namespace awrap::internal {
 class ConnectionImpl final : public PluginService, private ChainTerminal {
  public:
   // Validates everything and builds the plugins; does not connect. Throws ConfigError.
-  ConnectionImpl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver);
+  ConnectionImpl(ConnInfo info, const PropertyMap& overrides, std::shared_ptr<TargetDriver> driver,
+                 ConnectionEvents events = {});
   ~ConnectionImpl() override;
   ConnectionImpl(const ConnectionImpl&) = delete;
   ConnectionImpl& operator=(const ConnectionImpl&) = delete;
@@ -83,6 +85,9 @@ class ConnectionImpl final : public PluginService, private ChainTerminal {
       const HostInfo& host, std::chrono::steady_clock::time_point deadline) override;
   std::shared_ptr<TargetConnection> exchange_connection(
       std::shared_ptr<TargetConnection> connection, const HostInfo& host) override;
+  void report_failover_started(const FailoverStartedEvent& event) noexcept override;
+  void report_failover(const FailoverEvent& event) noexcept override;
+  CallAbortedListener call_aborted_listener() const override { return abort_listener_; }
 
   const PluginChain& chain() const noexcept { return *chain_; }
   // The Runtime this Connection was made under; it lives at least as long as the Connection.
@@ -111,6 +116,8 @@ class ConnectionImpl final : public PluginService, private ChainTerminal {
   // Records the session state a successful statement set with SQL (session_sql.hpp).
   void remember_session_sql(const Call& call);
   void note_failed_call();
+  // A new physical connection is current: its aborts are reported on their own.
+  void new_abort_listener();
   std::string cluster_id() const;
   TopologyMonitorConfig monitor_config(std::shared_ptr<const Dialect> dialect,
                                        const std::vector<TopologyEntry>& entries) const;
@@ -171,6 +178,12 @@ class ConnectionImpl final : public PluginService, private ChainTerminal {
   std::shared_ptr<TopologyMonitor> monitor_;
   bool monitor_decided_ = false;
 
+  // The application's listeners; null when it set none (nothing is built or delivered then).
+  std::shared_ptr<const EventDelivery> events_;
+  CallAbortedListener abort_listener_;  // of the current physical connection
+  // A FailoverFailedError's event, delivered once call_chain has closed the Connection.
+  std::optional<FailoverEvent> failed_failover_;
+
   std::uint64_t next_statement_id_ = 0;
   // Statement name -> the generations (physical connections) it is prepared on.
   std::unordered_map<std::string, std::set<std::uint64_t>> prepared_on_generation_;
@@ -179,7 +192,7 @@ class ConnectionImpl final : public PluginService, private ChainTerminal {
 // Internal construction of Connections (tests and benchmarks inject a driver).
 struct ConnectionAccess {
   static Connection open(std::string_view conninfo, const PropertyMap& properties,
-                         std::shared_ptr<TargetDriver> driver);
+                         std::shared_ptr<TargetDriver> driver, ConnectionEvents events = {});
   static internal::ConnectionImpl& impl(Connection& connection) { return connection.impl(); }
 };
 

@@ -452,13 +452,31 @@ void internal::PoolImpl::close() noexcept {
 
 Pool::Pool(std::shared_ptr<PoolImpl> impl) : impl_(std::move(impl)) {}
 
+namespace {
+
+// A factory opens its Connections its own way: listeners set in the options would silently hear
+// nothing, so they are refused instead.
+PoolOptions factory_options(PoolOptions options) {
+  if (!options.events.empty())
+    throw ConfigError(
+        "invalid pool option 'events' with a ConnectionFactory: the pool cannot give listeners to "
+        "Connections a factory opens; accepted only with Pool(conninfo, properties, options), or "
+        "pass the ConnectionEvents to Connection::open inside the factory",
+        "events");
+  return options;
+}
+
+}  // namespace
+
 Pool::Pool(ConnectionFactory factory, PoolOptions options)
-    : Pool(PoolAccess::make(std::move(factory), options, PoolEnvironment{})) {}
+    : Pool(PoolAccess::make(std::move(factory), factory_options(std::move(options)),
+                            PoolEnvironment{})) {}
 
 Pool::Pool(std::string conninfo, PropertyMap properties, PoolOptions options)
-    : Pool([conninfo = std::move(conninfo),
-            properties = std::move(properties)] { return Connection::open(conninfo, properties); },
-           options) {}
+    : Pool(PoolAccess::make(
+          [conninfo = std::move(conninfo), properties = std::move(properties),
+           events = options.events] { return Connection::open(conninfo, properties, events); },
+          options, PoolEnvironment{})) {}
 
 Pool PoolAccess::make(Pool::ConnectionFactory factory, PoolOptions options,
                       PoolEnvironment environment) {

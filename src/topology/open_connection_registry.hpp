@@ -5,15 +5,18 @@
 //
 // Lifetime contract: a connection is removed before it is closed or destroyed (the tracker
 // removes it on kClose and on connection change, before the Connection closes it). Aborts happen
-// under the registry's mutex, so an abort never reaches a destroyed connection.
+// under the registry's mutex, so an abort never reaches a destroyed connection. Each connection
+// may carry the application's abort listener: it is handed back to the caller of the abort, to be
+// told outside awrap's locks.
 #pragma once
 
 #include <cstddef>
 #include <map>
 #include <mutex>
-#include <set>
 #include <string>
+#include <vector>
 
+#include "awrap/events.hpp"
 #include "awrap/ext/target_driver.hpp"
 #include "awrap/host_info.hpp"
 #include "base/thread_annotations.hpp"
@@ -22,17 +25,19 @@ namespace awrap::internal {
 
 class OpenConnectionRegistry {
  public:
-  void add(const HostInfo& host, TargetConnection* connection);
+  void add(const HostInfo& host, TargetConnection* connection, CallAbortedListener on_abort = {});
   void remove(TargetConnection* connection);
-  // Aborts (shuts the socket of) every connection open to `host`; returns how many.
-  std::size_t abort_writer_connections(const HostInfo& host);
+  // Aborts (shuts the socket of) every connection open to `host` and forgets them; returns the
+  // abort listeners they carried (the empty ones left out).
+  std::vector<CallAbortedListener> abort_writer_connections(const HostInfo& host);
   std::size_t size() const;
   // How many registered connections are open to `host` (least_connections).
   std::size_t count(const HostInfo& host) const;
 
  private:
   mutable Mutex mutex_;
-  std::map<std::string, std::set<TargetConnection*>> by_endpoint_ GUARDED_BY(mutex_);
+  std::map<std::string, std::map<TargetConnection*, CallAbortedListener>> by_endpoint_
+      GUARDED_BY(mutex_);
 };
 
 }  // namespace awrap::internal

@@ -11,7 +11,8 @@
 // Thread safety: every function may be called from any thread. A listener runs on the thread
 // that publishes (the monitor's threads, or a Connection's in TopologyMonitor::refresh_using),
 // one event at a time; it must be quick, must not block on the network, and must not subscribe
-// or unsubscribe (it runs under the listeners' mutex).
+// or unsubscribe (it runs under the listeners' mutex). Calls into application code go through
+// after_writer_replaced_published().
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "awrap/ext/cluster_topology.hpp"
 #include "base/thread_annotations.hpp"
@@ -31,7 +33,8 @@ class WriterReplacedListeners {
   std::uint64_t add(WriterReplacedListener listener);
   // After remove returns, the listener is neither called nor running. Idempotent.
   void remove(std::uint64_t id) noexcept;
-  // Calls every listener; an exception from one is logged and the others are still called.
+  // Calls every listener, then (without the mutex) the work they left with
+  // after_writer_replaced_published(); an exception from one is logged and the others still run.
   void publish(const WriterReplaced& event) const;
   std::size_t size() const;
 
@@ -40,6 +43,12 @@ class WriterReplacedListeners {
   std::map<std::uint64_t, WriterReplacedListener> listeners_ GUARDED_BY(mutex_);
   std::uint64_t next_id_ GUARDED_BY(mutex_) = 0;
 };
+
+// Runs `work` on this thread once the WriterReplaced being published has reached every listener
+// and the listeners' mutex is released; at once when no publish is running on this thread. For a
+// listener's calls into application code (event listeners): those may take locks of their own
+// that a thread unsubscribing meanwhile holds, and must never wait under awrap's mutex.
+void after_writer_replaced_published(std::function<void()> work);
 
 // A listener's registration: removed when destroyed. May outlive the monitor.
 class WriterReplacedSubscription final : public TopologySubscription {

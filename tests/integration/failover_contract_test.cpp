@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -220,11 +221,21 @@ TEST_P(FailoverContract, DialectIsDetected) {
 }
 
 TEST_P(FailoverContract, WriterCrashWhileIdleGivesFailoverSuccessAndANewWriter) {
-  auto c = open();
+  std::vector<FailoverEvent> told;  // on this thread, inside the failing call
+  ConnectionEvents events;
+  events.on_failover = [&](const FailoverEvent& e) { told.push_back(e); };
+  auto c = Connection::open(conninfo(), props(), events);
   expect_on_writer(c);  // reached through the cluster endpoint, identified as the instance
+  const std::string old_writer = c.current_host().host;
   crash_writer_and_fail_over();
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
   expect_on_writer(c);
+  ASSERT_EQ(told.size(), 1u) << "on_failover, once";
+  EXPECT_EQ(told.front().result, FailoverResult::kSuccess);
+  EXPECT_EQ(told.front().from.host, old_writer);
+  ASSERT_TRUE(told.front().to.has_value());
+  EXPECT_EQ(told.front().to->host, c.current_host().host);
+  EXPECT_EQ(told.front().to->role, HostRole::kWriter);
   c.execute("CREATE TABLE IF NOT EXISTS after_failover(id INT)");
   c.execute("INSERT INTO after_failover VALUES (1)");
 }
@@ -411,15 +422,43 @@ TEST_P(FailoverContract, NoNewWriterGivesFailoverFailedInBoundedTime) {
 }
 
 TEST_P(FailoverContract, TrackerClosesIdleConnectionsLeftOnAPartitionedOldWriter) {
-  auto a = open();
-  auto b = open();
+  // Which of a and b the tracker aborted, as their on_call_aborted told.
+  std::mutex mutex;
+  std::vector<std::pair<char, CallAbortedEvent>> aborted;
+  auto recording = [&](char name) {
+    ConnectionEvents events;
+    events.on_call_aborted = [&, name](const CallAbortedEvent& e) {
+      std::lock_guard lock(mutex);
+      aborted.emplace_back(name, e);
+    };
+    return events;
+  };
+  auto a = Connection::open(conninfo(), props(), recording('a'));
+  auto b = Connection::open(conninfo(), props(), recording('b'));
   auto c = open({{"socket_timeout", "1"}});
+  const std::string old_writer = a.current_host().host;
   // The writer vanishes from the network: idle connections to it would hang on TCP for minutes.
   cluster().fault(cluster().writer().name, LabFault::kBlackhole);
   cluster().failover();
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);  // notices through its socket timeout
   expect_on_writer(c);
-  // The tracker has closed a and b: they fail over at once instead of hanging.
+  // The tracker has closed a and b (their listeners were told): they fail over at once instead
+  // of hanging.
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        return aborted.size() >= 2;
+      },
+      5s, 10ms));
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(aborted.size(), 2u) << "a and b, once each";
+    EXPECT_NE(aborted[0].first, aborted[1].first);
+    for (const auto& [name, event] : aborted) {
+      EXPECT_EQ(event.reason, CallAbortReason::kWriterReplaced) << name;
+      EXPECT_EQ(event.host.host, old_writer) << name;
+    }
+  }
   auto t0 = Clock::now();
   EXPECT_THROW(a.execute("SELECT 1"), FailoverSuccessError);
   EXPECT_THROW(b.execute("SELECT 1"), FailoverSuccessError);

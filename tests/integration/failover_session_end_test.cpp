@@ -16,6 +16,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "awrap/awrap.hpp"
 #include "base/runtime.hpp"
@@ -119,24 +120,21 @@ class ProbeRoundWatch {
 
 TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   const LabNode writer = cluster_->writer();
-  std::mutex log_mutex;
-  std::string failover_line;  // why failover started, as awrap logged it
-  set_log_level(LogLevel::kInfo);
-  set_log_sink([&](LogLevel, std::string_view message) {
-    std::lock_guard lock(log_mutex);
-    if (message.find("failover (") != std::string_view::npos) failover_line = message;
-  });
-  struct RestoreLog {
-    ~RestoreLog() {
-      set_log_sink(nullptr);
-      set_log_level(LogLevel::kWarning);
-    }
-  } restore_log;
-  Connection c = Connection::open(url(), {{"failover_timeout_sec", "20"},
-                                          {"connect_timeout", "3"},
-                                          {"topology_refresh_ms", "1000"},
-                                          {"cluster_topology_high_refresh_rate_ms", "50"},
-                                          {"monitor_disposal_time_ms", "500"}});
+  // What awrap told: why the failover started, and how it ended (on this thread, in the call).
+  std::vector<FailoverStartedEvent> failovers_started;
+  std::vector<FailoverEvent> failovers_ended;
+  ConnectionEvents events;
+  events.on_failover_started = [&](const FailoverStartedEvent& e) {
+    failovers_started.push_back(e);
+  };
+  events.on_failover = [&](const FailoverEvent& e) { failovers_ended.push_back(e); };
+  Connection c = Connection::open(url(),
+                                  {{"failover_timeout_sec", "20"},
+                                   {"connect_timeout", "3"},
+                                   {"topology_refresh_ms", "1000"},
+                                   {"cluster_topology_high_refresh_rate_ms", "50"},
+                                   {"monitor_disposal_time_ms", "500"}},
+                                  events);
   const std::string session =
       c.execute(pg() ? "SELECT pg_backend_pid()::text" : "SELECT CONNECTION_ID()")
           .scalar<std::string>();
@@ -181,10 +179,16 @@ TEST_P(SessionEnd, TerminatedSessionMarksNoHostDownAndStartsNoProbeRound) {
   EXPECT_EQ(most_threads, 1) << "a cluster-wide probe round started (probers ran)";
   std::cout << "[ session end ] " << GetParam().engine << ": " << outcome.substr(0, 60)
             << "... after " << took_ms << " ms; topology threads at most " << most_threads << "\n";
-  {
-    std::lock_guard lock(log_mutex);
-    std::cout << "[ session end ] " << GetParam().engine << ": " << failover_line << "\n";
-  }
+  ASSERT_EQ(failovers_started.size(), 1u) << "one failover";
+  ASSERT_EQ(failovers_ended.size(), 1u);
+  const FailoverEvent& ended = failovers_ended.front();
+  EXPECT_EQ(ended.result, FailoverResult::kSuccess);
+  EXPECT_EQ(ended.from.host, writer.host);
+  ASSERT_TRUE(ended.to.has_value());
+  EXPECT_EQ(ended.to->host, writer.host) << "back on the same, healthy writer";
+  std::cout << "[ session end ] " << GetParam().engine << ": failover started after "
+            << failovers_started.front().reason << "; ended in " << ended.duration.count()
+            << " ms\n";
   c.close();
 }
 

@@ -5,7 +5,8 @@
 // aborted, and the monitors' threads and connections stay bounded and go away after disposal.
 //
 // Detection times are measured from the lab's fault_injected event (CLOCK_MONOTONIC, the
-// steady_clock) to the moment the monitor aborted the call (its log line), and printed.
+// steady_clock) to the moment the monitor aborted the call (its on_call_aborted event), and
+// printed.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -37,31 +38,19 @@ using testing::LabOptions;
 
 constexpr const char* kCreds = " port=5432 user=awrap password=awrap-lab-password dbname=awrap";
 
-// Remembers when the monitor aborted a call (from its log line).
-class AbortLog {
+// Remembers when the monitor aborted a call: on_call_aborted, which the monitor thread calls
+// right after the abort. One per test, given to the test's Connections only.
+class AbortRecorder {
  public:
-  static AbortLog& instance() {
-    static AbortLog log;
-    return log;
-  }
-  void install() {
-    set_log_level(std::getenv("AWRAP_TEST_DEBUG") ? LogLevel::kDebug : LogLevel::kInfo);
-    set_log_sink([this](LogLevel level, std::string_view message) {
+  ConnectionEvents events() {
+    ConnectionEvents events;
+    events.on_call_aborted = [this](const CallAbortedEvent& event) {
       auto now = Clock::now();
-      if (message.find("aborting a call") != std::string_view::npos) {
-        std::lock_guard lock(mutex_);
-        aborts_.push_back(now);
-      }
-      if (std::getenv("AWRAP_TEST_DEBUG"))
-        std::cerr << std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())
-                             .count() %
-                         100000
-                  << " " << to_string(level) << " " << message << "\n";
-    });
-  }
-  void clear() {
-    std::lock_guard lock(mutex_);
-    aborts_.clear();
+      std::lock_guard lock(mutex_);
+      aborts_.push_back(now);
+      reasons_.push_back(event.reason);
+    };
+    return events;
   }
   std::optional<Clock::time_point> first_abort() {
     std::lock_guard lock(mutex_);
@@ -76,10 +65,45 @@ class AbortLog {
     std::lock_guard lock(mutex_);
     return static_cast<int>(aborts_.size());
   }
+  // Every abort was host monitoring's (none by another component).
+  bool all_host_unresponsive() {
+    std::lock_guard lock(mutex_);
+    return std::all_of(reasons_.begin(), reasons_.end(),
+                       [](CallAbortReason r) { return r == CallAbortReason::kHostUnresponsive; });
+  }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    aborts_.clear();
+    reasons_.clear();
+  }
 
  private:
   std::mutex mutex_;
   std::vector<Clock::time_point> aborts_;
+  std::vector<CallAbortReason> reasons_;
+};
+
+// AWRAP_TEST_DEBUG=1: awrap's debug log on stderr, with milliseconds, while `this` lives.
+class DebugEcho {
+ public:
+  DebugEcho() {
+    if (!std::getenv("AWRAP_TEST_DEBUG")) return;
+    set_log_level(LogLevel::kDebug);
+    set_log_sink([](LogLevel level, std::string_view message) {
+      std::cerr << std::chrono::duration_cast<std::chrono::milliseconds>(
+                       Clock::now().time_since_epoch())
+                           .count() %
+                       100000
+                << " " << to_string(level) << " " << message << "\n";
+    });
+  }
+  ~DebugEcho() {
+    if (!std::getenv("AWRAP_TEST_DEBUG")) return;
+    set_log_sink(nullptr);
+    set_log_level(LogLevel::kWarning);
+  }
+  DebugEcho(const DebugEcho&) = delete;
+  DebugEcho& operator=(const DebugEcho&) = delete;
 };
 
 // Waits (5 s at most) until `node` shows a probe sent after session `session`'s running
@@ -105,8 +129,6 @@ bool call_is_watched(const LabCluster& cluster, const std::string& node, std::in
 class HostMonitoringPg : public ::testing::Test {
  protected:
   void SetUp() override {
-    AbortLog::instance().install();
-    AbortLog::instance().clear();
     LabOptions options;
     options.name = "efm-pg";
     options.flavour = "plain";
@@ -114,10 +136,7 @@ class HostMonitoringPg : public ::testing::Test {
     options.nodes = 3;
     cluster_.emplace(LabCluster::up(options));
   }
-  void TearDown() override {
-    cluster_.reset();
-    set_log_sink(nullptr);
-  }
+  void TearDown() override { cluster_.reset(); }
   LabCluster& cluster() { return *cluster_; }
 
   std::string conninfo() {
@@ -140,10 +159,15 @@ class HostMonitoringPg : public ::testing::Test {
     return p;
   }
 
+  // A Connection whose aborts aborts_ records.
+  Connection open(PropertyMap extra = {}) {
+    return Connection::open(conninfo(), props(std::move(extra)), aborts_.events());
+  }
+
   // Milliseconds from the lab's fault event to the first abort.
   double detection_ms(const std::string& node) {
     auto fault = cluster().last_event("fault_injected", node);
-    auto abort = AbortLog::instance().first_abort();
+    auto abort = aborts_.first_abort();
     if (!fault || !abort) return -1;
     auto fault_ns = fault->at("mono_ns").get<std::int64_t>();
     auto abort_ns =
@@ -153,7 +177,7 @@ class HostMonitoringPg : public ::testing::Test {
 
   // A call is running on the writer when the fault strikes; failover follows.
   void fault_during_long_query(LabFault fault) {
-    auto c = Connection::open(conninfo(), props());
+    auto c = open();
     auto writer = cluster().writer().name;
     const auto session = c.execute("SELECT pg_backend_pid()").scalar<std::int64_t>();
     std::atomic<bool> threw_success{false};
@@ -173,7 +197,7 @@ class HostMonitoringPg : public ::testing::Test {
     cluster().fault(writer, fault);
     // The lab's failover fences (kills) the old writer, which would end the call by itself: it
     // runs only once the monitor has aborted the call (or has clearly failed to).
-    EXPECT_TRUE(AbortLog::instance().wait_for_abort(5s));
+    EXPECT_TRUE(aborts_.wait_for_abort(5s));
     cluster().failover();
     query.join();
     auto took =
@@ -182,6 +206,7 @@ class HostMonitoringPg : public ::testing::Test {
     std::cout << "[ figures ] " << to_string(fault) << " during a long query: detected " << detected
               << " ms after the fault (bound 1000 ms), failover done " << took << " ms after it\n";
     EXPECT_TRUE(threw_success) << other;
+    EXPECT_TRUE(aborts_.all_host_unresponsive());
     EXPECT_GT(detected, 0);
     EXPECT_LE(detected, 1000 + 100) << "1000/500/1 on a watched call: next probe + its deadline";
     EXPECT_EQ(c.execute("SELECT pg_is_in_recovery()").scalar<bool>(), false);
@@ -190,12 +215,12 @@ class HostMonitoringPg : public ::testing::Test {
 
   // The connection is idle when the fault strikes; the next statement hangs and is aborted.
   void fault_then_query(LabFault fault) {
-    auto c = Connection::open(conninfo(), props());
+    auto c = open();
     c.execute("SELECT 1");
     auto writer = cluster().writer().name;
     cluster().fault(writer, fault);
     std::thread promoter([&] {
-      EXPECT_TRUE(AbortLog::instance().wait_for_abort(5s));
+      EXPECT_TRUE(aborts_.wait_for_abort(5s));
       cluster().failover();
     });
     EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
@@ -208,6 +233,8 @@ class HostMonitoringPg : public ::testing::Test {
     EXPECT_EQ(c.execute("SELECT pg_is_in_recovery()").scalar<bool>(), false);
   }
 
+  DebugEcho debug_;
+  AbortRecorder aborts_;
   std::optional<LabCluster> cluster_;
 };
 
@@ -225,11 +252,11 @@ TEST_F(HostMonitoringPg, WriterBlackholeThenQueryIsAbortedAndFailsOver) {
 }
 
 TEST_F(HostMonitoringPg, LongHealthyQueryIsNotAborted) {
-  auto c = Connection::open(conninfo(), props());
+  auto c = open();
   auto t0 = Clock::now();
   EXPECT_NO_THROW(c.execute("SELECT pg_sleep(6)"));
   EXPECT_GE(Clock::now() - t0, 6s);
-  EXPECT_EQ(AbortLog::instance().count(), 0);
+  EXPECT_EQ(aborts_.count(), 0);
   EXPECT_GE(host_monitoring_stats(*internal::Runtime::process()).probe_sessions, 1)
       << "the call was watched";
 }
@@ -237,7 +264,7 @@ TEST_F(HostMonitoringPg, LongHealthyQueryIsNotAborted) {
 // The probe's server process is paused for less than the probe deadline, again and again: the
 // answers come late but in time, and the host is never declared dead.
 TEST_F(HostMonitoringPg, SlowButTimelyProbeAnswersAreNotFailures) {
-  auto c = Connection::open(conninfo(), props());
+  auto c = open();
   auto writer = cluster().writer();
   std::atomic<bool> done{false};
   std::thread slow([&] {
@@ -264,7 +291,7 @@ TEST_F(HostMonitoringPg, SlowButTimelyProbeAnswersAreNotFailures) {
   EXPECT_NO_THROW(c.execute("SELECT pg_sleep(6)"));
   done = true;
   slow.join();
-  EXPECT_EQ(AbortLog::instance().count(), 0);
+  EXPECT_EQ(aborts_.count(), 0);
 }
 
 // Many connections to three hosts: one loop thread and one probe connection per host, however
@@ -302,7 +329,8 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
   std::vector<std::vector<Connection>> by_host(status.nodes.size());
   for (std::size_t h = 0; h < status.nodes.size(); ++h)
     for (int i = 0; i < per_host; ++i)
-      by_host[h].push_back(Connection::open("host=" + status.nodes[h].host + kCreds, p));
+      by_host[h].push_back(
+          Connection::open("host=" + status.nodes[h].host + kCreds, p, aborts_.events()));
   // Every connection makes a short call (registers; opening them all takes longer than the
   // disposal time, so this comes after; round-robin, so every host is used up to the end), then
   // a few make long ones (probing starts).
@@ -336,7 +364,7 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
   EXPECT_EQ(probe_backends, 3);
   EXPECT_EQ(during.attached, per_host * 3);
   EXPECT_LE(threads_during, threads_before + 1);
-  EXPECT_EQ(AbortLog::instance().count(), 0);
+  EXPECT_EQ(aborts_.count(), 0);
 
   by_host.clear();  // closes every connection
   testing::eventually(
@@ -353,11 +381,11 @@ TEST_F(HostMonitoringPg, ManyConnectionsShareBoundedMonitors) {
 // After failover the plugin watches the new host: a second fault, on the new writer, is detected
 // too (the peers kept probing the old host).
 TEST_F(HostMonitoringPg, FollowsTheConnectionToTheNewHost) {
-  auto c = Connection::open(conninfo(), props({{"failover_timeout_sec", "3"}}));
+  auto c = open({{"failover_timeout_sec", "3"}});
   auto first = cluster().writer().name;
   cluster().fault(first, LabFault::kHang);
   std::thread promoter([&] {
-    EXPECT_TRUE(AbortLog::instance().wait_for_abort(5s));
+    EXPECT_TRUE(aborts_.wait_for_abort(5s));
     cluster().failover();
   });
   EXPECT_THROW(c.execute("SELECT 1"), FailoverSuccessError);
@@ -365,7 +393,7 @@ TEST_F(HostMonitoringPg, FollowsTheConnectionToTheNewHost) {
   auto second = cluster().writer().name;
   ASSERT_NE(first, second);
   ASSERT_EQ(c.current_host().host, cluster().node(second).host);
-  AbortLog::instance().clear();
+  aborts_.clear();
   const auto session = c.execute("SELECT pg_backend_pid()").scalar<std::int64_t>();
   std::thread query([&] { EXPECT_THROW(c.execute("SELECT pg_sleep(60)"), Error); });
   EXPECT_TRUE(call_is_watched(cluster(), second, session, /*postgres=*/true));
@@ -380,29 +408,32 @@ TEST_F(HostMonitoringPg, FollowsTheConnectionToTheNewHost) {
 
 // MariaDB: the same abort on a hung server, through Connector/C's non-blocking probe (COM_PING).
 TEST(HostMonitoringMariadb, HungServerDuringLongQueryIsAborted) {
-  AbortLog::instance().install();
-  AbortLog::instance().clear();
+  DebugEcho debug;
+  AbortRecorder aborts;
   auto cluster = LabCluster::up({.name = "efm-maria",
                                  .engine = "mariadb",
                                  .flavour = "plain",
                                  .nodes = 1,
                                  .base = "127.0.0.101"});
   auto writer = cluster.writer();
-  auto c =
-      Connection::open(cluster.conninfo(writer.name), {{"wrapper_plugins", "host_monitoring"},
-                                                       {"failure_detection_time_ms", "1000"},
-                                                       {"failure_detection_interval_ms", "500"},
-                                                       {"failure_detection_count", "1"}});
+  auto c = Connection::open(cluster.conninfo(writer.name),
+                            {{"wrapper_plugins", "host_monitoring"},
+                             {"failure_detection_time_ms", "1000"},
+                             {"failure_detection_interval_ms", "500"},
+                             {"failure_detection_count", "1"}},
+                            aborts.events());
   EXPECT_NO_THROW(c.execute("SELECT SLEEP(3)")) << "a healthy long call is not aborted";
-  EXPECT_EQ(AbortLog::instance().count(), 0);
+  EXPECT_EQ(aborts.count(), 0);
   const auto session = c.execute("SELECT CONNECTION_ID()").scalar<std::int64_t>();
   std::thread query([&] { EXPECT_THROW(c.execute("SELECT SLEEP(60)"), ConnectionLostError); });
   EXPECT_TRUE(call_is_watched(cluster, writer.name, session, /*postgres=*/false));
   cluster.fault(writer.name, LabFault::kHang);
   query.join();
   auto fault = cluster.last_event("fault_injected", writer.name);
-  auto abort = AbortLog::instance().first_abort();
+  auto abort = aborts.first_abort();
   ASSERT_TRUE(fault && abort);
+  EXPECT_EQ(aborts.count(), 1) << "one abort, told once";
+  EXPECT_TRUE(aborts.all_host_unresponsive());
   double detected =
       static_cast<double>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(abort->time_since_epoch()).count() -
@@ -412,7 +443,6 @@ TEST(HostMonitoringMariadb, HungServerDuringLongQueryIsAborted) {
             << " ms after the fault\n";
   EXPECT_GT(detected, 0);
   EXPECT_LE(detected, 1100);
-  set_log_sink(nullptr);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 // sessions.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -128,6 +129,15 @@ TEST_P(PoolFailover, SixtyFourThreadsThroughWriterCrashRejoinAndSwitchover) {
   options.validation_timeout = 2s;
   options.leak_detection_threshold = 60s;
   options.housekeeping_interval = 200ms;
+  // What the pool's connections told (from 64 application threads and the monitor threads).
+  std::array<std::atomic<int>, 3> failovers_told{};
+  std::array<std::atomic<int>, 2> aborts_told{};
+  options.events.on_failover = [&](const FailoverEvent& e) {
+    ++failovers_told[static_cast<std::size_t>(e.result)];
+  };
+  options.events.on_call_aborted = [&](const CallAbortedEvent& e) {
+    ++aborts_told[static_cast<std::size_t>(e.reason)];
+  };
 
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> next_id{1};
@@ -228,7 +238,16 @@ TEST_P(PoolFailover, SixtyFourThreadsThroughWriterCrashRejoinAndSwitchover) {
   for (std::size_t r = 0; r < c.closed.size(); ++r)
     std::cerr << " " << to_string(static_cast<PoolCloseReason>(r)) << "=" << c.closed[r];
   std::cerr << "\n";
+  std::cerr << "events: failover success=" << failovers_told[0]
+            << " resolution_unknown=" << failovers_told[1] << " failed=" << failovers_told[2]
+            << "; aborted host_unresponsive=" << aborts_told[0]
+            << " writer_replaced=" << aborts_told[1] << "\n";
 
+  // Every failover a worker saw was told (and those inside the pool's own checks too).
+  EXPECT_GE(failovers_told[0].load(), outcomes["FailoverSuccessError"]);
+  EXPECT_GE(failovers_told[1].load(), outcomes["TransactionResolutionUnknownError"]);
+  EXPECT_GE(failovers_told[2].load(), outcomes["FailoverFailedError"]);
+  EXPECT_GT(failovers_told[0] + failovers_told[1], 0) << "a crash and a switchover, no failover";
   EXPECT_EQ(demoted_handouts.load(), 0u);
   EXPECT_EQ(c.in_use, 0u) << "a lease leaked";
   EXPECT_EQ(c.leaks, 0u);

@@ -108,3 +108,10 @@ def test_wrapper_target_must_name_an_engine():
         awrap.AwsWrapperConnection.connect(print, host="127.0.0.40")
     with pytest.raises(awrap.InterfaceError, match="not int"):
         awrap.AwsWrapperConnection.connect(5, host="127.0.0.40")
+
+
+def test_event_listeners_must_be_callable(conninfo):
+    with pytest.raises(awrap.ProgrammingError, match=r"on_failover must be a callable .* not 3"):
+        awrap.connect(conninfo, on_failover=3)
+    with pytest.raises(awrap.ProgrammingError, match=r"on_call_aborted must be a callable"):
+        awrap.AwsWrapperConnection.connect("pg", conninfo, on_call_aborted="log")

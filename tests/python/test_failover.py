@@ -161,17 +161,85 @@ def test_other_threads_run_while_a_connection_fails_over(pg, pg_cluster):
     on_writer(pg, pg_cluster)
 
 
-def test_mariadb_crash_mid_statement_is_failover_success(maria_cluster):
-    maria_cluster.restore()
-    conn = awrap.connect(autocommit=True, **maria_cluster.connect_kwargs())
+def test_call_aborted_by_host_monitoring_is_told_on_the_monitor_thread(pg_cluster):
+    """The writer hangs (SIGSTOP) under a running statement: host monitoring aborts the call and
+    on_call_aborted runs on awrap's monitor thread, taking the GIL there; then failover."""
+    pg_cluster.restore()
+    aborted = []
+
+    def on_call_aborted(event):
+        aborted.append((event, threading.get_ident()))
+
+    conn = awrap.connect(autocommit=True, on_call_aborted=on_call_aborted,
+                         failure_detection_time_ms=500, failure_detection_interval_ms=500,
+                         failure_detection_count=1, **pg_cluster.connect_kwargs())
     cur = conn.cursor()
-    cur.execute("SELECT CONNECTION_ID()")
+    cur.execute("SELECT pg_backend_pid()")
+    session = cur.fetchone()[0]
+    writer = pg_cluster.writer
+    running = statement_running_sql("pg", session, "sleep")
     seen = []
-    crasher = crash_once_running(maria_cluster, cur.fetchone()[0], seen)
+
+    def hang_then_fail_over():  # the failover only once the abort was told (or clearly was not)
+        seen.append(eventually(lambda: pg_cluster.sql(writer, running).strip() == "1", timeout=8))
+        pg_cluster.fault(writer, "hang")
+        seen.append(eventually(lambda: len(aborted) > 0, timeout=5))
+        pg_cluster.failover()
+    helper = threading.Thread(target=hang_then_fail_over)
+    helper.start()
     with pytest.raises(FailoverSuccessError):
-        conn.cursor().execute("SELECT SLEEP(10)")
-    crasher.join()
+        cur.execute("SELECT pg_sleep(30)")
+    helper.join()
+    assert seen == [True, True], "statement running, abort told"
+    assert len(aborted) == 1, aborted
+    event, thread = aborted[0]
+    assert thread != threading.get_ident(), "on the monitor thread"
+    assert event.reason == "host_unresponsive"
+    assert event.host.startswith(pg_cluster.node(writer)["hostname"])
+    assert event.call_duration_ms >= 500
+    on_writer(conn, pg_cluster)
+    conn.close()
+
+
+def test_mariadb_crash_mid_statement_is_failover_success(maria_cluster):
+    """Also: the connection's event listeners hear of the failover, on the calling thread, before
+    the error is raised; one that raises changes nothing (it goes to sys.unraisablehook)."""
+    maria_cluster.restore()
+    told = []
+    unraisable = []
+
+    def on_failover(event):
+        told.append((event, threading.get_ident()))
+
+    def on_failover_started(event):
+        raise RuntimeError("a bug in the application's listener")
+
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        conn = awrap.connect(autocommit=True, on_failover=on_failover,
+                             on_failover_started=on_failover_started,
+                             **maria_cluster.connect_kwargs())
+        cur = conn.cursor()
+        cur.execute("SELECT CONNECTION_ID()")
+        seen = []
+        crasher = crash_once_running(maria_cluster, cur.fetchone()[0], seen)
+        with pytest.raises(FailoverSuccessError) as raised:
+            conn.cursor().execute("SELECT SLEEP(10)")
+        crasher.join()
+    finally:
+        sys.unraisablehook = previous_hook
     assert seen == [True], "the writer never showed the statement running"
+    assert len(told) == 1, told
+    event, thread = told[0]
+    assert thread == threading.get_ident()
+    assert event.result == "success"
+    assert event.error == str(raised.value)
+    assert event.to_host == conn.current_host
+    assert event.to_role == "writer"
+    assert event.from_host != event.to_host
+    assert event.duration_ms >= 0
+    assert [str(u.exc_value) for u in unraisable] == ["a bug in the application's listener"]
     cur = conn.cursor()
     cur.execute("SELECT @@read_only")
     assert cur.fetchone() == (0,)

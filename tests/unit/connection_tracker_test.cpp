@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -96,6 +97,9 @@ class TrackedService final : public PluginService {
     return nullptr;
   }
   std::shared_ptr<ClusterTopology> topology_monitor() const override { return monitor_; }
+  CallAbortedListener call_aborted_listener() const override { return on_abort; }
+
+  CallAbortedListener on_abort;  // what the Connection hands out (its application's listener)
 
  private:
   std::shared_ptr<TargetDriver> driver_;
@@ -190,6 +194,72 @@ TEST(ConnectionTracker, AbortsConnectionsOnTheOldWriterWhenTheMonitorReportsItRe
   untracked_only.reset();
   EXPECT_EQ(internal::Runtime::process()->get<OpenConnectionRegistry>().count(host("tracker-b")),
             0u);
+}
+
+// Each aborted connection's own application hears of it (on_call_aborted), once, after the abort,
+// outside the topology listeners' lock (the listener may subscribe and unsubscribe).
+TEST(ConnectionTracker, EachAbortedConnectionsListenerIsToldOnce) {
+  auto driver = std::make_shared<testing::FakeDriver>();
+  auto dialect = std::make_shared<ScriptedDialect>();
+  TopologyMonitorConfig config;
+  config.cluster_id = "connection-tracker-events";
+  config.driver = driver;
+  config.dialect = dialect;
+  config.seed_hosts = {host("events-a"), host("events-b")};
+  config.map_entry = [](const TopologyEntry& e) { return host(e.endpoint); };
+  config.refresh_interval = 3600s;
+  auto monitor = std::make_shared<TopologyMonitor>(config);
+  publish_writer(*monitor, *dialect, *driver, "events-a");
+
+  TrackedService on_writer(driver, monitor), silent_on_writer(driver, monitor),
+      on_reader(driver, monitor);
+  std::mutex mutex;
+  std::vector<std::pair<std::string, CallAbortedEvent>> told;
+  bool broken_when_told = false;
+  bool outside_the_lock = false;
+  auto listener_for = [&](std::string name, TrackedService& service) {
+    return [&, name](const CallAbortedEvent& e) {
+      // Another thread (un)subscribes meanwhile, as a Connection closing elsewhere does: under
+      // the topology listeners' lock it would wait until this listener returned.
+      auto subscribed = std::make_shared<std::promise<void>>();
+      auto done = subscribed->get_future();
+      std::thread([monitor, subscribed] {
+        auto subscription = monitor->subscribe_writer_replaced([](const WriterReplaced&) {});
+        subscription.reset();  // and unsubscribes
+        subscribed->set_value();
+      }).detach();
+      const bool free = done.wait_for(2s) == std::future_status::ready;
+      std::lock_guard lock(mutex);
+      outside_the_lock = free;
+      broken_when_told = service.current_connection()->is_broken();
+      told.emplace_back(name, e);
+    };
+  };
+  on_writer.on_abort = listener_for("on_writer", on_writer);
+  on_reader.on_abort = listener_for("on_reader", on_reader);
+  on_writer.connect_to(host("events-a"));
+  silent_on_writer.connect_to(host("events-a"));
+  on_reader.connect_to(host("events-b"));
+  std::vector<std::unique_ptr<Plugin>> trackers;
+  for (TrackedService* service : {&on_writer, &silent_on_writer, &on_reader}) {
+    trackers.push_back(make_tracker(*service));
+    ASSERT_TRUE(trackers.back());
+    trackers.back()->on_connection_changed(HostInfo{}, service->current_host());
+  }
+
+  publish_writer(*monitor, *dialect, *driver, "events-b");
+  EXPECT_TRUE(silent_on_writer.current_connection()->is_broken()) << "aborted without listener";
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(told.size(), 1u) << "only the aborted connection with a listener is told";
+  EXPECT_EQ(told.front().first, "on_writer");
+  const CallAbortedEvent& event = told.front().second;
+  EXPECT_EQ(event.reason, CallAbortReason::kWriterReplaced);
+  EXPECT_EQ(event.host.host, "events-a");
+  EXPECT_FALSE(event.call_duration.has_value());
+  EXPECT_NE(event.detail.find("the writer is now events-b:5432"), std::string::npos)
+      << event.detail;
+  EXPECT_TRUE(broken_when_told);
+  EXPECT_TRUE(outside_the_lock) << "the application was called under awrap's lock";
 }
 
 TEST(WriterReplacedListeners, AListenerRemovedIsNeverCalledAndAFailingOneDoesNotStopTheOthers) {

@@ -29,11 +29,11 @@ class Connection:
     ProgrammingError = errors.ProgrammingError
     NotSupportedError = errors.NotSupportedError
 
-    def __init__(self, conninfo, properties, autocommit):
+    def __init__(self, conninfo, properties, autocommit, events=None):
         log.sync_level()
         if log.logger.isEnabledFor(logging.DEBUG):
             log.logger.debug("connecting to %s", log.mask_secrets(conninfo))
-        self._native = _native.Connection(conninfo, properties)
+        self._native = _native.Connection(conninfo, properties, **(events or {}))
         self._engine = self._native.engine
         if not autocommit:
             try:
@@ -141,6 +141,24 @@ def _engine_of_conninfo(conninfo):
     return "mysql" if head in ("mysql", "mariadb") else "pg"
 
 
+# Keywords that are event listeners (docs/events.md), not connection properties.
+_EVENTS = ("on_failover_started", "on_failover", "on_call_aborted")
+
+
+def _pop_events(kwargs):
+    """The event listeners among the keywords (taken out of them), for _native.Connection."""
+    events = {}
+    for name in _EVENTS:
+        listener = kwargs.pop(name, None)
+        if listener is None:
+            continue
+        if not callable(listener):
+            raise ProgrammingError("%s must be a callable taking one event (docs/events.md), not %r"
+                                   % (name, listener))
+        events[name] = listener
+    return events
+
+
 def _build(conninfo, engine, kwargs):
     """(conninfo, properties) from a conninfo string and keyword arguments."""
     if conninfo is not None and not isinstance(conninfo, str):
@@ -186,13 +204,17 @@ def connect(conninfo=None, *, autocommit=False, engine=None, **properties):
     plugins/wrapper_plugins, wrapper_dialect, failover_timeout_sec, connect_timeout …) or a native
     driver option. autocommit: False (PEP 249's default) runs statements in a transaction that
     lasts until commit() or rollback(). engine: "pg" or "mysql" when conninfo does not tell.
+    on_failover_started, on_failover, on_call_aborted: callables told what happens to this
+    connection, each with one event object (docs/events.md); on_call_aborted runs on awrap's
+    monitor thread.
     """
     if engine is not None and engine not in ("pg", "mysql"):
         raise ProgrammingError("engine must be 'pg' or 'mysql', not %r" % (engine,))
     if not isinstance(autocommit, bool):
         raise ProgrammingError("autocommit must be True or False, not %r" % (autocommit,))
+    events = _pop_events(properties)
     conninfo, props = _build(conninfo, engine, properties)
-    return Connection(conninfo, props, autocommit)
+    return Connection(conninfo, props, autocommit, events)
 
 
 def _engine_of_target(target):
@@ -241,7 +263,8 @@ class AwsWrapperConnection(Connection):
         autocommit = kwargs.pop("autocommit", False)
         if not isinstance(autocommit, bool):
             raise ProgrammingError("autocommit must be True or False, not %r" % (autocommit,))
+        events = _pop_events(kwargs)
         conninfo, props = _build(conninfo or None, engine, kwargs)
         self = AwsWrapperConnection.__new__(AwsWrapperConnection)
-        Connection.__init__(self, conninfo, props, autocommit)
+        Connection.__init__(self, conninfo, props, autocommit, events)
         return self

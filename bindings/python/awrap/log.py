@@ -46,6 +46,8 @@ def install():
     logging.addLevelName(TRACE, "TRACE")
     _native.install_log_sink(_emit)
     atexit.register(_native.remove_log_sink)
+    # Event listeners too: awrap's monitor threads must not call into a finalizing interpreter.
+    atexit.register(_native.stop_events)
     sync_level()
 
 

@@ -1,13 +1,16 @@
 // awrap._native: the thin C++ layer under the awrap Python package (bindings/python/awrap).
 // The DB-API surface (cursors, paramstyle, type objects, exceptions) is Python; this module holds
-// what must be fast or must run without the GIL: connections, statements, row conversion, and the
-// log sink.
+// what must be fast or must run without the GIL: connections, statements, row conversion, the log
+// sink and the connection events' listeners.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+
+#include <memory>
 
 #include "awrap/log.hpp"
 #include "py_connection.hpp"
 #include "py_errors.hpp"
+#include "py_events.hpp"
 #include "py_log.hpp"
 #include "py_result.hpp"
 
@@ -28,8 +31,16 @@ PYBIND11_MODULE(_native, m) {
       .def("rows", &PyResult::rows);
 
   py::class_<PyConnection>(m, "Connection")
-      .def(py::init<const std::string&, const awrap::PropertyMap&>(), py::arg("conninfo"),
-           py::arg("properties"))
+      .def(py::init([](const std::string& conninfo, const awrap::PropertyMap& properties,
+                       const py::object& on_failover_started, const py::object& on_failover,
+                       const py::object& on_call_aborted) {
+             return std::make_unique<PyConnection>(
+                 conninfo, properties,
+                 awrap::python::make_connection_events(on_failover_started, on_failover,
+                                                       on_call_aborted));
+           }),
+           py::arg("conninfo"), py::arg("properties"), py::arg("on_failover_started") = py::none(),
+           py::arg("on_failover") = py::none(), py::arg("on_call_aborted") = py::none())
       .def("execute", &PyConnection::execute, py::arg("sql"), py::arg("params") = py::none())
       .def("commit", &PyConnection::commit)
       .def("rollback", &PyConnection::rollback)
@@ -50,6 +61,7 @@ PYBIND11_MODULE(_native, m) {
   });
   m.def("install_log_sink", &awrap::python::install_log_sink);
   m.def("remove_log_sink", &awrap::python::remove_log_sink);
+  m.def("stop_events", &awrap::python::stop_events);
   m.def("set_log_level",
         [](int level) { awrap::set_log_level(static_cast<awrap::LogLevel>(level)); });
   m.def("log_level", [] { return static_cast<int>(awrap::log_level()); });

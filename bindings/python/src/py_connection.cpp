@@ -38,9 +38,10 @@ Param to_param(const py::handle& value) {
 
 }  // namespace
 
-PyConnection::PyConnection(const std::string& conninfo, const PropertyMap& properties) {
+PyConnection::PyConnection(const std::string& conninfo, const PropertyMap& properties,
+                           ConnectionEvents events) {
   py::gil_scoped_release release;
-  connection_.emplace(Connection::open(conninfo, properties));
+  connection_.emplace(Connection::open(conninfo, properties, std::move(events)));
   engine_ = std::string(connection_->engine());
   mysql_ = engine_ == "mysql";
 }

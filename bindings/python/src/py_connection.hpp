@@ -19,7 +19,9 @@ namespace awrap::python {
 
 class PyConnection {
  public:
-  PyConnection(const std::string& conninfo, const PropertyMap& properties);
+  // `events`: the Python callables' listeners (py_events.hpp).
+  PyConnection(const std::string& conninfo, const PropertyMap& properties,
+               ConnectionEvents events = {});
   ~PyConnection();
   PyConnection(const PyConnection&) = delete;
   PyConnection& operator=(const PyConnection&) = delete;

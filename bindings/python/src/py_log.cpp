@@ -4,21 +4,12 @@
 #include <string>
 
 #include "awrap/log.hpp"
+#include "py_callable.hpp"
 
 namespace awrap::python {
 
 void install_log_sink(py::object emit) {
-  // The callable is shared by copies of the sink; the last owner drops it with the GIL held, or,
-  // when the interpreter is already gone, leaks the reference instead of touching Python.
-  auto callable = std::shared_ptr<py::object>(new py::object(std::move(emit)), [](py::object* o) {
-    if (Py_IsInitialized()) {
-      py::gil_scoped_acquire gil;
-      delete o;
-    } else {
-      o->release();
-      delete o;
-    }
-  });
+  auto callable = share_callable(std::move(emit));
   LogSink sink = [callable](LogLevel level, std::string_view message) {
     if (!Py_IsInitialized()) return;
     py::gil_scoped_acquire gil;

@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "awrap/events.hpp"
 #include "awrap/ext/background_credentials.hpp"
 #include "awrap/ext/cluster_topology.hpp"
 #include "awrap/ext/dialect.hpp"
@@ -237,6 +238,23 @@ class AWRAP_EXPORT PluginService {
   // becomes current_host().
   virtual std::shared_ptr<TargetConnection> exchange_connection(
       std::shared_ptr<TargetConnection> connection, const HostInfo& host) = 0;
+
+  // --- The application's event listeners of this Connection (awrap/events.hpp, docs/events.md).
+  // A plugin reports what it did after doing it; a listener's exception is caught and logged
+  // here, so reporting never throws and never changes what the plugin does next. Nothing is
+  // delivered when the application set no such listener.
+  // On the thread using the Connection (inside its call). A kFailed failover is delivered once
+  // the Connection has been closed (after the FailoverFailedError left the chain).
+  virtual void report_failover_started(const FailoverStartedEvent& event) noexcept { (void)event; }
+  virtual void report_failover(const FailoverEvent& event) noexcept { (void)event; }
+  // For background work that aborts this Connection's current physical connection (host
+  // monitoring, the connection tracker): a listener that reports the abort to the application,
+  // callable from any thread, also after the Connection is gone, and at most once per physical
+  // connection (the first abort reported wins). Call it after abort(), holding none of awrap's
+  // locks: not from inside a WriterReplacedListener, which runs under the topology's lock (the
+  // built-in tracker defers it past that lock). Empty when the application does not listen: then
+  // there is nothing to report. Ask again after the physical connection changes.
+  virtual CallAbortedListener call_aborted_listener() const { return {}; }
 
   // --- The cluster (failover, read/write splitting, ... use these). The defaults answer "no
   // cluster".

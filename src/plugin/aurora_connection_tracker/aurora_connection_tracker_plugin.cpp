@@ -2,16 +2,29 @@
 
 #include "core/plugin_runtime.hpp"
 #include "topology/open_connection_registry.hpp"
+#include "topology/writer_replaced.hpp"
 
 namespace awrap::internal {
 namespace {
 
 // What a tracker does when its cluster's writer was replaced: every connection still open to the
 // old writer, whichever Connection's, is aborted (the registry forgets them, so the trackers of
-// the other Connections of the cluster, told the same event, find nothing left to do).
+// the other Connections of the cluster, told the same event, find nothing left to do). Their
+// applications hear of it once the topology's listeners ran, outside their lock.
 void abort_connections_to_old_writer(OpenConnectionRegistry& registry,
                                      const WriterReplaced& event) {
-  registry.abort_writer_connections(event.old_writer);
+  auto listeners = registry.abort_writer_connections(event.old_writer);
+  if (listeners.empty()) return;
+  CallAbortedEvent aborted;
+  aborted.host = event.old_writer;
+  aborted.reason = CallAbortReason::kWriterReplaced;
+  aborted.detail =
+      "cluster " + event.cluster_id + ": the writer is now " +
+      (event.new_writer.host.empty() ? std::string("unknown") : event.new_writer.endpoint()) +
+      ", no longer " + event.old_writer.endpoint();
+  after_writer_replaced_published([listeners = std::move(listeners), aborted = std::move(aborted)] {
+    for (const auto& listener : listeners) listener(aborted);
+  });
 }
 
 class AuroraConnectionTrackerPlugin final : public Plugin {
@@ -31,7 +44,9 @@ class AuroraConnectionTrackerPlugin final : public Plugin {
   void on_connection_changed(const HostInfo&, const HostInfo& new_host) override {
     untrack();
     tracked_ = service_.current_connection();
-    if (tracked_) runtime_->get<OpenConnectionRegistry>().add(new_host, tracked_);
+    if (tracked_)
+      runtime_->get<OpenConnectionRegistry>().add(new_host, tracked_,
+                                                  service_.call_aborted_listener());
     listen_to_topology();
   }
 

@@ -121,6 +121,7 @@ class FailoverPlugin final : public Plugin {
     AWRAP_LOG(kInfo) << "failover (" << to_string(active_mode_) << ") from " << failed.endpoint()
                      << " after: " << cause.what();
     if (TargetConnection* c = service_.current_connection()) c->abort();
+    service_.report_failover_started({failed, cause.what()});
     // One session's end is no evidence about its host: nothing is marked unavailable here (the
     // host monitor's probes and failed connects to a host are). When a live server ended the
     // session itself (terminated, killed, idle timeout), its host is tried first, without a
@@ -174,24 +175,52 @@ class FailoverPlugin final : public Plugin {
                             candidate.endpoint() + " in " + std::to_string(took) + " ms)";
         auto not_restored = service_.session_state_not_restored();
         where += session_loss_note(not_restored);
-        if (transaction_open)
-          throw TransactionResolutionUnknownError(
+        if (transaction_open) {
+          TransactionResolutionUnknownError error(
               "the connection failed over while a transaction or a write was in flight; it may "
               "or may not have committed" +
                   where,
               "08007", 0, candidate.endpoint(), std::move(not_restored));
-        throw FailoverSuccessError(
+          report(FailoverResult::kTransactionResolutionUnknown, failed, candidate, started, cause,
+                 error);
+          throw error;
+        }
+        FailoverSuccessError error(
             "the connection failed over; the statement was not applied, run it again" + where,
             "08S02", 0, candidate.endpoint(), std::move(not_restored));
+        report(FailoverResult::kSuccess, failed, candidate, started, cause, error);
+        throw error;
       }
       time_.sleep_until(next_round_at(time_.now(), deadline, retry_pause_));
     }
-    throw FailoverFailedError(
+    FailoverFailedError error(
         "failover found no " +
             std::string(active_mode_ == FailoverMode::kStrictReader ? "reader" : "writer") +
             " within failover_timeout_sec=" + std::to_string(timeout_.count()) +
             "; last problem: " + last_problem,
         "08001", 0, failed.endpoint());
+    report(FailoverResult::kFailed, failed, std::nullopt, started, cause, error);
+    throw error;
+  }
+
+  // Tells the application's on_failover (when it listens) how this failover ended, just before
+  // the error is thrown: the new connection is current by now.
+  void report(FailoverResult result, const HostInfo& from, std::optional<HostInfo> to,
+              Clock::time_point started, const Error& cause, const FailoverError& error) noexcept {
+    try {
+      FailoverEvent event;
+      event.result = result;
+      event.from = from;
+      event.to = std::move(to);
+      event.duration =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+      event.reason = cause.what();
+      event.error = error.what();
+      event.session_state_not_restored = error.session_state_not_restored();
+      service_.report_failover(event);
+    } catch (const std::exception& e) {  // building the event (memory): the outcome stands
+      AWRAP_LOG(kWarning) << "failover event not reported: " << e.what();
+    }
   }
 
   // A read-only Connection that read/write splitting moved to a reader moves to another reader

@@ -55,20 +55,24 @@ bool HostMonitor::disposable(Clock::time_point now) const noexcept {
 }
 
 void HostMonitor::attach(const std::shared_ptr<MonitoredConnection>& registration,
-                         TargetConnection* connection) {
+                         TargetConnection* connection, CallAbortedListener on_abort) {
   MutexLock lock(mutex_);
   registration->connection_ = connection;
   registration->aborted_call_ns_ = 0;
+  registration->on_abort_ = std::move(on_abort);
   registrations_.push_back(registration);
   touch();
   wake_loop();  // scanned at once, not only at the loop's next turn
 }
 
 void HostMonitor::detach(const MonitoredConnection* registration) noexcept {
+  // Destroyed after the lock is released (declared first): it may hold application objects.
+  CallAbortedListener dropped;
   MutexLock lock(mutex_);
   for (std::size_t i = 0; i < registrations_.size(); ++i) {
     if (registrations_[i].get() != registration) continue;
     registrations_[i]->connection_ = nullptr;
+    dropped.swap(registrations_[i]->on_abort_);
     registrations_[i] = std::move(registrations_.back());
     registrations_.pop_back();
     return;
@@ -209,21 +213,37 @@ void HostMonitor::finish_probe(bool answered, Clock::time_point now) {
 }
 
 void HostMonitor::abort_stuck_calls(Clock::time_point now) {
-  MutexLock lock(mutex_);
-  for (const auto& r : registrations_) {
-    const std::int64_t started = r->call_start_ns_.load(std::memory_order_relaxed);
-    if (started == 0 || started == r->aborted_call_ns_ ||
-        !state_.abort_due(from_ticks(started), now))
-      continue;
-    r->aborted_call_ns_ = started;
-    if (r->connection_) {
-      AWRAP_LOG(kInfo) << "host monitor: aborting a call of "
-                       << std::chrono::duration_cast<std::chrono::milliseconds>(now -
-                                                                                from_ticks(started))
-                              .count()
-                       << " ms on " << config_.host.endpoint();
-      r->connection_->abort();
+  // The application's listeners are told after the lock is released: a listener that blocks must
+  // not hold up attach/detach (Connections opening and closing on this host).
+  std::vector<std::pair<CallAbortedListener, std::chrono::milliseconds>> aborted;
+  {
+    MutexLock lock(mutex_);
+    for (const auto& r : registrations_) {
+      const std::int64_t started = r->call_start_ns_.load(std::memory_order_relaxed);
+      if (started == 0 || started == r->aborted_call_ns_ ||
+          !state_.abort_due(from_ticks(started), now))
+        continue;
+      r->aborted_call_ns_ = started;
+      if (r->connection_) {
+        const auto running =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - from_ticks(started));
+        AWRAP_LOG(kInfo) << "host monitor: aborting a call of " << running.count() << " ms on "
+                         << config_.host.endpoint();
+        r->connection_->abort();
+        if (r->on_abort_) aborted.emplace_back(r->on_abort_, running);
+      }
     }
+  }
+  if (aborted.empty()) return;
+  CallAbortedEvent event;
+  event.host = config_.host;
+  event.reason = CallAbortReason::kHostUnresponsive;
+  event.detail = config_.host.endpoint() + " did not answer " + std::to_string(state_.failures()) +
+                 " probe(s) in a row (failure_detection_count " +
+                 std::to_string(config_.settings.count) + ")";
+  for (auto& [listener, running] : aborted) {
+    event.call_duration = running;
+    listener(event);
   }
 }
 

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "awrap/events.hpp"
 #include "awrap/ext/background_credentials.hpp"
 #include "awrap/ext/target_driver.hpp"
 #include "base/thread_annotations.hpp"
@@ -52,6 +53,7 @@ class MonitoredConnection {
   // GUARDED_BY(the monitor's mutex)
   TargetConnection* connection_ = nullptr;
   std::int64_t aborted_call_ns_ = 0;  // the call already aborted (not aborted twice)
+  CallAbortedListener on_abort_;      // the application's, told after the abort (may be empty)
 };
 
 struct HostMonitorKey {
@@ -82,9 +84,10 @@ class HostMonitor final : public LoopTask {
   const std::string& key() const noexcept { return key_; }
 
   // Registers `connection` (the physical connection the calls run on). REQUIRES: `registration`
-  // is not attached anywhere. The pointer must stay valid until detach.
+  // is not attached anywhere. The pointer must stay valid until detach. `on_abort` hears of the
+  // connection's abort, on the monitor thread, after it and outside the monitor's lock.
   void attach(const std::shared_ptr<MonitoredConnection>& registration,
-              TargetConnection* connection);
+              TargetConnection* connection, CallAbortedListener on_abort = {});
   // After detach returns, the monitor no longer touches the connection. Idempotent.
   void detach(const MonitoredConnection* registration) noexcept;
   // True once the monitor stopped (unused for monitor_disposal_time_ms); attach to a fresh one.

@@ -92,7 +92,8 @@ class HostMonitoringPlugin final : public Plugin {
       key.credentials = service_.background_credentials();
     if (!registration_) registration_ = std::make_shared<MonitoredConnection>();
     monitor_ = acquire_host_monitor(*runtime_, key);
-    monitor_->attach(registration_, connection);
+    // The application hears of an abort of this physical connection (on_call_aborted).
+    monitor_->attach(registration_, connection, service_.call_aborted_listener());
     bound_ = connection;
   }
 
