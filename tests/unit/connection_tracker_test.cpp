@@ -208,7 +208,8 @@ TEST(ConnectionTracker, EachAbortedConnectionsListenerIsToldOnce) {
   config.seed_hosts = {host("events-a"), host("events-b")};
   config.map_entry = [](const TopologyEntry& e) { return host(e.endpoint); };
   config.refresh_interval = 3600s;
-  auto monitor = std::make_shared<TopologyMonitor>(config);
+  TimeSource real_time;  // outlives the monitor and the services holding it
+  auto monitor = std::make_shared<TopologyMonitor>(config, real_time);
   publish_writer(*monitor, *dialect, *driver, "events-a");
 
   TrackedService on_writer(driver, monitor), silent_on_writer(driver, monitor),

@@ -206,14 +206,13 @@ class FailoverPlugin final : public Plugin {
   // Tells the application's on_failover (when it listens) how this failover ended, just before
   // the error is thrown: the new connection is current by now.
   void report(FailoverResult result, const HostInfo& from, std::optional<HostInfo> to,
-              Clock::time_point started, const Error& cause, const FailoverError& error) noexcept {
+              FailoverTime started, const Error& cause, const FailoverError& error) noexcept {
     try {
       FailoverEvent event;
       event.result = result;
       event.from = from;
       event.to = std::move(to);
-      event.duration =
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+      event.duration = std::chrono::duration_cast<std::chrono::milliseconds>(time_.now() - started);
       event.reason = cause.what();
       event.error = error.what();
       event.session_state_not_restored = error.session_state_not_restored();
