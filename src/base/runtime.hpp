@@ -28,6 +28,7 @@
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -64,6 +65,19 @@ class Runtime {
     if constexpr (requires(T & t) { t.shutdown(); }) shutdown = [t = made.get()] { t->shutdown(); };
     // Another thread may have made one meanwhile: the first one stored wins.
     return *static_cast<T*>(store(key_of<T>(), std::move(made), std::move(shutdown)));
+  }
+
+  // Makes `service` this Runtime's T (a test's stand-in, e.g. a fake TimeSource), before anything
+  // asked for a T. Throws std::logic_error when the Runtime has a T already: code that read the
+  // old one would keep using it.
+  template <class T>
+  void provide(std::shared_ptr<T> service) {
+    void* wanted = service.get();
+    std::function<void()> shutdown;
+    if constexpr (requires(T & t) { t.shutdown(); })
+      shutdown = [t = service.get()] { t->shutdown(); };
+    if (store(key_of<T>(), std::move(service), std::move(shutdown)) != wanted)
+      throw std::logic_error("Runtime::provide: the service exists already");
   }
 
   // The service of type T if it was created, else null.

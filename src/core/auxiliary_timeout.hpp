@@ -23,11 +23,12 @@ inline std::chrono::milliseconds tighter_timeout(std::chrono::milliseconds a,
   return std::min(a, b);
 }
 
-// What is left until `deadline`, rounded up and at least 1 ms: a budget that ran out must never
-// turn into zero, which the drivers read as "wait forever".
-inline std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline) {
-  auto left =
-      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+// What is left from `now` until `deadline`, rounded up and at least 1 ms: a budget that ran out
+// must never turn into zero, which the drivers read as "wait forever". Both on the same clock
+// (the Runtime's TimeSource for deadlines awrap sets itself).
+inline std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline,
+                                           std::chrono::steady_clock::time_point now) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
   return std::max(left, std::chrono::milliseconds(1));
 }
 

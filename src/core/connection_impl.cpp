@@ -446,7 +446,8 @@ std::unique_ptr<TargetConnection> internal::ConnectionImpl::connect(const HostIn
 std::unique_ptr<TargetConnection> internal::ConnectionImpl::connect_until(
     const HostInfo& host, std::chrono::steady_clock::time_point deadline) {
   ConnectRequest request{spec_for(host), /*initial=*/false};
-  request.spec.connect_timeout = tighter_timeout(request.spec.connect_timeout, time_left(deadline));
+  request.spec.connect_timeout =
+      tighter_timeout(request.spec.connect_timeout, time_left(deadline, time_.now()));
   return chain_->connect(request);
 }
 

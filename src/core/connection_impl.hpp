@@ -14,6 +14,7 @@
 #include "awrap/ext/plugin.hpp"
 #include "base/process_fork.hpp"
 #include "base/runtime.hpp"
+#include "base/time_source.hpp"
 #include "core/conninfo.hpp"
 #include "core/event_delivery.hpp"
 #include "core/host_availability.hpp"
@@ -124,6 +125,7 @@ class ConnectionImpl final : public PluginService, private ChainTerminal {
   // First, so destroyed last: the plugins, monitors and tasks below use its services.
   const std::shared_ptr<internal::Runtime> runtime_ = internal::Runtime::process();
   HostAvailabilityRegistry& host_availability_ = runtime_->get<HostAvailabilityRegistry>();
+  TimeSource& time_ = runtime_->get<TimeSource>();  // deadlines of connect_until
 
   Properties properties_;
   std::vector<HostInfo> hosts_;

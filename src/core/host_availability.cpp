@@ -41,8 +41,11 @@ HostAvailabilityStrategy host_availability_strategy_from(const Properties& prope
   return strategy;
 }
 
+HostAvailabilityRegistry::HostAvailabilityRegistry(internal::Runtime& runtime)
+    : time_(runtime.get<internal::TimeSource>()) {}
+
 void HostAvailabilityRegistry::set(const HostInfo& host, HostAvailability availability) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = time_.now();
   MutexLock lock(mutex_);
   if (availability == HostAvailability::kAvailable) {
     records_.erase(host.endpoint());
@@ -59,7 +62,7 @@ HostAvailability HostAvailabilityRegistry::get(const HostInfo& host) const {
 
 HostAvailability HostAvailabilityRegistry::get(const HostInfo& host,
                                                const HostAvailabilityStrategy& strategy) const {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = time_.now();
   MutexLock lock(mutex_);
   auto it = records_.find(host.endpoint());
   if (it == records_.end()) return HostAvailability::kAvailable;

@@ -26,7 +26,9 @@
 
 #include "awrap/host_info.hpp"
 #include "awrap/properties.hpp"
+#include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
+#include "base/time_source.hpp"
 
 namespace awrap::internal {
 
@@ -57,6 +59,9 @@ HostAvailabilityStrategy host_availability_strategy_from(const Properties& prope
 
 class HostAvailabilityRegistry {
  public:
+  // Marks expire by the Runtime's TimeSource (a fake one in tests).
+  explicit HostAvailabilityRegistry(internal::Runtime& runtime);
+
   void set(const HostInfo& host, HostAvailability availability);
   // With the default strategy (exponential_backoff, 5 retries, 30 s).
   HostAvailability get(const HostInfo& host) const;
@@ -67,6 +72,7 @@ class HostAvailabilityRegistry {
   std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
  private:
+  internal::TimeSource& time_;
   mutable Mutex mutex_;
   std::unordered_map<std::string, HostAvailabilityRecord> records_ GUARDED_BY(mutex_);
   std::atomic<std::uint64_t> generation_{0};

@@ -7,6 +7,7 @@
 
 #include "base/logging.hpp"
 #include "base/thread_annotations.hpp"
+#include "topology/probe_schedule.hpp"
 #include "topology/topology_update.hpp"
 
 namespace awrap::internal {
@@ -21,8 +22,8 @@ void wait_interval(std::condition_variable_any& cv, MutexLock& lock, std::stop_t
 
 }  // namespace
 
-TopologyMonitor::TopologyMonitor(TopologyMonitorConfig config)
-    : config_(std::move(config)), spec_(config_.spec) {
+TopologyMonitor::TopologyMonitor(TopologyMonitorConfig config, internal::TimeSource& time)
+    : config_(std::move(config)), time_(time), spec_(config_.spec) {
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
@@ -85,7 +86,7 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
   HostInfo new_writer;
   {
     MutexLock lock(mutex_);
-    TopologyUpdate update = next_topology(topology_.get(), *fresh, writer_confirmed, Clock::now());
+    TopologyUpdate update = next_topology(topology_.get(), *fresh, writer_confirmed, time_.now());
     switch (update.action) {
       case TopologyUpdate::Action::kIgnore:
         return;  // nothing new: wake nobody
@@ -130,13 +131,13 @@ TopologyPtr TopologyMonitor::refresh_using(TargetConnection& connection) {
 
 TopologyPtr TopologyMonitor::wait_for_writer(Clock::time_point deadline) {
   MutexLock lock(mutex_);
-  auto start = Clock::now();
+  auto start = time_.now();
   ++waiters_;
   if (!high_rate_ && monitoring_connection_raw_) monitoring_connection_raw_->abort();
   probing_abandoned_ = false;
   high_rate_ = true;
   changed_.notify_all();
-  bool ok = changed_.wait_until(lock, deadline, [&] {
+  bool ok = time_.wait_until(changed_, lock, deadline, [&] {
     mutex_.assert_held();  // predicates run with the lock held
     return topology_ && topology_->writer() && topology_->writer_confirmed_at >= start;
   });
@@ -273,15 +274,7 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
 }
 
 void TopologyMonitor::request_high_rate() {
-  if (probing_abandoned_ && waiters_ == 0) return;
-  high_rate_ = true;
-}
-
-std::chrono::milliseconds TopologyMonitor::probe_pause(int fruitless_attempts) const {
-  // A Connection waiting for a writer gets the full rate; with nobody waiting, each fruitless
-  // probe doubles the pause, up to 16 times the high rate.
-  if (waiters_ > 0) return config_.high_rate_interval;
-  return config_.high_rate_interval * (1 << std::min(fruitless_attempts, 4));
+  if (starts_probing(probing_abandoned_, waiters_ > 0)) high_rate_ = true;
 }
 
 void TopologyMonitor::on_probe_result(const HostInfo& host, TargetConnection& connection) {
@@ -291,7 +284,7 @@ void TopologyMonitor::on_probe_result(const HostInfo& host, TargetConnection& co
 }
 
 void TopologyMonitor::high_rate_round(std::stop_token stop) {
-  auto round_start = Clock::now();
+  auto round_start = time_.now();
   // The monitoring connection may point at the failed writer; start afresh afterwards.
   if (monitoring_connection_) {
     untrack(monitoring_connection_.get());
@@ -322,7 +315,7 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
         }
         ++fruitless;  // a writer found ends the round, and this thread with it
         MutexLock lock(mutex_);
-        auto pause = probe_pause(fruitless);
+        auto pause = probe_pause(config_.high_rate_interval, waiters_ > 0, fruitless);
         bool backing_off = pause > config_.high_rate_interval;
         // A Connection starting to wait cuts a backed-off pause short.
         changed_.wait_for(lock, token, pause, [&] {
@@ -356,8 +349,7 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
         });
         continue;
       }
-      auto give_up_at = Clock::now() + config_.unattended_probe_time;
-      bool woken = changed_.wait_until(lock, stop, give_up_at, [&] {
+      bool woken = changed_.wait_for(lock, stop, config_.unattended_probe_time, [&] {
         mutex_.assert_held();
         return writer_found() || waiters_ > 0;
       });
@@ -366,7 +358,7 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
     probing_abandoned_ = !found && !stop.stop_requested();
     if (probing_abandoned_) {
       AWRAP_LOG(kInfo) << "topology monitor " << config_.cluster_id << ": no writer after "
-                       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(time_.now() -
                                                                                 round_start)
                               .count()
                        << " ms of probing and nobody waiting; probing once per refresh interval";

@@ -12,6 +12,10 @@
 //
 // Threads: 1 monitor thread per cluster, plus 1 prober thread per host while in high-rate mode.
 // Connections: 1 monitoring connection, plus 1 per host while in high-rate mode.
+// Time: the Runtime's TimeSource (base/time_source.hpp) stamps confirmations and bounds
+// wait_for_writer, whose deadline the caller reads from the same source. The monitor's own pacing
+// (refresh interval, probe pauses, cluster_topology_unattended_probe_ms) waits on the real clock:
+// background threads must not move a fake clock under the loop a test drives.
 // Lifetime: owned through shared_ptr by the Connections that use it (the Runtime's
 // TopologyMonitorRegistry keeps only weak references); the destructor aborts in-flight network
 // calls and joins every thread, taking at most the probe connect timeout. Thread safety: every
@@ -34,6 +38,7 @@
 #include "awrap/ext/target_driver.hpp"
 #include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
+#include "base/time_source.hpp"
 #include "dialect/dialect.hpp"
 #include "topology/writer_replaced.hpp"
 
@@ -61,7 +66,8 @@ struct TopologyMonitorConfig {
 
 class TopologyMonitor final : public ClusterTopology {
  public:
-  explicit TopologyMonitor(TopologyMonitorConfig config);
+  // `time` outlives the monitor (the Runtime's, held by every Connection using the monitor).
+  TopologyMonitor(TopologyMonitorConfig config, internal::TimeSource& time);
   ~TopologyMonitor() override;
   TopologyMonitor(const TopologyMonitor&) = delete;
   TopologyMonitor& operator=(const TopologyMonitor&) = delete;
@@ -93,13 +99,13 @@ class TopologyMonitor final : public ClusterTopology {
   // Asks for high-rate probing, unless the last round ended unattended without a writer and no
   // Connection waits now.
   void request_high_rate() REQUIRES(mutex_);
-  std::chrono::milliseconds probe_pause(int fruitless_attempts) const REQUIRES(mutex_);
   void on_probe_result(const HostInfo& host, TargetConnection& connection);
   std::unique_ptr<TargetConnection> connect_tracked(const HostInfo& host);
   void untrack(TargetConnection* connection);
   ConnectSpec spec_copy() const;
 
   const TopologyMonitorConfig config_;
+  internal::TimeSource& time_;
   // Shared with the subscriptions, which may outlive the monitor.
   const std::shared_ptr<WriterReplacedListeners> writer_listeners_ =
       std::make_shared<WriterReplacedListeners>();

@@ -6,6 +6,7 @@
 #include "base/process_fork.hpp"
 #include "base/runtime.hpp"
 #include "base/thread_annotations.hpp"
+#include "base/time_source.hpp"
 #include "topology/topology_monitor.hpp"
 
 namespace awrap::internal {
@@ -13,7 +14,8 @@ namespace {
 
 class TopologyMonitorRegistry {
  public:
-  TopologyMonitorRegistry() {
+  explicit TopologyMonitorRegistry(internal::Runtime& runtime)
+      : time_(runtime.get<internal::TimeSource>()) {
     // fork(): holding the mutex across it means the child never inherits it locked, and the
     // child must not adopt the parent's monitors (their threads are not in the child).
     fork_handlers_.emplace(ForkHandlers::Hooks{.prepare = [this] { lock_before_fork(); },
@@ -28,7 +30,7 @@ class TopologyMonitorRegistry {
     MutexLock lock(mutex_);
     auto& slot = monitors_[config.cluster_id];
     if (auto existing = slot.lock()) return existing;
-    auto monitor = std::make_shared<TopologyMonitor>(config);
+    auto monitor = std::make_shared<TopologyMonitor>(config, time_);
     slot = monitor;
     return monitor;
   }
@@ -61,6 +63,9 @@ class TopologyMonitorRegistry {
     mutex_.unlock();
   }
 
+  // Made before the registry, so it outlives the registry's monitors (the Connections holding
+  // a monitor hold the Runtime too).
+  internal::TimeSource& time_;
   Mutex mutex_;
   std::map<std::string, std::weak_ptr<TopologyMonitor>> monitors_ GUARDED_BY(mutex_);
   std::optional<ForkHandlers> fork_handlers_;

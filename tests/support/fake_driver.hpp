@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,12 @@ struct FakeHooks {
   // True for a statement the server accepts and then never answers: the call waits out the
   // connection's socket_timeout (30 s standing in for "forever" when it is zero) and fails as lost.
   std::function<bool(const HostInfo&, std::string_view sql)> stalls;
+  // How a stalled call waits out that time; unset: it sleeps (real time). A test on a fake clock
+  // (support/fake_time_source.hpp) advances that clock instead.
+  std::function<void(std::chrono::milliseconds)> stall_wait;
+  // The one value a statement returns instead of "1" (e.g. "t" for pg_is_in_recovery() on a
+  // reader); nullopt: "1".
+  std::function<std::optional<std::string>(const HostInfo&, std::string_view sql)> answer;
 };
 
 class FakeConnection final : public TargetConnection {
@@ -54,6 +61,11 @@ class FakeConnection final : public TargetConnection {
     if (hooks_ && hooks_->on_execute) hooks_->on_execute(host_, sql);
     record("execute " + std::string(sql) +
            (params.empty() ? "" : " +" + std::to_string(params.size())));
+    if (hooks_ && hooks_->answer)
+      if (auto value = hooks_->answer(host_, sql))
+        return std::make_shared<FakeResult>(
+            std::vector<std::string>{"?column?"},
+            std::vector<std::vector<std::optional<std::string>>>{{std::move(*value)}});
     return result_;
   }
   void prepare(std::string_view name, std::string_view sql) override {
@@ -126,7 +138,10 @@ class FakeConnection final : public TargetConnection {
   }
   [[noreturn]] void stall() {
     auto wait = socket_timeout_.count() > 0 ? socket_timeout_ : std::chrono::milliseconds(30000);
-    std::this_thread::sleep_for(wait);  // the time is the point: a server that does not answer
+    if (hooks_ && hooks_->stall_wait)
+      hooks_->stall_wait(wait);
+    else
+      std::this_thread::sleep_for(wait);  // the time is the point: a server that does not answer
     throw ConnectionLostError("fake server did not answer within socket_timeout", "08006", 0,
                               host_.endpoint());
   }

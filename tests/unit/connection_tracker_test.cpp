@@ -14,6 +14,7 @@
 
 #include "awrap/ext/plugin.hpp"
 #include "base/runtime.hpp"
+#include "base/time_source.hpp"
 #include "dialect/dialect.hpp"
 #include "support/fake_driver.hpp"
 #include "support/log_capture.hpp"
@@ -143,7 +144,8 @@ TEST(ConnectionTracker, AbortsConnectionsOnTheOldWriterWhenTheMonitorReportsItRe
   config.seed_hosts = {host("tracker-a"), host("tracker-b")};
   config.map_entry = [](const TopologyEntry& e) { return host(e.endpoint); };
   config.refresh_interval = 3600s;  // the test publishes; the monitor thread stays quiet
-  auto monitor = std::make_shared<TopologyMonitor>(config);
+  internal::TimeSource real_time;   // outlives the monitor and the services holding it
+  auto monitor = std::make_shared<TopologyMonitor>(config, real_time);
   publish_writer(*monitor, *dialect, *driver, "tracker-a");
   ASSERT_TRUE(monitor->topology() && monitor->topology()->writer());
   ASSERT_EQ(monitor->topology()->writer()->host, "tracker-a");
@@ -206,7 +208,8 @@ TEST(ConnectionTracker, EachAbortedConnectionsListenerIsToldOnce) {
   config.seed_hosts = {host("events-a"), host("events-b")};
   config.map_entry = [](const TopologyEntry& e) { return host(e.endpoint); };
   config.refresh_interval = 3600s;
-  auto monitor = std::make_shared<TopologyMonitor>(config);
+  TimeSource real_time;  // outlives the monitor and the services holding it
+  auto monitor = std::make_shared<TopologyMonitor>(config, real_time);
   publish_writer(*monitor, *dialect, *driver, "events-a");
 
   TrackedService on_writer(driver, monitor), silent_on_writer(driver, monitor),

@@ -2,22 +2,25 @@
 
 #include <algorithm>
 #include <cctype>
-#include <thread>
 
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
+#include "base/time_source.hpp"
 #include "core/auxiliary_timeout.hpp"
+#include "core/plugin_runtime.hpp"
 #include "plugin/endpoint_role.hpp"
+#include "plugin/failover/failover_candidates.hpp"
 #include "plugin/failover/failover_mode.hpp"
 #include "plugin/failover/lost_call.hpp"
 #include "plugin/failover/session_loss.hpp"
 #include "plugin/failover/statement_kind.hpp"
 #include "plugin/host_selector_config.hpp"
+#include "plugin/reader_choice.hpp"
 
 namespace awrap::internal {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using internal::TimeSource;
 
 // "; session state not restored: temporary tables, SQL PREPARE", or nothing.
 std::string session_loss_note(const std::vector<std::string>& not_restored) {
@@ -27,15 +30,12 @@ std::string session_loss_note(const std::vector<std::string>& not_restored) {
   return note;
 }
 
-// How long failover waits for the shared topology monitor before probing hosts itself.
-constexpr std::chrono::seconds kMonitorPatience{2};
-// How fresh a confirmed writer must be for a failover to try it without a new probe round.
-constexpr std::chrono::seconds kRecentlyConfirmed{2};
-
 class FailoverPlugin final : public Plugin {
  public:
   FailoverPlugin(PluginService& service, const Properties& props)
       : service_(service),
+        runtime_(runtime_of(service)),
+        time_(runtime_->get<TimeSource>()),
         mode_(resolve_failover_mode(
             props.get_choice("failover_mode"),
             endpoint_role(props, service.initial_spec().host.host) == EndpointRole::kReader)),
@@ -111,8 +111,9 @@ class FailoverPlugin final : public Plugin {
     }
   }
 
+  // Runs rounds as plan_failover_round (failover_candidates.hpp) says until one host fits.
   [[noreturn]] void fail_over(bool transaction_open, const Error& cause) {
-    auto started = Clock::now();
+    auto started = time_.now();
     auto deadline = started + timeout_;
     HostInfo failed = service_.current_host();
     tried_known_writer_ = false;
@@ -125,35 +126,35 @@ class FailoverPlugin final : public Plugin {
     // host monitor's probes and failed connects to a host are). When a live server ended the
     // session itself (terminated, killed, idle timeout), its host is tried first, without a
     // cluster-wide probe round; the writer check on the new connection still decides.
-    bool same_host_first = session_ended_by_live_server(cause.sqlstate(), cause.native_code()) &&
-                           service_.availability(failed) == HostAvailability::kAvailable;
+    bool failed_host_first = session_ended_by_live_server(cause.sqlstate(), cause.native_code()) &&
+                             service_.availability(failed) == HostAvailability::kAvailable;
 
     std::string last_problem = cause.what();
-    while (Clock::now() < deadline) {
+    while (true) {
+      auto round = plan_failover_round(time_.now(), deadline, failed_host_first,
+                                       service_.auxiliary_query_timeout());
+      failed_host_first = false;
+      if (round.source == FailoverRound::Source::kGiveUp) break;
       // The shared monitor usually names the new host within a few hundred milliseconds. If it
       // cannot (its own connections refused, e.g. credentials rotated since it last logged in),
       // probe the known hosts through this Connection's own chain, with fresh credentials.
       std::vector<HostInfo> candidates;
-      auto candidate_deadline = deadline;
-      if (same_host_first) {
-        same_host_first = false;
+      if (round.source == FailoverRound::Source::kFailedHost) {
         candidates.push_back(failed);
-        // A host whose server just spoke answers a connect at once; bounded all the same.
-        candidate_deadline = std::min(deadline, Clock::now() + service_.auxiliary_query_timeout());
-      } else if (auto candidate =
-                     pick_candidate(failed, std::min(deadline, Clock::now() + kMonitorPatience))) {
+      } else if (auto candidate = pick_candidate(failed, round.monitor_wait_until)) {
         candidates.push_back(*candidate);
       } else {
-        candidates = fallback_candidates(failed);
+        candidates = fallback_candidates(known_hosts(), failed);
       }
       for (HostInfo& candidate : candidates) {
-        if (Clock::now() >= deadline) break;
-        auto conn = connect_fitting(candidate, candidate_deadline, last_problem);
+        if (time_.now() >= deadline) break;
+        auto conn = connect_fitting(candidate, round.candidate_deadline, last_problem);
         if (!conn) continue;
         // The session is restored on the new connection before it becomes current: within what
         // is left of failover_timeout_sec, then the application's own socket_timeout again.
         auto application_timeout = conn->socket_timeout();
-        conn->set_socket_timeout(tighter_timeout(application_timeout, time_left(deadline)));
+        conn->set_socket_timeout(
+            tighter_timeout(application_timeout, time_left(deadline, time_.now())));
         try {
           service_.set_current_connection(std::move(conn));
         } catch (const std::exception& e) {
@@ -167,7 +168,7 @@ class FailoverPlugin final : public Plugin {
         remember_transaction_status();
         service_.set_availability(candidate, HostAvailability::kAvailable);
         auto took =
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+            std::chrono::duration_cast<std::chrono::milliseconds>(time_.now() - started).count();
         AWRAP_LOG(kInfo) << "failover to " << candidate.endpoint() << " ("
                          << to_string(candidate.role) << ") took " << took << " ms";
         std::string where = " (failed over from " + failed.endpoint() + " to " +
@@ -190,7 +191,7 @@ class FailoverPlugin final : public Plugin {
         report(FailoverResult::kSuccess, failed, candidate, started, cause, error);
         throw error;
       }
-      pause(deadline);
+      time_.sleep_until(next_round_at(time_.now(), deadline, retry_pause_));
     }
     FailoverFailedError error(
         "failover found no " +
@@ -205,14 +206,13 @@ class FailoverPlugin final : public Plugin {
   // Tells the application's on_failover (when it listens) how this failover ended, just before
   // the error is thrown: the new connection is current by now.
   void report(FailoverResult result, const HostInfo& from, std::optional<HostInfo> to,
-              Clock::time_point started, const Error& cause, const FailoverError& error) noexcept {
+              FailoverTime started, const Error& cause, const FailoverError& error) noexcept {
     try {
       FailoverEvent event;
       event.result = result;
       event.from = from;
       event.to = std::move(to);
-      event.duration =
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+      event.duration = std::chrono::duration_cast<std::chrono::milliseconds>(time_.now() - started);
       event.reason = cause.what();
       event.error = error.what();
       event.session_state_not_restored = error.session_state_not_restored();
@@ -243,7 +243,7 @@ class FailoverPlugin final : public Plugin {
     if (!monitor) throw cause;
     AWRAP_LOG(kInfo) << "connect failover: " << request.spec.host.endpoint() << " failed ("
                      << cause.what() << "); asking the topology for the writer";
-    auto topology = monitor->wait_for_writer(Clock::now() + timeout_);
+    auto topology = monitor->wait_for_writer(time_.now() + timeout_);
     if (!topology || !topology->writer()) throw cause;
     ConnectRequest direct = request;
     direct.spec.host = *topology->writer();
@@ -257,20 +257,18 @@ class FailoverPlugin final : public Plugin {
   // Every wait ends by `deadline` (failover_timeout_sec) and each query's by
   // auxiliary_query_timeout_sec: a host that accepts the login and then stops answering costs
   // no more than that.
-  std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, Clock::time_point deadline,
+  std::unique_ptr<TargetConnection> connect_fitting(HostInfo& candidate, FailoverTime deadline,
                                                     std::string& problem) {
     try {
       auto conn = service_.connect_until(candidate, deadline);
       bool writer = false;
       {
         ScopedSocketTimeout bound(
-            *conn, std::min(service_.auxiliary_query_timeout(), time_left(deadline)));
+            *conn, std::min(service_.auxiliary_query_timeout(), time_left(deadline, time_.now())));
         writer = dialect_->is_writer(*conn);
       }
-      if ((active_mode_ == FailoverMode::kStrictWriter && !writer) ||
-          (active_mode_ == FailoverMode::kStrictReader && writer)) {
-        problem =
-            candidate.endpoint() + (writer ? " is the writer, not a reader" : " is not the writer");
+      if (auto misfit = role_misfit(active_mode_, candidate, writer)) {
+        problem = std::move(*misfit);
         conn->close();
         return nullptr;
       }
@@ -288,14 +286,10 @@ class FailoverPlugin final : public Plugin {
     return nullptr;
   }
 
-  // Every known host, the failed one last (it may have come back).
-  std::vector<HostInfo> fallback_candidates(const HostInfo& failed) {
+  // The monitor's hosts, or the Connection's when it knows none.
+  std::vector<HostInfo> known_hosts() {
     TopologyPtr topology = monitor_->topology();
-    std::vector<HostInfo> hosts =
-        topology && !topology->hosts.empty() ? topology->hosts : service_.hosts();
-    std::stable_partition(hosts.begin(), hosts.end(),
-                          [&](const HostInfo& h) { return !h.same_endpoint(failed); });
-    return hosts;
+    return topology && !topology->hosts.empty() ? topology->hosts : service_.hosts();
   }
 
   // Whether the current host still accepts writes, asked over a fresh connection of its own:
@@ -327,51 +321,38 @@ class FailoverPlugin final : public Plugin {
     }
   }
 
-  std::optional<HostInfo> pick_candidate(const HostInfo& failed, Clock::time_point deadline) {
+  std::optional<HostInfo> pick_candidate(const HostInfo& failed, FailoverTime monitor_wait_until) {
+    auto availability = [this](const HostInfo& h) { return service_.availability(h); };
     if (active_mode_ == FailoverMode::kStrictWriter) {
-      // A writer other than the failed host, confirmed by a live probe moments ago (e.g. by the
-      // failover that made the tracker close this connection): try it at once instead of waiting
-      // for a new probe round. The writer check on the new connection still decides.
+      // Once per failover: a writer a live probe confirmed moments ago is tried at once instead
+      // of waiting for a new probe round. The writer check on the new connection still decides.
       if (!tried_known_writer_) {
         tried_known_writer_ = true;
         TopologyPtr known = monitor_->topology();
-        if (known && known->writer() && !known->writer()->same_endpoint(failed) &&
-            known->writer_confirmed_at != Clock::time_point{} &&
-            Clock::now() - known->writer_confirmed_at < kRecentlyConfirmed &&
-            service_.availability(*known->writer()) == HostAvailability::kAvailable)
-          return known->writer();
+        if (auto writer = recently_confirmed_writer(known.get(), failed, time_.now(), availability))
+          return writer;
       }
-      auto topology = monitor_->wait_for_writer(deadline);
+      auto topology = monitor_->wait_for_writer(monitor_wait_until);
       if (!topology) return std::nullopt;
       return topology->writer();
     }
     TopologyPtr topology = monitor_->topology();
-    if (!topology || topology->hosts.empty()) topology = monitor_->wait_for_writer(deadline);
+    if (!topology || topology->hosts.empty())
+      topology = monitor_->wait_for_writer(monitor_wait_until);
     if (!topology) return std::nullopt;
-    std::vector<HostInfo> readers;
-    for (auto h : topology->readers())
-      if (!h.same_endpoint(failed)) {
-        h.role = HostRole::kReader;
-        h.availability = service_.availability(h);
-        readers.push_back(h);
-      }
-    if (auto chosen = reader_selector_->select(readers, HostRole::kReader)) return chosen;
-    // All marked down: try them anyway, chosen the same way.
-    for (auto& h : readers) h.availability = HostAvailability::kAvailable;
-    if (auto chosen = reader_selector_->select(readers, HostRole::kReader)) return chosen;
+    if (auto chosen = choose_reader(readers_with_availability(*topology, availability, &failed),
+                                    *reader_selector_))
+      return chosen;
     if (active_mode_ == FailoverMode::kReaderOrWriter) {
-      auto fresh = monitor_->wait_for_writer(deadline);
+      auto fresh = monitor_->wait_for_writer(monitor_wait_until);
       if (fresh) return fresh->writer();
     }
     return std::nullopt;
   }
 
-  void pause(Clock::time_point deadline) {
-    auto until = std::min(deadline, Clock::now() + retry_pause_);
-    std::this_thread::sleep_until(until);
-  }
-
   PluginService& service_;
+  std::shared_ptr<internal::Runtime> runtime_;  // keeps time_ alive
+  TimeSource& time_;
   FailoverMode mode_;         // as configured
   FailoverMode active_mode_;  // of the failover in progress (mode_for)
   std::chrono::seconds timeout_;

@@ -1,22 +1,25 @@
 #include "plugin/initial_connection/initial_connection_plugin.hpp"
 
-#include <thread>
-
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
+#include "base/time_source.hpp"
 #include "core/auxiliary_timeout.hpp"
+#include "core/plugin_runtime.hpp"
 #include "plugin/endpoint_role.hpp"
 #include "plugin/host_selector_config.hpp"
+#include "plugin/initial_connection/initial_connection_step.hpp"
 
 namespace awrap::internal {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using internal::TimeSource;
 
 class InitialConnectionPlugin final : public Plugin {
  public:
   InitialConnectionPlugin(PluginService& service, const Properties& props)
       : service_(service),
+        runtime_(runtime_of(service)),
+        time_(runtime_->get<TimeSource>()),
         role_(endpoint_role(props, service.initial_spec().host.host)),
         retry_timeout_(props.get_int("open_connection_retry_timeout_ms")),
         retry_interval_(props.get_int("open_connection_retry_interval_ms")),
@@ -26,67 +29,93 @@ class InitialConnectionPlugin final : public Plugin {
   std::string_view code() const noexcept override { return "initial_connection"; }
   MethodSet subscribed_methods() const noexcept override { return {Method::kConnect}; }
 
+  // Drives next_initial_connection_step (initial_connection_step.hpp), which decides every turn.
   std::unique_ptr<TargetConnection> connect(ConnectRequest& request,
                                             const NextConnect& next) override {
+    using Action = InitialConnectionStep::Action;
     auto conn = next(request);
     if (!request.initial || role_ == EndpointRole::kInstance) return conn;
-    auto deadline = Clock::now() + retry_timeout_;
+    InitialConnectionSituation situation;
+    situation.wanted = role_;
+    situation.deadline = time_.now() + retry_timeout_;
+    situation.retry_interval = retry_interval_;
     while (true) {
-      bool writer = is_writer(*conn);
-      if (writer == (role_ == EndpointRole::kWriter)) return conn;
-      auto monitor = service_.topology_monitor_for(*conn);
-      TopologyPtr topology = monitor ? monitor->topology() : nullptr;
-      std::optional<HostInfo> target;
-      if (topology && role_ == EndpointRole::kWriter) target = topology->writer();
-      if (topology && role_ == EndpointRole::kReader) {
-        auto readers = topology->readers();
-        if (readers.empty())
-          return conn;  // no readers: the writer serves reads, as Aurora's reader endpoint does
-        for (auto& h : readers) {
-          h.role = HostRole::kReader;
-          h.availability = service_.availability(h);
-        }
-        target = reader_selector_->select(readers, HostRole::kReader);
-        if (!target) {  // all marked down: try them anyway
-          for (auto& h : readers) h.availability = HostAvailability::kAvailable;
-          target = reader_selector_->select(readers, HostRole::kReader);
-        }
-      }
+      situation.reached_writer = is_writer(*conn);
+      situation.reached = conn->host();
+      situation.move_failed = false;
+      std::optional<Topology> topology;
+      if (situation.reached_writer != (role_ == EndpointRole::kWriter))
+        topology = topology_with_availability(*conn);
+      situation.topology = topology ? &*topology : nullptr;
+      situation.now = time_.now();
+      auto step = next_initial_connection_step(situation, *reader_selector_);
+      // A reader endpoint on a cluster without readers: nothing stale about the writer.
+      if (step.action == Action::kAccept || step.action == Action::kKeepWriter) return conn;
       AWRAP_LOG(kInfo) << "initial_connection: " << request.spec.host.endpoint() << " led to a "
-                       << (writer ? "writer" : "reader") << " (stale DNS?)"
-                       << (target ? "; connecting to " + target->endpoint() : std::string());
-      if (target && !target->same_endpoint(conn->host())) {
-        ConnectRequest direct = request;
-        direct.spec.host = *target;
-        try {
-          auto candidate = next(direct);
-          if (is_writer(*candidate) == (role_ == EndpointRole::kWriter)) {
-            conn->close();
-            return candidate;
-          }
-          candidate->close();
-        } catch (const AuthError&) {
-          throw;
-        } catch (const Error& e) {
-          AWRAP_LOG(kDebug) << "initial_connection: " << target->endpoint() << ": " << e.what();
+                       << (situation.reached_writer ? "writer" : "reader") << " (stale DNS?)"
+                       << (step.action == Action::kMove
+                               ? "; connecting to " + step.move_to.endpoint()
+                               : std::string());
+      if (step.action == Action::kMove) {
+        if (auto moved = connect_with_role(request, next, step.move_to)) {
+          conn->close();
+          return moved;
         }
+        situation.move_failed = true;
+        situation.now = time_.now();
+        step = next_initial_connection_step(situation, *reader_selector_);
       }
-      if (Clock::now() + retry_interval_ > deadline) {
-        if (role_ == EndpointRole::kReader) return conn;  // a writer still answers reads
-        conn->close();
-        throw ConnectError("the cluster endpoint " + request.spec.host.endpoint() +
-                               " kept leading to a reader and no writer was found within "
-                               "open_connection_retry_timeout_ms=" +
-                               std::to_string(retry_timeout_.count()),
-                           "08001", 0, request.spec.host.endpoint());
+      switch (step.action) {
+        case Action::kAccept:
+        case Action::kKeepWriter:
+          return conn;  // a writer still answers reads
+        case Action::kGiveUp:
+          conn->close();
+          throw ConnectError("the cluster endpoint " + request.spec.host.endpoint() +
+                                 " kept leading to a reader and no writer was found within "
+                                 "open_connection_retry_timeout_ms=" +
+                                 std::to_string(retry_timeout_.count()),
+                             "08001", 0, request.spec.host.endpoint());
+        case Action::kRetry:
+        case Action::kMove:  // not offered twice in a turn
+          break;
       }
-      std::this_thread::sleep_for(retry_interval_);
+      time_.sleep_until(step.retry_at);
       conn->close();
       conn = next(request);
     }
   }
 
  private:
+  // The monitor's topology with each host's availability; nullopt when none is known yet.
+  std::optional<Topology> topology_with_availability(TargetConnection& connection) {
+    auto monitor = service_.topology_monitor_for(connection);
+    TopologyPtr published = monitor ? monitor->topology() : nullptr;
+    if (!published) return std::nullopt;
+    Topology topology = *published;
+    for (auto& h : topology.hosts) h.availability = service_.availability(h);
+    return topology;
+  }
+
+  // A direct connection to `host` if it has the role wanted, else null (closed). A refused login
+  // ends the connect; any other failure is one more turn of the loop.
+  std::unique_ptr<TargetConnection> connect_with_role(const ConnectRequest& request,
+                                                      const NextConnect& next,
+                                                      const HostInfo& host) {
+    ConnectRequest direct = request;
+    direct.spec.host = host;
+    try {
+      auto candidate = next(direct);
+      if (is_writer(*candidate) == (role_ == EndpointRole::kWriter)) return candidate;
+      candidate->close();
+    } catch (const AuthError&) {
+      throw;
+    } catch (const Error& e) {
+      AWRAP_LOG(kDebug) << "initial_connection: " << host.endpoint() << ": " << e.what();
+    }
+    return nullptr;
+  }
+
   // The writer check, bounded by auxiliary_query_timeout_sec whatever the socket_timeout.
   bool is_writer(TargetConnection& connection) {
     auto dialect = service_.dialect_for(connection);
@@ -95,6 +124,8 @@ class InitialConnectionPlugin final : public Plugin {
   }
 
   PluginService& service_;
+  std::shared_ptr<internal::Runtime> runtime_;  // keeps time_ alive
+  TimeSource& time_;
   EndpointRole role_;
   std::chrono::milliseconds retry_timeout_;
   std::chrono::milliseconds retry_interval_;

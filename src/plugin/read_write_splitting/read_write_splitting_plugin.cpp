@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <thread>
 
 #include "awrap/errors.hpp"
 #include "base/logging.hpp"
+#include "base/time_source.hpp"
 #include "core/auxiliary_timeout.hpp"
+#include "core/plugin_runtime.hpp"
 #include "plugin/host_selector_config.hpp"
 #include "plugin/read_write_splitting/read_consistency.hpp"
 #include "plugin/read_write_splitting/read_write_splitting_properties.hpp"
@@ -32,6 +33,8 @@ class ReadWriteSplittingPlugin final : public Plugin {
  public:
   ReadWriteSplittingPlugin(PluginService& service, const Properties& props)
       : service_(service),
+        runtime_(runtime_of(service)),
+        time_(runtime_->get<internal::TimeSource>()),
         reader_selector_(host_selector_from(
             service, props, plugin::read_write_splitting::kReaderHostSelectorStrategy)),
         session_consistency_(props.get_choice(plugin::read_write_splitting::kReadConsistency) ==
@@ -326,7 +329,7 @@ class ReadWriteSplittingPlugin final : public Plugin {
     if (need == read_consistency::ReplayNeed::kUnknown ||
         !read_consistency::is_replication_position(*position))
       return false;
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = time_.now();
     bool reached = false;
     try {
       reached = pg_ ? wait_pg(reader, *position, started) : wait_mariadb(reader, *position);
@@ -336,12 +339,11 @@ class ReadWriteSplittingPlugin final : public Plugin {
                         << " for position " << *position << ": " << e.what();
       return false;
     }
-    AWRAP_LOG(kDebug) << "read_write_splitting: waited "
-                      << std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::steady_clock::now() - started)
-                             .count()
-                      << " us for reader " << host.endpoint() << " to replay " << *position
-                      << (reached ? ": done" : ": not within the timeout");
+    AWRAP_LOG(kDebug)
+        << "read_write_splitting: waited "
+        << std::chrono::duration_cast<std::chrono::microseconds>(time_.now() - started).count()
+        << " us for reader " << host.endpoint() << " to replay " << *position
+        << (reached ? ": done" : ": not within the timeout");
     if (reached) {
       reached_position_ = *position;
       reached_on_ = &reader;
@@ -356,16 +358,15 @@ class ReadWriteSplittingPlugin final : public Plugin {
     const auto deadline = started + consistency_timeout_;
     for (int polls = 0;; ++polls) {
       {
-        ScopedSocketTimeout bound(reader, time_left(deadline) + auxiliary_timeout());
+        ScopedSocketTimeout bound(reader, time_left(deadline, time_.now()) + auxiliary_timeout());
         auto answer = reader.execute(sql, {});
         if (answer->row_count() == 1 && !answer->is_null(0, 0) && answer->value(0, 0) == "t")
           return true;
       }
-      auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::steady_clock::now() - started);
+      auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(time_.now() - started);
       auto pause = read_consistency::next_replay_poll(waited, polls, consistency_timeout_);
       if (!pause) return false;
-      std::this_thread::sleep_for(*pause);
+      time_.sleep_until(time_.now() + *pause);
     }
   }
 
@@ -423,6 +424,8 @@ class ReadWriteSplittingPlugin final : public Plugin {
   }
 
   PluginService& service_;
+  std::shared_ptr<internal::Runtime> runtime_;  // keeps time_ alive
+  internal::TimeSource& time_;                  // read-consistency waits
   std::unique_ptr<HostSelector> reader_selector_;
   // The other side's physical connection, open and idle, with the settings it carries.
   std::shared_ptr<TargetConnection> kept_;

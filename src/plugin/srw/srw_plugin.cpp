@@ -63,7 +63,7 @@ class SrwPlugin final : public Plugin {
     steps.connect = [&](Clock::time_point deadline) {
       ConnectRequest attempt = request;
       attempt.spec.connect_timeout =
-          tighter_timeout(attempt.spec.connect_timeout, time_left(deadline));
+          tighter_timeout(attempt.spec.connect_timeout, time_left(deadline, Clock::now()));
       return next(attempt);
     };
     steps.is_writer = [this](TargetConnection& c, Clock::time_point d) { return is_writer(c, d); };
@@ -251,8 +251,8 @@ class SrwPlugin final : public Plugin {
   // The role check, bounded by auxiliary_query_timeout_sec and by `deadline`.
   bool is_writer(TargetConnection& connection, Clock::time_point deadline) {
     auto dialect = service_.dialect_for(connection);
-    ScopedSocketTimeout bound(connection,
-                              std::min(service_.auxiliary_query_timeout(), time_left(deadline)));
+    ScopedSocketTimeout bound(connection, std::min(service_.auxiliary_query_timeout(),
+                                                   time_left(deadline, Clock::now())));
     return dialect->is_writer(connection);
   }
 
