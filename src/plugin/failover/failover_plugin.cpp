@@ -183,13 +183,13 @@ class FailoverPlugin final : public Plugin {
               "08007", 0, candidate.endpoint(), std::move(not_restored));
           report(FailoverResult::kTransactionResolutionUnknown, failed, candidate, started, cause,
                  error);
-          throw error;
+          throw std::move(error);
         }
         FailoverSuccessError error(
             "the connection failed over; the statement was not applied, run it again" + where,
             "08S02", 0, candidate.endpoint(), std::move(not_restored));
         report(FailoverResult::kSuccess, failed, candidate, started, cause, error);
-        throw error;
+        throw std::move(error);
       }
       time_.sleep_until(next_round_at(time_.now(), deadline, retry_pause_));
     }
@@ -200,7 +200,7 @@ class FailoverPlugin final : public Plugin {
             "; last problem: " + last_problem,
         "08001", 0, failed.endpoint());
     report(FailoverResult::kFailed, failed, std::nullopt, started, cause, error);
-    throw error;
+    throw std::move(error);
   }
 
   // Tells the application's on_failover (when it listens) how this failover ended, just before
