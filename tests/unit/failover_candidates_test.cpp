@@ -13,6 +13,7 @@
 
 #include "plugin/failover/failover_candidates.hpp"
 #include "plugin/reader_choice.hpp"
+#include "support/test_data.hpp"
 
 namespace awrap::internal {
 namespace {
@@ -23,12 +24,7 @@ using std::chrono::milliseconds;
 const FailoverTime kStart = FailoverTime(std::chrono::hours(1));
 
 const nlohmann::json& table() {
-  static const nlohmann::json loaded = [] {
-    std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) /
-                     "failover/candidate_scenarios.json");
-    if (!in) throw std::runtime_error("cannot read failover/candidate_scenarios.json");
-    return nlohmann::json::parse(in);
-  }();
+  static const nlohmann::json loaded = testing::load_test_json("failover/candidate_scenarios.json");
   return loaded;
 }
 
@@ -40,13 +36,7 @@ long long ms_of(FailoverTime t) {
   return std::chrono::duration_cast<milliseconds>(t - kStart).count();
 }
 
-HostInfo host_named(const std::string& name, HostRole role = HostRole::kUnknown) {
-  HostInfo h;
-  h.host = name;
-  h.port = 5432;
-  h.role = role;
-  return h;
-}
+using testing::host_named;
 
 Topology topology_of(const nlohmann::json& t, FailoverTime now) {
   Topology topology;

@@ -9,6 +9,7 @@
 
 #include "core/host_availability.hpp"
 #include "plugin/host_monitoring/monitor_state.hpp"
+#include "support/test_data.hpp"
 
 namespace awrap::internal {
 namespace {
@@ -23,10 +24,7 @@ Machine::TimePoint at(const nlohmann::json& ms) {
 }
 
 nlohmann::json load_scenarios() {
-  std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) /
-                   "host_monitoring/availability_scenarios.json");
-  if (!in) throw std::runtime_error("cannot read availability_scenarios.json");
-  return nlohmann::json::parse(in);
+  return testing::load_test_json("host_monitoring/availability_scenarios.json");
 }
 
 std::string transition_name(Machine::Transition t) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugin/initial_connection/initial_connection_step.hpp"
+#include "support/test_data.hpp"
 
 namespace awrap::internal {
 namespace {
@@ -23,19 +24,10 @@ using TimePoint = InitialConnectionSituation::TimePoint;
 const TimePoint kStart = TimePoint(std::chrono::hours(1));
 
 nlohmann::json load_scenarios() {
-  std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) /
-                   "initial_connection/step_scenarios.json");
-  if (!in) throw std::runtime_error("cannot read initial_connection/step_scenarios.json");
-  return nlohmann::json::parse(in);
+  return testing::load_test_json("initial_connection/step_scenarios.json");
 }
 
-HostInfo host_named(const std::string& name, HostRole role = HostRole::kUnknown) {
-  HostInfo h;
-  h.host = name;
-  h.port = 5432;
-  h.role = role;
-  return h;
-}
+using testing::host_named;
 
 TimePoint at(const nlohmann::json& ms) {
   return kStart + milliseconds(ms.get<long long>());

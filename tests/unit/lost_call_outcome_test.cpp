@@ -10,14 +10,13 @@
 #include <string>
 
 #include "plugin/failover/lost_call.hpp"
+#include "support/test_data.hpp"
 
 namespace awrap::internal {
 namespace {
 
 nlohmann::json load_cases() {
-  std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) / "failover/lost_call_outcomes.json");
-  if (!in) throw std::runtime_error("cannot read failover/lost_call_outcomes.json");
-  return nlohmann::json::parse(in);
+  return testing::load_test_json("failover/lost_call_outcomes.json");
 }
 
 Method method_named(const std::string& name) {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/test_data.hpp"
 #include "topology/probe_schedule.hpp"
 
 namespace awrap::internal {
@@ -16,10 +17,7 @@ namespace {
 using std::chrono::milliseconds;
 
 nlohmann::json load_scenarios() {
-  std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) /
-                   "topology/probe_schedule_scenarios.json");
-  if (!in) throw std::runtime_error("cannot read topology/probe_schedule_scenarios.json");
-  return nlohmann::json::parse(in);
+  return testing::load_test_json("topology/probe_schedule_scenarios.json");
 }
 
 TEST(ProbeScheduleScenarios, PausesBackOffOnlyWhileNobodyWaits) {

@@ -12,14 +12,13 @@
 
 #include "core/session_sql.hpp"
 #include "core/sql_session_state.hpp"
+#include "support/test_data.hpp"
 
 namespace awrap::internal {
 namespace {
 
 nlohmann::json load_table() {
-  std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) / "session/session_statements.json");
-  if (!in) throw std::runtime_error("cannot read session/session_statements.json");
-  return nlohmann::json::parse(in);
+  return testing::load_test_json("session/session_statements.json");
 }
 
 SqlEngine engine_of(const nlohmann::json& row) {

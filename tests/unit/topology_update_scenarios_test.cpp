@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/test_data.hpp"
 #include "topology/topology_update.hpp"
 
 namespace awrap::internal {
@@ -24,17 +25,10 @@ using std::chrono::milliseconds;
 const Clock::time_point kStart = Clock::time_point(std::chrono::hours(1));
 
 nlohmann::json load_scenarios() {
-  std::ifstream in(std::filesystem::path(AWRAP_TEST_DATA_DIR) / "topology/update_scenarios.json");
-  if (!in) throw std::runtime_error("cannot read topology/update_scenarios.json");
-  return nlohmann::json::parse(in);
+  return testing::load_test_json("topology/update_scenarios.json");
 }
 
-HostInfo host_named(const std::string& name) {
-  HostInfo h;
-  h.host = name;
-  h.port = 5432;
-  return h;
-}
+using testing::host_named;
 
 std::vector<TopologyEntry> rows_of(const nlohmann::json& rows) {
   std::vector<TopologyEntry> out;

@@ -11,6 +11,7 @@
 #include "dialect/pg_dialects.hpp"
 #include "support/fake_driver.hpp"
 #include "support/fake_time_source.hpp"
+#include "support/test_data.hpp"
 #include "topology/topology_monitor.hpp"
 
 namespace awrap::internal {
@@ -18,12 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-HostInfo host_named(const std::string& name) {
-  HostInfo h;
-  h.host = name;
-  h.port = 5432;
-  return h;
-}
+using testing::host_named;
 
 // A plain two-host cluster over `driver`, probed every 10 ms.
 TopologyMonitorConfig two_hosts(std::shared_ptr<testing::FakeDriver> driver) {
