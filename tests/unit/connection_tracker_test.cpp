@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "base/runtime.hpp"
 #include "base/time_source.hpp"
 #include "dialect/dialect.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_driver.hpp"
 #include "support/log_capture.hpp"
 #include "topology/open_connection_registry.hpp"
@@ -126,25 +128,31 @@ void publish_writer(TopologyMonitor& monitor, ScriptedDialect& dialect, TargetDr
   monitor.refresh_using(*connection);
 }
 
-template <typename Predicate>
-bool eventually(Predicate done) {
-  for (auto deadline = std::chrono::steady_clock::now() + 3s;
-       !done() && std::chrono::steady_clock::now() < deadline;)
-    std::this_thread::sleep_for(5ms);
-  return done();
+bool eventually(const std::function<bool()>& done) {
+  return testing::eventually(done, 3s, 5ms);
+}
+
+// A two-host plain cluster whose monitor thread stays quiet: the test publishes.
+TopologyMonitorConfig quiet_cluster(std::shared_ptr<testing::FakeDriver> driver,
+                                    std::shared_ptr<ScriptedDialect> dialect,
+                                    const std::string& cluster_id, const std::string& first,
+                                    const std::string& second) {
+  TopologyMonitorConfig config;
+  config.cluster_id = cluster_id;
+  config.driver = std::move(driver);
+  config.dialect = std::move(dialect);
+  config.seed_hosts = {host(first), host(second)};
+  config.map_entry = [](const TopologyEntry& e) { return host(e.endpoint); };
+  config.refresh_interval = 3600s;
+  return config;
 }
 
 TEST(ConnectionTracker, AbortsConnectionsOnTheOldWriterWhenTheMonitorReportsItReplaced) {
   auto driver = std::make_shared<testing::FakeDriver>();
   auto dialect = std::make_shared<ScriptedDialect>();
-  TopologyMonitorConfig config;
-  config.cluster_id = "connection-tracker-test";
-  config.driver = driver;
-  config.dialect = dialect;
-  config.seed_hosts = {host("tracker-a"), host("tracker-b")};
-  config.map_entry = [](const TopologyEntry& e) { return host(e.endpoint); };
-  config.refresh_interval = 3600s;  // the test publishes; the monitor thread stays quiet
-  internal::TimeSource real_time;   // outlives the monitor and the services holding it
+  TopologyMonitorConfig config =
+      quiet_cluster(driver, dialect, "connection-tracker-test", "tracker-a", "tracker-b");
+  internal::TimeSource real_time;  // outlives the monitor and the services holding it
   auto monitor = std::make_shared<TopologyMonitor>(config, real_time);
   publish_writer(*monitor, *dialect, *driver, "tracker-a");
   ASSERT_TRUE(monitor->topology() && monitor->topology()->writer());
@@ -201,13 +209,8 @@ TEST(ConnectionTracker, AbortsConnectionsOnTheOldWriterWhenTheMonitorReportsItRe
 TEST(ConnectionTracker, EachAbortedConnectionsListenerIsToldOnce) {
   auto driver = std::make_shared<testing::FakeDriver>();
   auto dialect = std::make_shared<ScriptedDialect>();
-  TopologyMonitorConfig config;
-  config.cluster_id = "connection-tracker-events";
-  config.driver = driver;
-  config.dialect = dialect;
-  config.seed_hosts = {host("events-a"), host("events-b")};
-  config.map_entry = [](const TopologyEntry& e) { return host(e.endpoint); };
-  config.refresh_interval = 3600s;
+  TopologyMonitorConfig config =
+      quiet_cluster(driver, dialect, "connection-tracker-events", "events-a", "events-b");
   TimeSource real_time;  // outlives the monitor and the services holding it
   auto monitor = std::make_shared<TopologyMonitor>(config, real_time);
   publish_writer(*monitor, *dialect, *driver, "events-a");
