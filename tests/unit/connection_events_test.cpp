@@ -20,6 +20,7 @@
 #include "core/host_availability.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_driver.hpp"
+#include "support/fake_failover_properties.hpp"
 #include "support/log_capture.hpp"
 
 namespace awrap::internal {
@@ -97,12 +98,7 @@ class FailoverEvents : public ::testing::Test {
   }
 
   Connection open(ConnectionEvents events, PropertyMap extra = {}) {
-    PropertyMap props{{"wrapper_plugins", "failover"},
-                      {"wrapper_dialect", "pg"},
-                      {"failover_timeout_sec", "5"},
-                      {"cluster_topology_high_refresh_rate_ms", "10"},
-                      {"topology_refresh_ms", "100"}};
-    for (auto& [k, v] : extra) props[k] = v;
+    PropertyMap props = testing::fast_failover_properties(extra);
     return ConnectionAccess::open("host=" + first_ + "," + second_ + " user=app password=pw", props,
                                   driver_, std::move(events));
   }

@@ -16,6 +16,7 @@
 #include "core/connection_impl.hpp"
 #include "core/host_availability.hpp"
 #include "support/fake_driver.hpp"
+#include "support/fake_failover_properties.hpp"
 #include "support/thread_count.hpp"
 
 namespace awrap::internal {
@@ -44,12 +45,7 @@ class FailoverOutcome : public ::testing::Test {
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     first_ = name + "-1";
     second_ = name + "-2";
-    PropertyMap props{{"wrapper_plugins", "failover"},
-                      {"wrapper_dialect", "pg"},
-                      {"failover_timeout_sec", "5"},
-                      {"cluster_topology_high_refresh_rate_ms", "10"},
-                      {"topology_refresh_ms", "100"}};
-    for (auto& [k, v] : extra) props[k] = v;
+    PropertyMap props = testing::fast_failover_properties(extra);
     return ConnectionAccess::open("host=" + first_ + "," + second_ + " user=app password=pw", props,
                                   driver_);
   }
