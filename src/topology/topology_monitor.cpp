@@ -81,12 +81,14 @@ std::unique_ptr<TopologySubscription> TopologyMonitor::subscribe_writer_replaced
                                                       writer_listeners_->add(std::move(listener)));
 }
 
-void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
+void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed,
+                              Clock::time_point check_began) {
   std::optional<HostInfo> replaced_writer;
   HostInfo new_writer;
   {
     MutexLock lock(mutex_);
-    TopologyUpdate update = next_topology(topology_.get(), *fresh, writer_confirmed, time_.now());
+    TopologyUpdate update =
+        next_topology(topology_.get(), *fresh, writer_confirmed, check_began, time_.now());
     switch (update.action) {
       case TopologyUpdate::Action::kIgnore:
         return;  // nothing new: wake nobody
@@ -115,6 +117,7 @@ void TopologyMonitor::publish(TopologyPtr fresh, bool writer_confirmed) {
 }
 
 TopologyPtr TopologyMonitor::refresh_using(TargetConnection& connection) {
+  const Clock::time_point check_began = time_.now();
   std::vector<TopologyEntry> entries;
   if (config_.dialect->reports_topology()) entries = config_.dialect->query_topology(connection);
   bool writer = config_.dialect->is_writer(connection);
@@ -122,9 +125,9 @@ TopologyPtr TopologyMonitor::refresh_using(TargetConnection& connection) {
   // On a topology-reporting cluster the instance we are on is known by its row; for a plain
   // cluster the connection's own host is the only one whose role we just learned.
   if (config_.dialect->reports_topology()) {
-    publish(build_topology(entries, nullptr), false);
+    publish(build_topology(entries, nullptr), false, check_began);
   } else if (writer) {
-    publish(build_topology(entries, &here), true);
+    publish(build_topology(entries, &here), true, check_began);
   }
   return topology();
 }
@@ -247,10 +250,11 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
     }
   }
   try {
+    const Clock::time_point check_began = time_.now();
     if (config_.dialect->reports_topology()) {
       auto topo = build_topology(config_.dialect->query_topology(*monitoring_connection_), nullptr);
       bool has_writer = topo->writer().has_value();
-      publish(topo, false);
+      publish(topo, false, check_began);
       MutexLock lock(mutex_);
       if (has_writer)
         probing_abandoned_ = false;
@@ -258,7 +262,7 @@ void TopologyMonitor::refresh_once(std::stop_token stop) {
         request_high_rate();
     } else if (config_.dialect->is_writer(*monitoring_connection_)) {
       HostInfo here = monitoring_connection_->host();
-      publish(build_topology({}, &here), true);
+      publish(build_topology({}, &here), true, check_began);
     } else {
       drop_connection();  // not the writer: look for it
       MutexLock lock(mutex_);
@@ -277,10 +281,11 @@ void TopologyMonitor::request_high_rate() {
   if (starts_probing(probing_abandoned_, waiters_ > 0)) high_rate_ = true;
 }
 
-void TopologyMonitor::on_probe_result(const HostInfo& host, TargetConnection& connection) {
+void TopologyMonitor::on_probe_result(const HostInfo& host, TargetConnection& connection,
+                                      Clock::time_point check_began) {
   std::vector<TopologyEntry> entries;
   if (config_.dialect->reports_topology()) entries = config_.dialect->query_topology(connection);
-  publish(build_topology(entries, &host), true);
+  publish(build_topology(entries, &host), true, check_began);
 }
 
 void TopologyMonitor::high_rate_round(std::stop_token stop) {
@@ -305,7 +310,8 @@ void TopologyMonitor::high_rate_round(std::stop_token stop) {
       while (!token.stop_requested()) {
         try {
           if (!conn) conn = connect_tracked(host);
-          if (config_.dialect->is_writer(*conn)) on_probe_result(host, *conn);
+          const Clock::time_point check_began = time_.now();
+          if (config_.dialect->is_writer(*conn)) on_probe_result(host, *conn, check_began);
         } catch (const std::exception& e) {
           AWRAP_LOG(kDebug) << "probe of " << host.endpoint() << ": " << e.what();
           if (conn) {

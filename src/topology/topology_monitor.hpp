@@ -92,14 +92,16 @@ class TopologyMonitor final : public ClusterTopology {
   TopologyPtr build_topology(const std::vector<TopologyEntry>& entries,
                              const HostInfo* confirmed_writer) const;
   std::vector<HostInfo> probe_candidates() const;
-  void publish(TopologyPtr topology, bool writer_confirmed);
+  // `check_began`: when the live check (or topology query) behind `topology` was sent.
+  void publish(TopologyPtr topology, bool writer_confirmed, Clock::time_point check_began);
   void run(std::stop_token stop);
   void refresh_once(std::stop_token stop);
   void high_rate_round(std::stop_token stop);
   // Asks for high-rate probing, unless the last round ended unattended without a writer and no
   // Connection waits now.
   void request_high_rate() REQUIRES(mutex_);
-  void on_probe_result(const HostInfo& host, TargetConnection& connection);
+  void on_probe_result(const HostInfo& host, TargetConnection& connection,
+                       Clock::time_point check_began);
   std::unique_ptr<TargetConnection> connect_tracked(const HostInfo& host);
   void untrack(TargetConnection* connection);
   ConnectSpec spec_copy() const;

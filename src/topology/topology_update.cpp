@@ -74,6 +74,7 @@ BuiltTopology build_topology(const TopologySource& source, const std::vector<Top
 }
 
 TopologyUpdate next_topology(const Topology* current, const Topology& fresh, bool writer_confirmed,
+                             std::chrono::steady_clock::time_point check_began,
                              std::chrono::steady_clock::time_point now) {
   TopologyUpdate update;
   update.next = fresh;
@@ -89,6 +90,12 @@ TopologyUpdate next_topology(const Topology* current, const Topology& fresh, boo
       // A topology table read from an instance may be stale right after a failover (as on
       // Aurora); it never overrules a writer confirmed by a live check.
       update.action = TopologyUpdate::Action::kProbe;
+      return update;
+    }
+    if (writer_moved && writer_confirmed && check_began < current->writer_confirmed_at) {
+      // Two live checks overlapped and the newer one was published first: the older answer
+      // would move the writer back (and close the connections on the real one).
+      update.action = TopologyUpdate::Action::kIgnore;
       return update;
     }
     if (writer_moved) update.replaced_writer = old_writer;

@@ -49,8 +49,11 @@ struct TopologyUpdate {
 };
 
 // What to do with `fresh` (from build_topology) given the published snapshot `current` (null
-// before the first). `writer_confirmed`: `fresh`'s writer passed a live writer check at `now`.
+// before the first). `writer_confirmed`: `fresh`'s writer passed a live writer check that began
+// at `check_began` and is published at `now`. A check that began before `current`'s writer was
+// confirmed and names another writer is stale (it raced with a newer check) and is ignored.
 TopologyUpdate next_topology(const Topology* current, const Topology& fresh, bool writer_confirmed,
+                             std::chrono::steady_clock::time_point check_began,
                              std::chrono::steady_clock::time_point now);
 
 const char* to_string(TopologyUpdate::Action action) noexcept;

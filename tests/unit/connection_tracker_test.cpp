@@ -56,7 +56,7 @@ class ScriptedDialect final : public Dialect {
 
  private:
   mutable std::mutex mutex_;
-  std::string writer_ = "tracker-a";
+  std::string writer_;
 };
 
 // Just what the tracker asks for: the current connection and the topology monitor.
@@ -132,11 +132,13 @@ bool eventually(const std::function<bool()>& done) {
   return testing::eventually(done, 3s, 5ms);
 }
 
-// A two-host plain cluster whose monitor thread stays quiet: the test publishes.
+// A two-host plain cluster whose writer is `first` and whose monitor thread stays quiet once
+// started (start_quiet_monitor): the test publishes.
 TopologyMonitorConfig quiet_cluster(std::shared_ptr<testing::FakeDriver> driver,
                                     std::shared_ptr<ScriptedDialect> dialect,
                                     const std::string& cluster_id, const std::string& first,
                                     const std::string& second) {
+  dialect->set_writer(first);
   TopologyMonitorConfig config;
   config.cluster_id = cluster_id;
   config.driver = std::move(driver);
@@ -147,13 +149,27 @@ TopologyMonitorConfig quiet_cluster(std::shared_ptr<testing::FakeDriver> driver,
   return config;
 }
 
+// The monitor's thread checks the writer once as it starts, then sleeps for the refresh interval.
+// Waiting for that first check to publish keeps the thread's answers out of the test's own
+// publishing (its listeners would otherwise run on the monitor's thread, perhaps after the test).
+std::shared_ptr<TopologyMonitor> start_quiet_monitor(const TopologyMonitorConfig& config,
+                                                     TimeSource& time, const std::string& first) {
+  auto monitor = std::make_shared<TopologyMonitor>(config, time);
+  EXPECT_TRUE(eventually([&] {
+    auto topology = monitor->topology();
+    return topology && topology->writer() && topology->writer()->host == first;
+  })) << "the monitor's first check never published "
+      << first;
+  return monitor;
+}
+
 TEST(ConnectionTracker, AbortsConnectionsOnTheOldWriterWhenTheMonitorReportsItReplaced) {
   auto driver = std::make_shared<testing::FakeDriver>();
   auto dialect = std::make_shared<ScriptedDialect>();
   TopologyMonitorConfig config =
       quiet_cluster(driver, dialect, "connection-tracker-test", "tracker-a", "tracker-b");
   internal::TimeSource real_time;  // outlives the monitor and the services holding it
-  auto monitor = std::make_shared<TopologyMonitor>(config, real_time);
+  auto monitor = start_quiet_monitor(config, real_time, "tracker-a");
   publish_writer(*monitor, *dialect, *driver, "tracker-a");
   ASSERT_TRUE(monitor->topology() && monitor->topology()->writer());
   ASSERT_EQ(monitor->topology()->writer()->host, "tracker-a");
@@ -212,7 +228,7 @@ TEST(ConnectionTracker, EachAbortedConnectionsListenerIsToldOnce) {
   TopologyMonitorConfig config =
       quiet_cluster(driver, dialect, "connection-tracker-events", "events-a", "events-b");
   TimeSource real_time;  // outlives the monitor and the services holding it
-  auto monitor = std::make_shared<TopologyMonitor>(config, real_time);
+  auto monitor = start_quiet_monitor(config, real_time, "events-a");
   publish_writer(*monitor, *dialect, *driver, "events-a");
 
   TrackedService on_writer(driver, monitor), silent_on_writer(driver, monitor),

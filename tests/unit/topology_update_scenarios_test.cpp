@@ -101,8 +101,11 @@ TEST(TopologyUpdateScenarios, EveryStepOfEveryScenarioHolds) {
       const Topology* current = published ? &*published : nullptr;
       BuiltTopology built = build_topology(source, rows_of(step.at("rows")),
                                            confirmed ? &*confirmed : nullptr, current);
-      TopologyUpdate update = next_topology(current, built.topology, confirmed.has_value(),
-                                            kStart + milliseconds(step.at("at_ms").get<int>()));
+      const auto at = kStart + milliseconds(step.at("at_ms").get<int>());
+      const auto began =
+          step.contains("began_ms") ? kStart + milliseconds(step.at("began_ms").get<int>()) : at;
+      TopologyUpdate update =
+          next_topology(current, built.topology, confirmed.has_value(), began, at);
       if (update.action == TopologyUpdate::Action::kPublish) published = update.next;
       ASSERT_TRUE(published) << "the first step must publish";
       check(step.at("expect"), update, built, *published);
