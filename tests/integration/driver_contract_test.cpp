@@ -655,6 +655,35 @@ TEST_P(DriverContract, ProbeAnswersKeepsItsSessionAndTellsARefusedLoginApart) {
   EXPECT_LT(slowest, milliseconds(500)) << "a probe step blocked";
 }
 
+// A name with several addresses (resolved by the caller into spec.addresses): a check tries
+// them in turn, as a connection does, so a host that answers at its second address is not
+// reported down; a check whose every address is dead fails.
+TEST_P(DriverContract, ProbeTriesEachAddressOfTheHostInTurn) {
+  auto warm = connect();
+  ConnectSpec spec = spec_;
+  const std::string live = spec.host.host;
+  spec.host.host = "two-addresses.awrap.invalid";  // never resolved: the addresses are given
+  spec.addresses = {"127.0.0.254", live};          // the lab listens on its own addresses only
+  Clock::duration slowest{};
+  auto probe = driver_->make_probe(spec);
+  ASSERT_EQ(run_probe_check(*probe, Clock::now() + std::chrono::seconds(5), slowest),
+            HostProbe::Status::kSucceeded)
+      << probe->error();
+  EXPECT_TRUE(probe->has_session());
+  probe->close();
+  EXPECT_EQ(run_probe_check(*probe, Clock::now() + std::chrono::seconds(5), slowest),
+            HostProbe::Status::kSucceeded)
+      << "a new session for the second check: " << probe->error();
+  probe->close();
+
+  spec.addresses = {"127.0.0.254", "127.0.0.253"};
+  auto dead = driver_->make_probe(spec);
+  EXPECT_EQ(run_probe_check(*dead, Clock::now() + std::chrono::seconds(5), slowest),
+            HostProbe::Status::kFailed);
+  EXPECT_FALSE(dead->has_session());
+  EXPECT_LT(slowest, milliseconds(500)) << "a probe step blocked";
+}
+
 TEST_P(DriverContract, ProbeNeverBlocksAndEndsAtTheCallersDeadlineOnASilentServer) {
   auto warm = connect();
   testing::SilentListener listener;

@@ -42,7 +42,10 @@ class MysqlProbe final : public HostProbe {
 
   Status start() override {
     error_.clear();
-    if (!connected_) return start_connect();
+    if (!connected_) {
+      addresses_tried_ = 0;
+      return start_connect();
+    }
     phase_ = Phase::kPinging;
     return after(mysql_ping_start(&ping_result_, handle_.get()));
   }
@@ -121,10 +124,10 @@ class MysqlProbe final : public HostProbe {
         spec_.host.port == 0 ? kDefaultPort : static_cast<unsigned int>(spec_.host.port);
     const char* database = spec_.database.empty() ? nullptr : spec_.database.c_str();
     // An address resolved by the caller (off the loop thread), unless TLS must verify the name.
-    // One probe session tries one address: the first.
-    const std::string& host = spec_.addresses.empty() || checks_.verifies_server_name
-                                  ? spec_.host.host
-                                  : spec_.addresses.front();
+    // A check tries the addresses in turn, as MysqlConnection::open does, starting from the one
+    // that answered last.
+    const std::string& host =
+        walks_addresses() ? spec_.addresses[address_ % spec_.addresses.size()] : spec_.host.host;
     return after(mysql_real_connect_start(&connected_handle_, raw, host.c_str(), spec_.user.c_str(),
                                           spec_.password.c_str(), database, port, nullptr, 0));
   }
@@ -144,6 +147,15 @@ class MysqlProbe final : public HostProbe {
         const bool refused =
             classify_mysql_error(mysql_errno(handle_.get()), mysql_sqlstate(handle_.get()),
                                  mysql_error(handle_.get())) == MysqlErrorClass::kLoginFailed;
+        if (!refused && walks_addresses() && addresses_tried_ + 1 < spec_.addresses.size()) {
+          // This address does not answer; the host may at another (the caller's deadline for
+          // the whole check still holds). A refused login would be refused at every address.
+          ++addresses_tried_;
+          ++address_;
+          handle_.reset();
+          wait_status_ = 0;
+          return start_connect();
+        }
         const Status status = fail(mysql_error(handle_.get()));
         return refused ? Status::kRefused : status;
       }
@@ -168,8 +180,14 @@ class MysqlProbe final : public HostProbe {
     return Status::kFailed;
   }
 
+  bool walks_addresses() const noexcept {
+    return !spec_.addresses.empty() && !checks_.verifies_server_name;
+  }
+
   ConnectSpec spec_;
   NativeOptionChecks checks_;
+  std::size_t address_ = 0;          // index (mod count) of the address to connect to next
+  std::size_t addresses_tried_ = 0;  // in this check
   Handle handle_;
   MYSQL* connected_handle_ = nullptr;
   int ping_result_ = 0;
