@@ -436,7 +436,8 @@ def rejoin(state, k, writer):
 
 def reclone(state, k, writer):
     """Rebuilds node k as an empty server loaded with a consistent copy of the writer's
-    databases (mariadb-dump --single-transaction --gtid), replicating from the dump's position."""
+    databases (mariadb-dump --single-transaction --gtid) and its logins (the privilege
+    tables), replicating from the dump's position."""
     pid = main_pid(state, k)
     if pid:
         common.signal_all(server_pids(state, k), signal.SIGKILL)
@@ -450,6 +451,16 @@ def reclone(state, k, writer):
                        "--single-transaction", "--gtid", "--master-data=1", "--routines", "--databases",
                        LAB_DATABASE, "awlab"], timeout=60)
     admin(state, k, "SET sql_log_bin=0;\n" + dump.stdout, timeout=60)
+    # Logins live in the mysql schema, which the dump above leaves out: a user a test created on
+    # the writer would be refused here (once this node is promoted). Copy the privilege tables
+    # row for row; the node's own setup made the same lab users, so REPLACE keeps them.
+    grants = common.run(["mariadb-dump", "--no-defaults", "--socket=" + socket_path(state, writer),
+                         "-uroot", "--no-create-info", "--replace", "--skip-add-locks",
+                         "--skip-disable-keys", "--skip-triggers", "mysql", "global_priv", "db",
+                         "tables_priv", "columns_priv", "procs_priv", "proxies_priv",
+                         "roles_mapping"], timeout=60)
+    admin(state, k, "SET sql_log_bin=0; USE mysql;\n" + grants.stdout + "\nFLUSH PRIVILEGES",
+          timeout=60)
     admin(state, k, "SET GLOBAL read_only=ON; " + _change_master_sql(state, writer, "slave_pos") +
           "; START SLAVE", timeout=30)
 
