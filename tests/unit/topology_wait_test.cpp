@@ -108,16 +108,13 @@ TEST(TopologyWait, AnOlderWriterCheckAnsweringLastDoesNotMoveTheWriterBack) {
     replaced.push_back(e);
   });
 
-  auto on_a = driver->connect([] {
+  auto connect_to = [&](const std::string& name) {
     ConnectSpec spec;
-    spec.host = host_named("a");
-    return spec;
-  }());
-  auto on_b = driver->connect([] {
-    ConnectSpec spec;
-    spec.host = host_named("b");
-    return spec;
-  }());
+    spec.host = host_named(name);
+    return driver->connect(spec);
+  };
+  auto on_a = connect_to("a");
+  auto on_b = connect_to("b");
   held->store(true);
   std::thread older([&] { monitor.refresh_using(*on_a); });
   a_check_sent->get_future().wait();
