@@ -70,8 +70,10 @@ bool is_dns_label(std::string_view label) {
                      [](char c) { return is_lower_alnum(c) || c == '-'; });
 }
 
-// "us-east-1", "us-gov-west-1", "cn-northwest-1", "eu-isoe-west-1", "eusc-de-east-1".
+// "us-east-1", "us-gov-west-1", "cn-northwest-1", "eu-isoe-west-1", "eusc-de-east-1". A region
+// is one label of the host name, so a DNS label's limits hold for it too.
 bool is_region(std::string_view label) {
+  if (!is_dns_label(label)) return false;
   const auto parts = text::split(label, '-');
   if (parts.size() < 3 || !all_of(parts.back(), is_digit)) return false;
   return std::all_of(parts.begin(), parts.end() - 1, [](std::string_view part) {

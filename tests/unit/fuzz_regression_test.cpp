@@ -154,5 +154,25 @@ TEST(FuzzRegression, RdsLabelsLongerThanDnsAllowsAreNotRdsEndpoints) {
             RdsEndpointKind::kClusterWriter);
 }
 
+// fuzz_rds_endpoint (run 5), the same property: a region label of 70 characters
+// ("us-ea" + 'i' x 12 + 'v' x 34 + 'i' x 21 + "st-1") was taken for a region, and the pattern
+// derived from the instance endpoint was refused. The region is a DNS label too.
+TEST(FuzzRegression, RdsRegionLongerThanADnsLabelIsNotARegion) {
+  const std::string long_region =
+      "us-ea" + std::string(12, 'i') + std::string(34, 'v') + std::string(21, 'i') + "st-1";
+  ASSERT_GT(long_region.size(), 63U);
+  for (const std::string& host :
+       {"mydb.aluciq32lgf." + long_region + ".rds.amazonaws.com",
+        "mydb.cluster-aluciq32lgf." + long_region + ".rds.amazonaws.com",
+        "mydb.aluciq32lgf.rds.cn-" + std::string(60, 'n') + "-1.amazonaws.com.cn"}) {
+    EXPECT_EQ(classify_rds_endpoint(host).kind, RdsEndpointKind::kOther) << host;
+  }
+  const std::string longest_region = "us-" + std::string(58, 'e') + "-1";  // 63 characters
+  EXPECT_EQ(classify_rds_endpoint("mydb.aluciq32lgf." + longest_region + ".rds.amazonaws.com").kind,
+            RdsEndpointKind::kInstance);
+  EXPECT_EQ(classify_rds_endpoint("mydb.aluciq32lgf.us-east-1.rds.amazonaws.com").kind,
+            RdsEndpointKind::kInstance);
+}
+
 }  // namespace
 }  // namespace awrap::internal
